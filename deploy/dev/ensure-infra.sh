@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Start the local PostgreSQL and RabbitMQ if they are installed but not running (dev machines and CI).
+set -euo pipefail
+
+if ! pg_isready -h 127.0.0.1 -p 5432 -q 2>/dev/null; then
+  echo "starting PostgreSQL"
+  pg_ctlcluster --skip-systemctl-redirect "$(ls /etc/postgresql | head -n1)" main start
+  for _ in $(seq 1 30); do pg_isready -h 127.0.0.1 -p 5432 -q && break; sleep 1; done
+fi
+
+if ! rabbitmqctl -q status >/dev/null 2>&1; then
+  echo "starting RabbitMQ"
+  rabbitmq-server -detached
+fi
+rabbitmqctl -q await_startup --timeout 120 >/dev/null 2>&1 || rabbitmqctl -q start_app
+# A test interrupted while it had stopped the broker application leaves the node up but the app down.
+if ! rabbitmqctl -q list_vhosts >/dev/null 2>&1; then
+  rabbitmqctl -q start_app
+fi

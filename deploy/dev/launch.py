@@ -1,0 +1,90 @@
+"""`make run`: start the S3-compatible store, every service and worker, check health, print what runs.
+
+Runs in the foreground; Ctrl-C (or SIGTERM) stops every child process it started. Logs go to
+``.run/logs/<name>.log``.
+"""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from .services import SERVICES, WORKERS
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = str(ROOT / ".venv" / "bin")
+LOGS = ROOT / ".run" / "logs"
+S3_HOST, S3_PORT = os.environ.get("S3_HOST", "127.0.0.1"), int(os.environ.get("S3_PORT", "9000"))
+
+
+def start(name, command, env=None):
+    LOGS.mkdir(parents=True, exist_ok=True)
+    log = open(LOGS / f"{name}.log", "ab")
+    return subprocess.Popen(command, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **(env or {})},
+                            start_new_session=True)
+
+
+def wait_for_port(host, port, seconds=30):
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex((host, port)) == 0:
+                return True
+        time.sleep(0.3)
+    return False
+
+
+def health_reports(seconds=60):
+    """Ask every service's health RPC (in a child, so this supervisor stays free of eventlet)."""
+    names = ",".join(service.name for service in SERVICES)
+    script = (
+        "import eventlet; eventlet.monkey_patch()\n"
+        "import json, sys\n"
+        "from nameko.standalone.rpc import ClusterRpcProxy\n"
+        "from shared.config import service_config\n"
+        "names = sys.argv[1].split(',')\n"
+        "with ClusterRpcProxy({'AMQP_URI': service_config(names[0])['AMQP_URI']}, timeout=%d) as rpc:\n"
+        "    print(json.dumps({n: getattr(rpc, n).health() for n in names}, ensure_ascii=False))\n" % seconds
+    )
+    result = subprocess.run([f"{BIN}/python", "-c", script, names], cwd=ROOT, capture_output=True, text=True)
+    return result.stdout.strip() or result.stderr.strip().splitlines()[-1]
+
+
+def main():
+    children = {}
+    children["s3"] = start("s3", [f"{BIN}/moto_server", "-H", S3_HOST, "-p", str(S3_PORT)])
+    if not wait_for_port(S3_HOST, S3_PORT):
+        print(f"S3 兼容对象存储未能在 {S3_HOST}:{S3_PORT} 启动,见 .run/logs/s3.log")
+    for service in SERVICES:
+        children[service.name] = start(service.name, service.command(BIN))
+    for worker in WORKERS:
+        children[worker.name] = start(worker.name, worker.command(BIN))
+
+    def stop(*_):
+        for child in children.values():
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGTERM)
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, stop)
+    signal.signal(signal.SIGINT, stop)
+    print("正在启动 starting … (logs: .run/logs/)")
+    print("健康检查 health:", health_reports())
+    print("运行中 running:")
+    print(f"  {'s3':16} pid {children['s3'].pid:<8} http://{S3_HOST}:{S3_PORT}")
+    for name, child in children.items():
+        if name != "s3":
+            print(f"  {name:16} pid {child.pid:<8} {'running' if child.poll() is None else 'EXITED — see log'}")
+    print("按 Ctrl-C 停止全部服务 (Ctrl-C stops everything).")
+    while True:
+        for name, child in children.items():
+            if child.poll() is not None:
+                print(f"{name} 已退出 (exit {child.returncode}),见 .run/logs/{name}.log")
+                stop()
+        time.sleep(1)
+
+
+if __name__ == "__main__":
+    main()

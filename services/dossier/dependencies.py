@@ -1,0 +1,24 @@
+"""nameko dependency: one Dossiers application per service container."""
+from nameko.extensions import DependencyProvider
+
+from .application import Dossiers
+
+
+class DossierStore(DependencyProvider):
+    """Creates the event-sourced application in setup() and closes it in stop()."""
+
+    def setup(self):
+        config = self.container.config
+        commands = config.get("COMMANDS", {})
+        self.app = Dossiers(
+            config["DATABASE_URL"],
+            command_retries=int(commands.get("retries", 6)),
+            retry_backoff=float(commands.get("retry_backoff_seconds", 0.02)),
+        )
+
+    def stop(self):
+        # Closing here, not at interpreter exit, avoids greenlet errors at shutdown.
+        self.app.close()
+
+    def get_dependency(self, worker_ctx):
+        return self.app

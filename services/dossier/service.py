@@ -1,0 +1,203 @@
+"""DossierService: the dossier's RPC surface. Each method loads input with a schema, calls the
+application, and returns plain data; every rule lives in the aggregate."""
+import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from nameko.rpc import rpc
+from sqlalchemy import text
+
+from shared.errors import PlatformError
+from shared.roles import Actor
+from shared.schemas import load_or_raise, plain
+
+from . import schemas
+from .application import parse_moment
+from .dependencies import DossierStore
+from .exceptions import InvalidCommandError
+from .logfollower import OUTBOX_RELAY, SUMMARY_PROJECTOR, LogFollower
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DECISION_COMMANDS = {"approve": "approve", "return": "return_for_changes", "reject": "reject"}
+
+
+def _actor(data):
+    return Actor.from_dict(load_or_raise(schemas.ActorSchema(), data, "操作人信息无效"))
+
+
+def _today():
+    return datetime.now(SHANGHAI).date().isoformat()
+
+
+class DossierService:
+    name = "dossier"
+
+    dossiers = DossierStore()
+
+    def _run(self, dossier_id, command, actor, **arguments):
+        dossier, _ = self.dossiers.execute(dossier_id, command, _actor(actor), **arguments)
+        return dossier.to_dict()
+
+    # -- applicant ---------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=PlatformError)
+    def create(self, actor, fields):
+        data = plain(load_or_raise(schemas.CreateDossierSchema(), fields))
+        return self.dossiers.create(_actor(actor), **data).to_dict()
+
+    @rpc(expected_exceptions=PlatformError)
+    def update_section(self, actor, dossier_id, section, data):
+        if section not in schemas.SECTION_COMMANDS:
+            raise InvalidCommandError(f"未知栏目:{section}", fields={"section": ["未知栏目"]})
+        command, schema, style = schemas.SECTION_COMMANDS[section]
+        loaded = plain(load_or_raise(schema(), data))
+        arguments = loaded if style == "kwargs" else {style: loaded[style] if style == "entries" else loaded}
+        return self._run(dossier_id, command, actor, **arguments)
+
+    @rpc(expected_exceptions=PlatformError)
+    def add_achievement(self, actor, dossier_id, data):
+        loaded = plain(load_or_raise(schemas.AchievementSchema(), data))
+        dossier, achievement_id = self.dossiers.execute(dossier_id, "add_achievement", _actor(actor), data=loaded)
+        return {"achievement_id": achievement_id, "dossier": dossier.to_dict()}
+
+    @rpc(expected_exceptions=PlatformError)
+    def remove_achievement(self, actor, dossier_id, achievement_id):
+        return self._run(dossier_id, "remove_achievement", actor, achievement_id=achievement_id)
+
+    @rpc(expected_exceptions=PlatformError)
+    def attach_material(self, actor, dossier_id, material):
+        loaded = load_or_raise(schemas.MaterialSchema(), material)
+        return self._run(dossier_id, "attach_material", actor, **loaded)
+
+    @rpc(expected_exceptions=PlatformError)
+    def detach_material(self, actor, dossier_id, material_id):
+        return self._run(dossier_id, "detach_material", actor, material_id=material_id)
+
+    @rpc(expected_exceptions=PlatformError)
+    def submit(self, actor, dossier_id):
+        return self._run(dossier_id, "submit", actor)
+
+    @rpc(expected_exceptions=PlatformError)
+    def withdraw(self, actor, dossier_id, reason=""):
+        return self._run(dossier_id, "withdraw", actor, reason=reason)
+
+    # -- reviewers ---------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=PlatformError)
+    def decide(self, actor, dossier_id, decision):
+        loaded = load_or_raise(schemas.DecisionSchema(), decision)
+        action = loaded["action"]
+        if action == "approve":
+            arguments = {"opinion": loaded["opinion"]}
+        elif action == "return":
+            arguments = {"reason": loaded["reason"], "sections": loaded["sections"]}
+        else:
+            arguments = {"reason": loaded["reason"]}
+        return self._run(dossier_id, DECISION_COMMANDS[action], actor, **arguments)
+
+    @rpc(expected_exceptions=PlatformError)
+    def record_unit_publicity(self, actor, dossier_id, period):
+        loaded = plain(load_or_raise(schemas.UnitPublicitySchema(), period))
+        return self._run(dossier_id, "record_unit_publicity", actor, **loaded)
+
+    @rpc(expected_exceptions=PlatformError)
+    def recommend_batch(self, actor, request):
+        """Send approved dossiers upward in one transaction; all move or none do."""
+        loaded = plain(load_or_raise(schemas.RecommendBatchSchema(), request))
+        batch_id = loaded["batch_id"] or uuid.uuid4().hex
+        today = loaded["today"] or _today()
+        items = [(dossier_id, {"batch_id": batch_id, "today": today}) for dossier_id in loaded["dossier_ids"]]
+        saved, results = self.dossiers.execute_batch(_actor(actor), "recommend", items)
+        return {"batch_id": batch_id, "saved": saved, "results": results}
+
+    # -- committee, publicity, automated steps -----------------------------------------------
+
+    @rpc(expected_exceptions=PlatformError)
+    def abandon(self, actor, dossier_id, reason):
+        return self._run(dossier_id, "abandon", actor, reason=reason)
+
+    @rpc(expected_exceptions=PlatformError)
+    def record_fee_paid(self, actor, dossier_id, order_id, amount_fen):
+        return self._run(dossier_id, "record_fee_paid", actor, order_id=order_id, amount_fen=amount_fen)
+
+    @rpc(expected_exceptions=PlatformError)
+    def send_to_committee(self, actor, dossier_id, committee_id, meeting_id):
+        return self._run(dossier_id, "send_to_committee", actor, committee_id=committee_id, meeting_id=meeting_id)
+
+    @rpc(expected_exceptions=PlatformError)
+    def start_review(self, actor, dossier_id, meeting_id):
+        return self._run(dossier_id, "start_review", actor, meeting_id=meeting_id)
+
+    @rpc(expected_exceptions=PlatformError)
+    def record_vote_result(self, actor, dossier_id, tally):
+        return self._run(dossier_id, "record_vote_result", actor, **load_or_raise(schemas.TallySchema(), tally))
+
+    @rpc(expected_exceptions=PlatformError)
+    def start_publicity(self, actor, dossier_id, publicity_id, period):
+        loaded = plain(load_or_raise(schemas.UnitPublicitySchema(), period))
+        return self._run(dossier_id, "start_publicity", actor, publicity_id=publicity_id, **loaded)
+
+    @rpc(expected_exceptions=PlatformError)
+    def raise_objection(self, actor, dossier_id, objection_id, summary):
+        return self._run(dossier_id, "raise_objection", actor, objection_id=objection_id, summary=summary)
+
+    @rpc(expected_exceptions=PlatformError)
+    def resolve_objection(self, actor, dossier_id, objection_id, outcome, reason, fraud=False):
+        return self._run(dossier_id, "resolve_objection", actor, objection_id=objection_id, outcome=outcome,
+                         reason=reason, fraud=fraud)
+
+    @rpc(expected_exceptions=PlatformError)
+    def end_publicity(self, actor, dossier_id):
+        return self._run(dossier_id, "end_publicity", actor)
+
+    @rpc(expected_exceptions=PlatformError)
+    def issue_certificate(self, actor, dossier_id, certificate_number):
+        return self._run(dossier_id, "issue_certificate", actor, certificate_number=certificate_number)
+
+    @rpc(expected_exceptions=PlatformError)
+    def revoke_title(self, actor, dossier_id, reason, fraud=False):
+        return self._run(dossier_id, "revoke_title", actor, reason=reason, fraud=fraud)
+
+    # -- queries -----------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=PlatformError)
+    def get(self, dossier_id):
+        return self.dossiers.get(dossier_id)
+
+    @rpc(expected_exceptions=PlatformError)
+    def list(self, query=None):
+        loaded = load_or_raise(schemas.ListQuerySchema(), query or {})
+        filters = {name: loaded[name] for name in ("status", "review_year", "series", "level", "unit_id",
+                                                    "district_id", "applicant_id")}
+        result = self.dossiers.list(filters=filters, q=loaded["q"], page=loaded["page"], per_page=loaded["per_page"])
+        result["items"] = [plain(item) for item in result["items"]]
+        return result
+
+    @rpc(expected_exceptions=PlatformError)
+    def history(self, dossier_id):
+        return self.dossiers.history(dossier_id)
+
+    @rpc(expected_exceptions=PlatformError)
+    def state_at(self, dossier_id, version=None, at=None):
+        loaded = load_or_raise(schemas.StateAtSchema(), {"version": version, "at": at})
+        moment = parse_moment(loaded["at"]) if loaded["at"] else None
+        return self.dossiers.state_at(dossier_id, version=loaded["version"], at=moment)
+
+    @rpc(expected_exceptions=PlatformError)
+    def verify(self, dossier_id):
+        return self.dossiers.verify(dossier_id)
+
+    @rpc
+    def health(self):
+        """Database reachable, events stored, and how far the relay and projector are behind."""
+        report = {"service": self.name, "status": "ok"}
+        try:
+            with self.dossiers.read_engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+            report["events"] = self.dossiers.recorder.max_notification_id() or 0
+            report["relay_backlog"] = LogFollower(self.dossiers, name=OUTBOX_RELAY).backlog()
+            report["projection_lag"] = LogFollower(self.dossiers, name=SUMMARY_PROJECTOR).backlog()
+        except Exception as error:
+            report.update(status="error", error=str(error))
+        return report
+

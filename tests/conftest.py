@@ -1,0 +1,69 @@
+"""Test harness: real PostgreSQL and RabbitMQ, isolated per test run.
+
+eventlet must patch the standard library before anything imports sockets or psycopg2, or nameko
+tests hang; that is why it is the first statement here.
+"""
+import eventlet
+
+eventlet.monkey_patch()
+
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import uuid  # noqa: E402
+
+import pytest  # noqa: E402
+from nameko.containers import ServiceContainer  # noqa: E402
+
+from shared.db import drop_database, ensure_database  # noqa: E402
+
+PG_SERVER = os.environ.get("TEST_PG_SERVER", "postgresql+psycopg2://postgres@127.0.0.1:5432")
+AMQP_SERVER = os.environ.get("TEST_AMQP_SERVER", "pyamqp://guest:guest@127.0.0.1:5672")
+RUN_ID = uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope="session")
+def database_url():
+    """Factory: ``database_url("dossier")`` gives a fresh database for this test run, dropped at the end."""
+    created = []
+
+    def make(service_name):
+        url = f"{PG_SERVER}/kunming_test_{service_name}_{RUN_ID}"
+        if url not in created:
+            ensure_database(url)
+            created.append(url)
+        return url
+
+    yield make
+    for url in created:
+        drop_database(url)
+
+
+@pytest.fixture(scope="session")
+def amqp_uri():
+    """A RabbitMQ virtual host of this test run, so tests never see another run's queues."""
+    vhost = f"kunming_test_{RUN_ID}"
+    subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True)
+    subprocess.run(
+        ["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+        check=True,
+        capture_output=True,
+    )
+    yield f"{AMQP_SERVER}/{vhost}"
+    subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True)
+
+
+@pytest.fixture
+def run_services():
+    """Start nameko service classes in this process: ``run_services((Cls, config), ...)``; stopped after the test."""
+    containers = []
+
+    def start(*services):
+        for service_cls, config in services:
+            container = ServiceContainer(service_cls, config)
+            container.start()
+            containers.append(container)
+        return containers
+
+    yield start
+    for container in reversed(containers):
+        container.stop()

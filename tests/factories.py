@@ -1,0 +1,83 @@
+"""Small factories for tests: actors, complete section data, and dossiers driven to any status."""
+import uuid
+from datetime import date, timedelta
+
+from shared.roles import Actor
+
+
+def unique(prefix="id"):
+    return f"{prefix}-{uuid.uuid4().hex[:10]}"
+
+
+class Cast:
+    """The people around one dossier: its applicant and the reviewers whose turn comes."""
+
+    def __init__(self, **overrides):
+        self.unit_id = overrides.get("unit_id", unique("unit"))
+        self.district_id = overrides.get("district_id", unique("district"))
+        self.applicant = Actor(account_id=unique("applicant"), role="applicant")
+        self.unit_admin = Actor(account_id=unique("unit-admin"), role="unit_admin", org_id=self.unit_id)
+        self.district_admin = Actor(account_id=unique("district-admin"), role="district_admin", org_id=self.district_id)
+        self.city_admin = Actor(account_id=unique("city-admin"), role="city_admin", org_id="city")
+        self.secretary = Actor(account_id=unique("secretary"), role="committee_secretary", org_id="committee")
+        self.system = Actor(account_id="system", role="system")
+
+    def creation_fields(self, **overrides):
+        return {
+            "applicant_name": "李明",
+            "unit_id": self.unit_id,
+            "unit_name": "演示单位甲",
+            "district_id": self.district_id,
+            "district_name": "五华区人社局",
+            "review_year": 2026,
+            "series": "engineering",
+            "specialty": "土木工程",
+            "level": "intermediate",
+            **overrides,
+        }
+
+
+def basic_info(**overrides):
+    return {
+        "gender": "男", "birth_date": "1988-05-01", "phone": "13800000000", "work_start_date": "2010-07-01",
+        "current_title": "助理工程师", "current_title_level": "primary", "current_title_series": "engineering",
+        "current_title_obtained_on": "2016-12-01", **overrides,
+    }
+
+
+def education():
+    return [{"education_level": "bachelor", "school": "昆明理工大学", "major": "土木工程", "start": "2006-09-01",
+             "end": "2010-06-30", "degree": "学士", "highest": True}]
+
+
+def work_experience():
+    return [{"employer": "演示单位甲", "position": "技术员", "start": "2010-07-01", "end": None, "duties": "施工管理"}]
+
+
+def review_form():
+    return {"work_summary": "从事土木工程技术工作十余年。", "main_achievements": "主持完成三项工程。"}
+
+
+def material(**overrides):
+    material_id = overrides.pop("material_id", uuid.uuid4().hex)
+    return {
+        "material_id": material_id, "object_key": f"dossiers/x/{material_id}.pdf", "sha256": "a" * 64,
+        "size": 1024, "pages": 2, "category": "diploma", "filename": "学历证书.pdf", **overrides,
+    }
+
+
+def fill_everything(dossier, cast):
+    """Record every required section plus one achievement and one material."""
+    a = cast.applicant
+    dossier.update_basic_info(a, basic_info())
+    dossier.record_education(a, education())
+    dossier.record_work_experience(a, work_experience())
+    dossier.add_achievement(a, {"kind": "项目", "title": "某大桥工程", "date": "2020-01-01"})
+    dossier.attach_material(a, **material())
+    dossier.fill_review_form(a, review_form())
+    dossier.sign_commitment(a, statement_version="2026-1", signed_name=dossier.applicant_name)
+
+
+PAST_START = (date.today() - timedelta(days=20)).isoformat()
+PAST_END = (date.today() - timedelta(days=10)).isoformat()
+TODAY = date.today().isoformat()
