@@ -36,19 +36,32 @@ def wait_for_port(host, port, seconds=30):
     return False
 
 
+HEALTH_SCRIPT = """
+import eventlet; eventlet.monkey_patch()
+import json, sys, time
+from nameko.exceptions import UnknownService
+from nameko.standalone.rpc import ClusterRpcProxy
+from shared.config import service_config
+names, deadline = sys.argv[1].split(","), time.monotonic() + float(sys.argv[2])
+reports = {}
+with ClusterRpcProxy({"AMQP_URI": service_config(names[0])["AMQP_URI"]}, timeout=10) as rpc:
+    for name in names:
+        while name not in reports:
+            try:
+                reports[name] = getattr(rpc, name).health()
+            except UnknownService:  # not consuming yet: the service is still starting
+                if time.monotonic() > deadline:
+                    reports[name] = {"status": "not answering"}
+                eventlet.sleep(0.5)
+print(json.dumps(reports, ensure_ascii=False))
+"""
+
+
 def health_reports(seconds=60):
-    """Ask every service's health RPC (in a child, so this supervisor stays free of eventlet)."""
+    """Ask every service's health RPC, waiting for slow starters (in a child: this supervisor stays plain)."""
     names = ",".join(service.name for service in SERVICES)
-    script = (
-        "import eventlet; eventlet.monkey_patch()\n"
-        "import json, sys\n"
-        "from nameko.standalone.rpc import ClusterRpcProxy\n"
-        "from shared.config import service_config\n"
-        "names = sys.argv[1].split(',')\n"
-        "with ClusterRpcProxy({'AMQP_URI': service_config(names[0])['AMQP_URI']}, timeout=%d) as rpc:\n"
-        "    print(json.dumps({n: getattr(rpc, n).health() for n in names}, ensure_ascii=False))\n" % seconds
-    )
-    result = subprocess.run([f"{BIN}/python", "-c", script, names], cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run([f"{BIN}/python", "-c", HEALTH_SCRIPT, names, str(seconds)], cwd=ROOT,
+                            capture_output=True, text=True)
     return result.stdout.strip() or result.stderr.strip().splitlines()[-1]
 
 
