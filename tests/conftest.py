@@ -3,7 +3,11 @@
 eventlet must patch the standard library before anything imports sockets or psycopg2, or nameko
 tests hang; that is why it is the first statement here.
 """
-import eventlet
+import warnings
+
+warnings.filterwarnings("ignore", message=".*Eventlet is deprecated.*")
+
+import eventlet  # noqa: E402
 
 eventlet.monkey_patch()
 

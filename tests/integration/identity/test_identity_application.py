@@ -1,0 +1,638 @@
+"""Identity's use cases against real PostgreSQL (no broker): registration, login and lockout, tokens,
+password reset, organisations, memberships, roles, sanctions and seed data."""
+import http.server
+import json
+import threading
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from services.identity.exceptions import (
+    AccountDisabled, AccountLocked, ActionNotAllowed, CreditCodeNeedsConfirmation, DuplicateCreditCode,
+    DuplicateIdNumber, DuplicatePhone, InvalidCredentials, InvalidInput, OutOfScope, RefreshTokenReused,
+    ResetCodeExhausted, ResetCodeExpired, ResetRequestedTooSoon, SeparationOfDutiesViolated, StateConflict,
+    TokenRefused, UnsuitableOrganisation, WeakPassword, WrongCurrentPassword, WrongResetCode,
+)
+from services.identity.models import Account, AuditEntry, Organisation
+from services.identity.notifications import HttpSmsSender
+from services.identity.seed import seed_demo
+from shared.roles import Actor
+
+DEMO_PASSWORD = "Kunming@2026"
+PASSWORD = "Passw0rd-test"
+
+
+def login_audit(identity, account_id):
+    with identity.session_factory() as session:
+        return session.scalars(select(AuditEntry).where(AuditEntry.account_id == account_id,
+                                                        AuditEntry.action == "login").order_by(AuditEntry.id)).all()
+
+
+class TestRegistration:
+    def test_an_applicant_registers_with_name_id_number_phone_and_password(self, make_applicant):
+        applicant = make_applicant(id_number="11010519491231002x")
+        account = applicant["account"]
+        assert account["id_number_masked"] == "1101**********002X"
+        assert (account["gender"], account["birth_date"]) == ("female", date(1949, 12, 31))
+        assert [role["role"] for role in account["roles"]] == ["applicant"]
+
+    def test_the_password_is_stored_as_an_argon2id_hash(self, identity, make_applicant):
+        applicant = make_applicant()
+        with identity.session_factory() as session:
+            stored = session.get(Account, applicant["account"]["id"]).password_hash
+        assert stored.startswith("$argon2id$") and PASSWORD not in stored
+
+    def test_a_second_registration_with_the_same_id_number_is_refused_clearly(self, identity, make_applicant, fresh):
+        first = make_applicant()
+        with pytest.raises(DuplicateIdNumber) as refused:
+            identity.register("另一人", first["id_number"], fresh.phone(), PASSWORD)
+        assert refused.value.message == "该身份证号码已注册，请直接登录或找回密码"
+        assert refused.value.http_status == 409
+
+    def test_a_second_registration_with_the_same_phone_is_refused_clearly(self, identity, make_applicant, fresh):
+        first = make_applicant()
+        with pytest.raises(DuplicatePhone, match="该手机号码已注册"):
+            identity.register("另一人", fresh.id_number(), first["phone"], PASSWORD)
+
+    def test_both_taken_fields_are_named_at_once(self, identity, make_applicant):
+        first = make_applicant()
+        with pytest.raises(DuplicateIdNumber) as refused:
+            identity.register("另一人", first["id_number"], first["phone"], PASSWORD)
+        assert set(refused.value.fields) == {"id_number", "phone"}
+
+    def test_a_password_built_on_the_birth_date_is_refused(self, identity, fresh):
+        id_number = fresh.id_number(birth_date=date(1985, 6, 15))
+        with pytest.raises(WeakPassword) as refused:
+            identity.register("张三", id_number, fresh.phone(), "zs19850615")
+        assert refused.value.fields == {"password": ["密码不能使用出生日期"]}
+
+    def test_an_invalid_id_number_reaching_the_application_is_an_input_error(self, identity, fresh):
+        with pytest.raises(InvalidInput) as refused:
+            identity.register("张三", "110105194912310021", fresh.phone(), PASSWORD)
+        assert "校验码" in refused.value.fields["id_number"][0]
+
+
+class TestLogin:
+    def test_an_applicant_logs_in_with_the_id_number_or_the_phone(self, identity, make_applicant):
+        applicant = make_applicant()
+        by_id = identity.login(applicant["id_number"].lower(), PASSWORD)
+        by_phone = identity.login(applicant["phone"], PASSWORD)
+        assert by_id["account"]["id"] == by_phone["account"]["id"] == applicant["account"]["id"]
+        assert by_id["token_type"] == "Bearer" and by_id["expires_in"] == 900
+
+    def test_an_administrator_logs_in_with_the_login_name(self, identity, demo):
+        result = identity.login("CITY_ADMIN", DEMO_PASSWORD)
+        assert [role["role"] for role in result["account"]["roles"]] == ["city_admin"]
+
+    def test_a_wrong_password_says_how_many_tries_are_left(self, identity, make_applicant):
+        applicant = make_applicant()
+        with pytest.raises(InvalidCredentials, match="再错 4 次"):
+            identity.login(applicant["phone"], "wrong-pass1")
+
+    def test_an_unknown_username_gets_the_plain_refusal(self, identity, fresh):
+        with pytest.raises(InvalidCredentials) as refused:
+            identity.login(fresh.phone(), PASSWORD)
+        assert refused.value.message == "用户名或密码错误"
+
+    def test_every_attempt_is_audited_with_time_address_and_outcome(self, identity, make_applicant):
+        applicant = make_applicant()
+        with pytest.raises(InvalidCredentials):
+            identity.login(applicant["phone"], "wrong-pass1", source_address="10.0.0.7")
+        identity.login(applicant["phone"], PASSWORD, source_address="10.0.0.8")
+        entries = login_audit(identity, applicant["account"]["id"])
+        assert [(e.outcome, e.source_address) for e in entries] == [("failure", "10.0.0.7"), ("success", "10.0.0.8")]
+        assert all(entry.at is not None for entry in entries)
+        assert entries[0].detail["reason"] == "bad_password"
+
+    def test_an_attempt_on_an_unknown_username_is_audited_with_the_username_masked(self, identity, fresh):
+        phone = fresh.phone()
+        with pytest.raises(InvalidCredentials):
+            identity.login(phone, PASSWORD, source_address="10.0.0.9")
+        with identity.session_factory() as session:
+            entry = session.scalar(select(AuditEntry).where(AuditEntry.detail["username"].astext == f"{phone[:3]}****{phone[-4:]}"))
+        assert (entry.account_id, entry.outcome, entry.source_address) == (None, "failure", "10.0.0.9")
+
+
+class TestLockout:
+    def fail(self, identity, username, times):
+        for _ in range(times):
+            with pytest.raises((InvalidCredentials, AccountLocked)):
+                identity.login(username, "wrong-pass1")
+
+    def test_five_failures_in_a_row_lock_the_account_for_fifteen_minutes(self, identity, make_applicant, clock):
+        applicant = make_applicant()
+        self.fail(identity, applicant["phone"], 4)
+        with pytest.raises(AccountLocked) as locked:
+            identity.login(applicant["phone"], "wrong-pass1")
+        assert "账号已锁定 15 分钟" in locked.value.message and "（北京时间）" in locked.value.message
+
+    def test_a_locked_account_refuses_even_the_right_password_and_says_until_when(self, identity, make_applicant, clock):
+        applicant = make_applicant()
+        self.fail(identity, applicant["phone"], 5)
+        clock.advance(minutes=14)
+        with pytest.raises(AccountLocked, match="请于 .* 后再试"):
+            identity.login(applicant["phone"], PASSWORD)
+        entries = login_audit(identity, applicant["account"]["id"])
+        assert entries[-1].outcome == "refused" and entries[-1].detail["reason"] == "locked"
+
+    def test_the_lock_lifts_after_fifteen_minutes(self, identity, make_applicant, clock):
+        applicant = make_applicant()
+        self.fail(identity, applicant["phone"], 5)
+        clock.advance(minutes=15, seconds=1)
+        assert identity.login(applicant["phone"], PASSWORD)["account"]["locked_until"] is None
+
+    def test_a_success_resets_the_count_of_failures(self, identity, make_applicant):
+        applicant = make_applicant()
+        self.fail(identity, applicant["phone"], 4)
+        identity.login(applicant["phone"], PASSWORD)
+        with pytest.raises(InvalidCredentials, match="再错 4 次"):
+            identity.login(applicant["phone"], "wrong-pass1")
+
+    def test_a_sysadmin_unlocks_an_account_early(self, identity, make_applicant, actors):
+        applicant = make_applicant()
+        self.fail(identity, applicant["phone"], 5)
+        identity.unlock_account(actors["sysadmin"], applicant["account"]["id"])
+        identity.login(applicant["phone"], PASSWORD)
+
+    def test_resetting_the_password_by_sms_unlocks_the_account(self, identity, make_applicant, texted_code):
+        applicant = make_applicant()
+        self.fail(identity, applicant["phone"], 5)
+        identity.request_password_reset(applicant["phone"])
+        identity.confirm_password_reset(applicant["phone"], texted_code(applicant["phone"]), "NewPassw0rd")
+        identity.login(applicant["phone"], "NewPassw0rd")
+
+
+class TestRefreshTokens:
+    def test_a_refresh_token_is_swapped_for_new_tokens(self, identity, make_applicant):
+        applicant = make_applicant()
+        first = identity.login(applicant["phone"], PASSWORD)
+        second = identity.refresh(first["refresh_token"])
+        assert second["refresh_token"] != first["refresh_token"]
+        assert identity.authenticate(second["access_token"])["account_id"] == applicant["account"]["id"]
+
+    def test_reusing_a_used_refresh_token_revokes_the_whole_family(self, identity, make_applicant):
+        applicant = make_applicant()
+        first = identity.login(applicant["phone"], PASSWORD)
+        second = identity.refresh(first["refresh_token"])
+        with pytest.raises(RefreshTokenReused):
+            identity.refresh(first["refresh_token"])
+        with pytest.raises(TokenRefused):
+            identity.refresh(second["refresh_token"])
+
+    def test_reuse_leaves_other_sign_ins_alone(self, identity, make_applicant):
+        applicant = make_applicant()
+        laptop = identity.login(applicant["phone"], PASSWORD)
+        phone = identity.login(applicant["phone"], PASSWORD)
+        identity.refresh(laptop["refresh_token"])
+        with pytest.raises(RefreshTokenReused):
+            identity.refresh(laptop["refresh_token"])
+        identity.refresh(phone["refresh_token"])
+
+    def test_a_refresh_token_expires_after_seven_days(self, identity, make_applicant, clock):
+        applicant = make_applicant()
+        tokens = identity.login(applicant["phone"], PASSWORD)
+        clock.advance(days=7, seconds=1)
+        with pytest.raises(TokenRefused, match="登录已过期"):
+            identity.refresh(tokens["refresh_token"])
+
+    def test_logout_revokes_the_refresh_token(self, identity, make_applicant):
+        applicant = make_applicant()
+        tokens = identity.login(applicant["phone"], PASSWORD)
+        identity.logout(tokens["refresh_token"])
+        with pytest.raises(TokenRefused):
+            identity.refresh(tokens["refresh_token"])
+
+    def test_logout_everywhere_also_makes_access_tokens_stale(self, identity, make_applicant):
+        applicant = make_applicant()
+        tokens = identity.login(applicant["phone"], PASSWORD)
+        identity.logout(tokens["refresh_token"], everywhere=True)
+        with pytest.raises(TokenRefused, match="登录已失效"):
+            identity.authenticate(tokens["access_token"])
+
+    def test_changing_the_password_revokes_every_token(self, identity, make_applicant):
+        applicant = make_applicant()
+        tokens = identity.login(applicant["phone"], PASSWORD)
+        identity.change_password(applicant["actor"], PASSWORD, "An0ther-pass")
+        with pytest.raises(TokenRefused):
+            identity.refresh(tokens["refresh_token"])
+        with pytest.raises(TokenRefused):
+            identity.authenticate(tokens["access_token"])
+        identity.login(applicant["phone"], "An0ther-pass")
+
+    def test_changing_the_password_needs_the_current_one(self, identity, make_applicant):
+        applicant = make_applicant()
+        with pytest.raises(WrongCurrentPassword):
+            identity.change_password(applicant["actor"], "not-it-123", "An0ther-pass")
+
+    def test_a_disabled_account_loses_its_tokens_and_cannot_log_in(self, identity, make_applicant, actors):
+        applicant = make_applicant()
+        tokens = identity.login(applicant["phone"], PASSWORD)
+        identity.disable_account(actors["sysadmin"], applicant["account"]["id"], "离职")
+        with pytest.raises(AccountDisabled):
+            identity.authenticate(tokens["access_token"])
+        with pytest.raises(TokenRefused):
+            identity.refresh(tokens["refresh_token"])
+        with pytest.raises(AccountDisabled):
+            identity.login(applicant["phone"], PASSWORD)
+
+    def test_the_published_keys_verify_access_tokens_locally(self, identity, make_applicant):
+        from shared.tokens import verifier_from_key_set
+
+        applicant = make_applicant()
+        tokens = identity.login(applicant["phone"], PASSWORD)
+        claims = verifier_from_key_set(identity.public_keys()).verify(tokens["access_token"])
+        assert claims["sub"] == applicant["account"]["id"]
+        assert claims["roles"] == [{"role": "applicant", "org_id": None}]
+
+
+class TestPasswordReset:
+    def test_a_six_digit_code_is_texted_through_the_outbox(self, identity, make_applicant, outbox):
+        applicant = make_applicant()
+        answer = identity.request_password_reset(applicant["phone"])
+        message, = outbox(applicant["phone"])
+        assert len(message.params["code"]) == 6 and message.params["code"] in message.body
+        assert message.status == "pending" and answer["expires_in"] == 600
+
+    def test_the_right_code_sets_the_new_password(self, identity, make_applicant, texted_code):
+        applicant = make_applicant()
+        identity.request_password_reset(applicant["phone"])
+        identity.confirm_password_reset(applicant["phone"], texted_code(applicant["phone"]), "NewPassw0rd")
+        identity.login(applicant["phone"], "NewPassw0rd")
+        with pytest.raises(InvalidCredentials):
+            identity.login(applicant["phone"], PASSWORD)
+
+    def test_a_wrong_code_says_how_many_tries_are_left(self, identity, make_applicant, texted_code):
+        applicant = make_applicant()
+        identity.request_password_reset(applicant["phone"])
+        wrong = f"{(int(texted_code(applicant['phone'])) + 1) % 1000000:06d}"
+        with pytest.raises(WrongResetCode, match="还可尝试 4 次"):
+            identity.confirm_password_reset(applicant["phone"], wrong, "NewPassw0rd")
+
+    def test_five_wrong_codes_use_the_code_up(self, identity, make_applicant, texted_code):
+        applicant = make_applicant()
+        identity.request_password_reset(applicant["phone"])
+        code = texted_code(applicant["phone"])
+        wrong = f"{(int(code) + 1) % 1000000:06d}"
+        for _ in range(4):
+            with pytest.raises(WrongResetCode):
+                identity.confirm_password_reset(applicant["phone"], wrong, "NewPassw0rd")
+        with pytest.raises(ResetCodeExhausted):
+            identity.confirm_password_reset(applicant["phone"], wrong, "NewPassw0rd")
+        with pytest.raises(ResetCodeExhausted):
+            identity.confirm_password_reset(applicant["phone"], code, "NewPassw0rd")
+
+    def test_a_code_expires_after_ten_minutes(self, identity, make_applicant, texted_code, clock):
+        applicant = make_applicant()
+        identity.request_password_reset(applicant["phone"])
+        clock.advance(minutes=10)
+        with pytest.raises(ResetCodeExpired, match="验证码已过期"):
+            identity.confirm_password_reset(applicant["phone"], texted_code(applicant["phone"]), "NewPassw0rd")
+
+    def test_a_new_code_replaces_the_earlier_one(self, identity, make_applicant, texted_code, clock):
+        applicant = make_applicant()
+        identity.request_password_reset(applicant["phone"])
+        first = texted_code(applicant["phone"])
+        clock.advance(seconds=61)
+        identity.request_password_reset(applicant["phone"])
+        second = texted_code(applicant["phone"])
+        if first != second:
+            with pytest.raises(WrongResetCode):
+                identity.confirm_password_reset(applicant["phone"], first, "NewPassw0rd")
+        identity.confirm_password_reset(applicant["phone"], second, "NewPassw0rd")
+
+    def test_a_new_code_waits_for_the_resend_interval(self, identity, make_applicant):
+        applicant = make_applicant()
+        identity.request_password_reset(applicant["phone"])
+        with pytest.raises(ResetRequestedTooSoon, match="秒后再重新获取"):
+            identity.request_password_reset(applicant["phone"])
+
+    def test_a_code_works_only_once(self, identity, make_applicant, texted_code):
+        applicant = make_applicant()
+        identity.request_password_reset(applicant["phone"])
+        code = texted_code(applicant["phone"])
+        identity.confirm_password_reset(applicant["phone"], code, "NewPassw0rd")
+        with pytest.raises(ResetCodeExpired):
+            identity.confirm_password_reset(applicant["phone"], code, "Th1rdPassword")
+
+    def test_a_weak_new_password_keeps_the_code_usable(self, identity, make_applicant, texted_code):
+        applicant = make_applicant()
+        identity.request_password_reset(applicant["phone"])
+        code = texted_code(applicant["phone"])
+        with pytest.raises(WeakPassword):
+            identity.confirm_password_reset(applicant["phone"], code, "short1")
+        identity.confirm_password_reset(applicant["phone"], code, "NewPassw0rd")
+
+    def test_an_unknown_phone_gets_the_same_answer_and_no_text(self, identity, make_applicant, outbox, fresh):
+        known = identity.request_password_reset(make_applicant()["phone"])
+        phone = fresh.phone()
+        assert identity.request_password_reset(phone) == known
+        assert outbox(phone) == []
+        with pytest.raises(ResetCodeExpired):
+            identity.confirm_password_reset(phone, "123456", "NewPassw0rd")
+
+    def test_a_completed_reset_ends_every_sign_in_and_texts_a_notice(self, identity, make_applicant, texted_code, outbox):
+        applicant = make_applicant()
+        tokens = identity.login(applicant["phone"], PASSWORD)
+        identity.request_password_reset(applicant["phone"])
+        identity.confirm_password_reset(applicant["phone"], texted_code(applicant["phone"]), "NewPassw0rd")
+        with pytest.raises(TokenRefused):
+            identity.refresh(tokens["refresh_token"])
+        assert outbox(applicant["phone"])[0].template == "password_changed"
+
+
+class HttpSmsGateway(http.server.BaseHTTPRequestHandler):
+    received = []
+
+    def do_POST(self):
+        HttpSmsGateway.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+        self.send_response(200)
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args):
+        pass
+
+
+class TestHttpSmsSender:
+    def test_the_http_adapter_posts_the_message_after_commit_and_marks_it_sent(self, identity, make_applicant, outbox):
+        server = http.server.HTTPServer(("127.0.0.1", 0), HttpSmsGateway)
+        threading.Thread(target=server.handle_request, daemon=True).start()
+        sender = HttpSmsSender(f"http://127.0.0.1:{server.server_port}/sms", token="t",
+                               session_factory=identity.session_factory)
+        applicant = make_applicant()
+        original, identity.sender = identity.sender, sender
+        try:
+            identity.request_password_reset(applicant["phone"])
+        finally:
+            identity.sender = original
+            server.server_close()
+        posted = HttpSmsGateway.received[-1]
+        assert posted["phone"] == applicant["phone"] and posted["template"] == "password_reset_code"
+        assert outbox(applicant["phone"])[0].status == "sent"
+
+    def test_a_failed_post_is_recorded_not_raised(self, identity, make_applicant, outbox):
+        sender = HttpSmsSender("http://127.0.0.1:9/unreachable", timeout_seconds=1,
+                               session_factory=identity.session_factory)
+        applicant = make_applicant()
+        original, identity.sender = identity.sender, sender
+        try:
+            identity.request_password_reset(applicant["phone"])
+        finally:
+            identity.sender = original
+        message = outbox(applicant["phone"])[0]
+        assert (message.status, message.attempts) == ("failed", 1) and message.last_error
+
+
+class TestOrganisations:
+    def test_the_seeded_tree_has_the_city_and_its_fourteen_districts(self, identity):
+        districts = identity.list_orgs(kind="district")
+        assert len(districts) == 14
+        assert {d["code"] for d in districts} >= {"530102", "530115", "530181"}
+        city, = identity.list_orgs(kind="city")
+        assert city["name"] == "昆明市人社局" and all(d["parent_id"] == city["id"] for d in districts)
+
+    def test_competent_departments_sit_beside_the_districts(self, identity):
+        names = {d["name"] for d in identity.list_orgs(kind="department")}
+        assert {"昆明市卫生健康委员会", "昆明市住房和城乡建设局", "昆明市教育体育局"} <= names
+
+    def test_a_units_ancestors_run_up_to_the_city(self, identity, demo):
+        ancestors = identity.org_ancestors(demo["orgs"]["演示单位甲"])
+        assert [org["name"] for org in ancestors] == ["五华区人社局", "昆明市人社局"]
+
+    def test_units_under_a_district_are_its_own_units_only(self, identity, demo):
+        wuhua = {unit["name"] for unit in identity.units_under(demo["orgs"]["五华区人社局"])}
+        city = {unit["name"] for unit in identity.units_under(demo["orgs"]["昆明市人社局"])}
+        assert "演示单位甲" in wuhua and "演示单位乙" not in wuhua
+        assert {"演示单位甲", "演示单位乙"} <= city
+
+    def test_orgs_can_be_searched_by_name(self, identity):
+        assert [org["name"] for org in identity.list_orgs(q="五华")] == ["五华区人社局"]
+
+    def test_a_unit_registers_pending_and_its_district_admin_approves_it(self, identity, actors, demo, make_applicant, fresh):
+        registrant = make_applicant()["actor"]
+        result = identity.register_unit(registrant, "新单位" + fresh.phone(), fresh.credit_code(), demo["orgs"]["五华区人社局"])
+        assert result["unit"]["status"] == "pending" and result["warnings"] == []
+        assert result["unit"]["id"] not in {u["id"] for u in identity.units_under(demo["orgs"]["五华区人社局"])}
+        approved = identity.approve_unit(actors["wuhua_admin"], result["unit"]["id"])
+        assert approved["status"] == "approved"
+
+    def test_a_failing_credit_code_checksum_is_a_warning_the_district_admin_must_confirm(self, identity, actors, demo, fresh):
+        result = identity.register_unit(actors["sysadmin"], "早期单位" + fresh.phone(), fresh.credit_code(valid=False),
+                                        demo["orgs"]["五华区人社局"])
+        assert "校验位不符" in result["warnings"][0] and result["unit"]["credit_code_checksum_ok"] is False
+        with pytest.raises(CreditCodeNeedsConfirmation):
+            identity.approve_unit(actors["wuhua_admin"], result["unit"]["id"])
+        approved = identity.approve_unit(actors["wuhua_admin"], result["unit"]["id"], confirm_credit_code=True)
+        assert approved["credit_code_confirmed"] is True
+
+    def test_another_districts_admin_cannot_approve_the_unit(self, identity, actors, make_unit):
+        unit = make_unit(approve=False)
+        with pytest.raises(OutOfScope):
+            identity.approve_unit(actors["panlong_admin"], unit["id"], confirm_credit_code=True)
+
+    def test_a_credit_code_registers_only_once(self, identity, actors, demo, fresh):
+        code = fresh.credit_code()
+        identity.register_unit(actors["sysadmin"], "单位" + fresh.phone(), code, demo["orgs"]["五华区人社局"])
+        with pytest.raises(DuplicateCreditCode):
+            identity.register_unit(actors["sysadmin"], "单位" + fresh.phone(), code, demo["orgs"]["盘龙区人社局"])
+
+    def test_a_unit_cannot_hang_directly_under_the_city(self, identity, actors, demo, fresh):
+        with pytest.raises(UnsuitableOrganisation):
+            identity.register_unit(actors["sysadmin"], "单位" + fresh.phone(), fresh.credit_code(), demo["orgs"]["昆明市人社局"])
+
+    def test_a_sysadmin_adds_a_competent_department(self, identity, actors, demo, fresh):
+        org = identity.create_org(actors["sysadmin"], "昆明市测试局" + fresh.phone(), "department", demo["orgs"]["昆明市人社局"])
+        assert org["kind_label"] == "市级主管部门"
+
+    def test_only_a_sysadmin_adds_organisations(self, identity, actors, demo):
+        with pytest.raises(ActionNotAllowed):
+            identity.create_org(actors["city_admin"], "昆明市另一局", "department", demo["orgs"]["昆明市人社局"])
+
+
+class TestMemberships:
+    def test_an_applicant_joins_a_unit_once_its_admin_confirms(self, identity, make_applicant, make_unit, actors, demo, fresh):
+        applicant, unit = make_applicant(), make_unit()
+        admin = identity.create_admin_account(actors["wuhua_admin"], "ua" + fresh.phone(), "单位管理员", PASSWORD,
+                                              "unit_admin", unit["id"])
+        unit_admin = Actor(admin["id"], "unit_admin", unit["id"])
+        membership = identity.request_membership(applicant["actor"], unit["id"])
+        assert membership["status"] == "pending"
+        assert identity.can_apply(applicant["account"]["id"], 2026)["allowed"] is False
+        identity.confirm_membership(unit_admin, membership["id"])
+        members = identity.unit_members(unit["id"])
+        assert [m["account_id"] for m in members] == [applicant["account"]["id"]]
+        assert members[0]["id_number_masked"].count("*") == 10
+        assert identity.can_apply(applicant["account"]["id"], 2026) == {
+            "account_id": applicant["account"]["id"], "review_year": 2026, "allowed": True,
+            "unit_id": unit["id"], "reasons": []}
+
+    def test_another_units_admin_cannot_confirm(self, identity, make_applicant, actors, demo):
+        applicant = make_applicant()
+        membership = identity.request_membership(applicant["actor"], demo["orgs"]["演示单位甲"])
+        with pytest.raises(OutOfScope):
+            identity.confirm_membership(actors["unit_b_admin"], membership["id"])
+        identity.confirm_membership(actors["unit_a_admin"], membership["id"])
+
+    def test_an_applicant_belongs_to_one_unit_at_a_time(self, identity, make_applicant, demo):
+        applicant = make_applicant()
+        identity.request_membership(applicant["actor"], demo["orgs"]["演示单位甲"])
+        with pytest.raises(StateConflict, match="演示单位甲"):
+            identity.request_membership(applicant["actor"], demo["orgs"]["演示单位乙"])
+
+    def test_after_leaving_an_applicant_may_join_another_unit(self, identity, make_applicant, demo):
+        applicant = make_applicant()
+        membership = identity.request_membership(applicant["actor"], demo["orgs"]["演示单位甲"])
+        identity.end_membership(applicant["actor"], membership["id"])
+        assert identity.request_membership(applicant["actor"], demo["orgs"]["演示单位乙"])["status"] == "pending"
+
+    def test_a_rejected_request_gives_no_unit(self, identity, make_applicant, actors, demo):
+        applicant = make_applicant()
+        membership = identity.request_membership(applicant["actor"], demo["orgs"]["演示单位乙"])
+        identity.reject_membership(actors["unit_b_admin"], membership["id"], "查无此人")
+        assert identity.can_apply(applicant["account"]["id"], 2026)["reasons"][0]["code"] == "no_confirmed_unit"
+
+    def test_a_unit_not_yet_approved_cannot_be_joined(self, identity, make_applicant, make_unit):
+        with pytest.raises(UnsuitableOrganisation):
+            identity.request_membership(make_applicant()["actor"], make_unit(approve=False)["id"])
+
+
+class TestRolesAndSeparationOfDuties:
+    def test_a_district_admin_appoints_a_unit_admin(self, identity, actors, make_applicant, make_unit):
+        person, unit = make_applicant(), make_unit()
+        account = identity.grant_role(actors["wuhua_admin"], person["account"]["id"], "unit_admin", unit["id"])
+        assert {(r["role"], r["org_id"]) for r in account["roles"]} == {("applicant", None), ("unit_admin", unit["id"])}
+
+    def test_an_applicant_can_never_be_made_admin_of_the_unit_that_recommends_them(
+            self, identity, actors, make_applicant, make_unit):
+        person, unit = make_applicant(), make_unit()
+        identity.request_membership(person["actor"], unit["id"])
+        with pytest.raises(SeparationOfDutiesViolated, match="职责分离"):
+            identity.grant_role(actors["wuhua_admin"], person["account"]["id"], "unit_admin", unit["id"])
+        with pytest.raises(SeparationOfDutiesViolated):
+            identity.grant_role(actors["sysadmin"], person["account"]["id"], "unit_admin", unit["id"])
+
+    def test_a_new_admin_account_cannot_administer_its_own_work_unit(self, identity, actors, make_unit, fresh):
+        unit = make_unit()
+        with pytest.raises(SeparationOfDutiesViolated):
+            identity.create_admin_account(actors["sysadmin"], "x" + fresh.phone(), "某人", PASSWORD, "unit_admin",
+                                          unit["id"], work_unit_id=unit["id"])
+
+    def test_a_unit_admin_cannot_join_their_own_unit(self, identity, actors, make_applicant, make_unit):
+        person, unit = make_applicant(), make_unit()
+        identity.grant_role(actors["wuhua_admin"], person["account"]["id"], "unit_admin", unit["id"])
+        with pytest.raises(SeparationOfDutiesViolated):
+            identity.request_membership(person["actor"], unit["id"])
+
+    def test_a_district_admin_cannot_appoint_in_another_district(self, identity, actors, make_applicant, make_unit):
+        unit = make_unit(district="盘龙区人社局")
+        with pytest.raises(OutOfScope):
+            identity.grant_role(actors["wuhua_admin"], make_applicant()["account"]["id"], "unit_admin", unit["id"])
+
+    def test_a_city_admin_creates_a_district_admin_who_can_log_in(self, identity, actors, demo, fresh):
+        login_name = "xs" + fresh.phone()
+        account = identity.create_admin_account(actors["city_admin"], login_name, "西山区审核员", PASSWORD,
+                                                "district_admin", demo["orgs"]["西山区人社局"])
+        assert identity.login(login_name, PASSWORD)["account"]["id"] == account["id"]
+
+    def test_an_actor_claiming_a_role_they_do_not_hold_is_refused(self, identity, make_applicant, demo):
+        pretender = make_applicant()
+        claimed = Actor(pretender["account"]["id"], "sysadmin", demo["orgs"]["昆明市人社局"])
+        with pytest.raises(ActionNotAllowed, match="没有以“系统管理员”身份"):
+            identity.create_org(claimed, "某局", "department", demo["orgs"]["昆明市人社局"])
+
+    def test_revoking_a_role_makes_tokens_naming_it_stale(self, identity, actors, make_applicant, make_unit):
+        person, unit = make_applicant(), make_unit()
+        identity.grant_role(actors["wuhua_admin"], person["account"]["id"], "unit_admin", unit["id"])
+        tokens = identity.login(person["phone"], PASSWORD)
+        identity.revoke_role(actors["wuhua_admin"], person["account"]["id"], "unit_admin", unit["id"])
+        with pytest.raises(TokenRefused):
+            identity.authenticate(tokens["access_token"])
+
+    def test_a_unit_admins_scope_is_their_unit_only(self, identity, actors, demo):
+        scope = identity.scope_of(actors["unit_a_admin"])
+        assert scope == {"everything": False, "org_ids": [demo["orgs"]["演示单位甲"]]}
+        assert not identity.in_scope(actors["unit_a_admin"], demo["orgs"]["演示单位乙"])
+
+    def test_a_district_admins_scope_covers_its_units(self, identity, actors, demo):
+        assert identity.in_scope(actors["wuhua_admin"], demo["orgs"]["演示单位甲"])
+        assert not identity.in_scope(actors["wuhua_admin"], demo["orgs"]["演示单位乙"])
+
+
+class TestSanctionsAndApplying:
+    def confirmed_applicant(self, identity, make_applicant, actors, demo):
+        applicant = make_applicant()
+        membership = identity.request_membership(applicant["actor"], demo["orgs"]["演示单位甲"])
+        identity.confirm_membership(actors["unit_a_admin"], membership["id"])
+        return applicant
+
+    def test_a_fraud_sanction_bars_applying_for_three_years(self, identity, make_applicant, actors, demo):
+        applicant = self.confirmed_applicant(identity, make_applicant, actors, demo)
+        sanction = identity.record_sanction(actors["city_admin"], applicant["account"]["id"], "fraud",
+                                            "伪造业绩材料", date(2026, 4, 1), reference="dossier-1")
+        assert sanction["bars_until"] == date(2029, 4, 1)
+        answer = identity.can_apply(applicant["account"]["id"], 2027, on=date(2027, 5, 1))
+        assert answer["allowed"] is False
+        assert answer["reasons"] == [{"code": "sanctioned", "message": "因弄虚作假受到处理，2029-04-01 前不得申报职称"}]
+        assert identity.can_apply(applicant["account"]["id"], 2029, on=date(2029, 4, 1))["allowed"] is True
+
+    def test_the_review_service_may_record_a_sanction_as_the_system(self, identity, make_applicant):
+        applicant = make_applicant()
+        system = Actor("review", "system", None)
+        identity.record_sanction(system, applicant["account"]["id"], "fraud", "异议成立", date(2026, 1, 1))
+        assert len(identity.sanctions_of(applicant["account"]["id"])) == 1
+
+    def test_a_unit_admin_cannot_record_sanctions(self, identity, make_applicant, actors):
+        with pytest.raises(ActionNotAllowed):
+            identity.record_sanction(actors["unit_a_admin"], make_applicant()["account"]["id"], "fraud", "x",
+                                     date(2026, 1, 1))
+
+    def test_every_reason_is_listed_for_a_disabled_sanctioned_account_without_a_unit(
+            self, identity, make_applicant, actors):
+        applicant = make_applicant()
+        identity.record_sanction(actors["city_admin"], applicant["account"]["id"], "fraud", "x", date(2026, 1, 1))
+        identity.disable_account(actors["sysadmin"], applicant["account"]["id"])
+        codes = [r["code"] for r in identity.can_apply(applicant["account"]["id"], 2026, on=date(2026, 6, 1))["reasons"]]
+        assert codes == ["account_disabled", "no_confirmed_unit", "sanctioned"]
+
+    def test_applying_for_a_unit_one_is_not_confirmed_in_is_refused(self, identity, make_applicant, actors, demo):
+        applicant = self.confirmed_applicant(identity, make_applicant, actors, demo)
+        answer = identity.can_apply(applicant["account"]["id"], 2026, unit_id=demo["orgs"]["演示单位乙"])
+        assert [r["code"] for r in answer["reasons"]] == ["not_unit_member"]
+
+    def test_an_administrator_account_is_not_an_applicant(self, identity, demo):
+        codes = [r["code"] for r in identity.can_apply(demo["accounts"]["city_admin"], 2026)["reasons"]]
+        assert "not_applicant" in codes
+
+
+class TestAuditAndSeed:
+    def test_the_auditor_reads_the_identity_audit_log(self, identity, actors, make_applicant):
+        applicant = make_applicant()
+        identity.login(applicant["phone"], PASSWORD, source_address="192.0.2.1")
+        entries = identity.audit_log(actors["auditor"], account_id=applicant["account"]["id"], action="login")
+        assert [(e["outcome"], e["source_address"]) for e in entries] == [("success", "192.0.2.1")]
+
+    def test_an_applicant_cannot_read_the_audit_log(self, identity, make_applicant):
+        with pytest.raises(ActionNotAllowed):
+            identity.audit_log(make_applicant()["actor"])
+
+    def test_seeding_twice_changes_nothing(self, identity, demo):
+        def counts():
+            with identity.session_factory() as session:
+                return (session.scalar(select(func.count()).select_from(Organisation)),
+                        session.scalar(select(func.count()).select_from(Account).where(Account.login_name.is_not(None))))
+
+        before = counts()
+        with identity.session_factory.begin() as session:
+            again = seed_demo(session, identity.hasher, DEMO_PASSWORD)
+        assert again == demo["accounts"] and counts() == before
+
+    def test_the_demo_accounts_log_in_with_the_demo_password(self, identity, demo):
+        for username in ["sysadmin", "wuhua_admin", "unit_a_admin", "eng_secretary", "expert15", "auditor",
+                         "13900000001"]:
+            identity.login(username, DEMO_PASSWORD)
+
+    def test_experts_are_spread_over_several_units(self, identity, demo):
+        units = {identity.get_account(demo["accounts"][f"expert{n:02d}"])["membership"]["unit_name"]
+                 for n in range(1, 16)}
+        assert len(units) >= 3

@@ -1,0 +1,188 @@
+"""The identity nameko service over real RabbitMQ and PostgreSQL: what other services and the gateway see."""
+from datetime import date
+
+import pytest
+from nameko.standalone.rpc import ClusterRpcProxy
+
+from services.identity.exceptions import (
+    AccountLocked, DuplicateIdNumber, DuplicatePhone, InvalidCredentials, InvalidInput, RefreshTokenReused,
+    SeparationOfDutiesViolated, TokenRefused, WrongResetCode,
+)
+from services.identity.service import IdentityService
+from shared.tokens import verifier_from_key_set
+
+PASSWORD = "Passw0rd-test"
+
+
+@pytest.fixture
+def rpc(identity_config, amqp_uri, run_services, demo):
+    config = {**identity_config, "AMQP_URI": amqp_uri}
+    run_services((IdentityService, config))
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30) as cluster:
+        yield cluster.identity
+
+
+@pytest.fixture
+def registration(fresh):
+    def make(**overrides):
+        return {"name": "王五", "id_number": fresh.id_number(), "phone": fresh.phone(), "password": PASSWORD,
+                **overrides}
+
+    return make
+
+
+def actor_dict(actor):
+    return actor.to_dict()
+
+
+class TestRegistrationAndLogin:
+    def test_an_applicant_registers_and_logs_in_over_rpc(self, rpc, registration):
+        data = registration()
+        account = rpc.register(data, source_address="198.51.100.1")
+        result = rpc.login({"username": data["phone"], "password": PASSWORD}, source_address="198.51.100.1")
+        assert result["account"]["id"] == account["id"]
+        assert isinstance(result["access_expires_at"], str) and result["token_type"] == "Bearer"
+
+    def test_a_bad_id_number_comes_back_as_a_field_message_in_chinese(self, rpc, registration):
+        with pytest.raises(InvalidInput) as refused:
+            rpc.register(registration(id_number="110105194912310021"))
+        assert refused.value.fields == {"id_number": ["身份证号码校验码不正确，请核对是否有输错的数字"]}
+        assert refused.value.http_status == 422
+
+    def test_a_duplicate_registration_is_a_conflict_not_a_server_error(self, rpc, registration):
+        data = registration()
+        rpc.register(data)
+        with pytest.raises(DuplicateIdNumber) as refused:
+            rpc.register({**data, "phone": registration()["phone"]})
+        assert (refused.value.code, refused.value.http_status) == ("conflict", 409)
+        with pytest.raises(DuplicatePhone):
+            rpc.register({**registration(), "phone": data["phone"]})
+
+    def test_the_sixth_try_finds_the_account_locked(self, rpc, registration):
+        data = registration()
+        rpc.register(data)
+        for _ in range(4):
+            with pytest.raises(InvalidCredentials):
+                rpc.login({"username": data["id_number"], "password": "wrong-pass1"})
+        with pytest.raises(AccountLocked) as locked:
+            rpc.login({"username": data["id_number"], "password": "wrong-pass1"})
+        assert "请于" in locked.value.message and locked.value.fields["locked_until"]
+        with pytest.raises(AccountLocked):
+            rpc.login({"username": data["id_number"], "password": PASSWORD})
+
+
+class TestTokens:
+    def test_other_services_verify_access_tokens_locally_with_the_published_keys(self, rpc, registration):
+        data = registration()
+        rpc.register(data)
+        tokens = rpc.login({"username": data["phone"], "password": PASSWORD})
+        verifier = verifier_from_key_set(rpc.token_public_keys())
+        assert verifier.verify(tokens["access_token"])["sub"] == tokens["account"]["id"]
+
+    def test_authenticate_names_the_account_and_its_roles(self, rpc, registration):
+        data = registration()
+        rpc.register(data)
+        tokens = rpc.login({"username": data["phone"], "password": PASSWORD})
+        principal = rpc.authenticate(tokens["access_token"])
+        assert principal["account_id"] == tokens["account"]["id"]
+        assert [role["role"] for role in principal["roles"]] == ["applicant"]
+
+    def test_a_forged_token_is_refused(self, rpc, registration):
+        data = registration()
+        rpc.register(data)
+        token = rpc.login({"username": data["phone"], "password": PASSWORD})["access_token"]
+        header, payload, signature = token.split(".")
+        forged = f"{header}.{payload}.{signature[::-1]}"
+        with pytest.raises(TokenRefused):
+            rpc.authenticate(forged)
+
+    def test_refresh_rotates_and_reuse_revokes_the_family(self, rpc, registration):
+        data = registration()
+        rpc.register(data)
+        first = rpc.login({"username": data["phone"], "password": PASSWORD})
+        second = rpc.refresh({"refresh_token": first["refresh_token"]})
+        with pytest.raises(RefreshTokenReused):
+            rpc.refresh({"refresh_token": first["refresh_token"]})
+        with pytest.raises(TokenRefused):
+            rpc.refresh({"refresh_token": second["refresh_token"]})
+
+    def test_logout_ends_the_sign_in(self, rpc, registration):
+        data = registration()
+        rpc.register(data)
+        tokens = rpc.login({"username": data["phone"], "password": PASSWORD})
+        assert rpc.logout({"refresh_token": tokens["refresh_token"]}) == {"ok": True}
+        with pytest.raises(TokenRefused):
+            rpc.refresh({"refresh_token": tokens["refresh_token"]})
+
+
+class TestPasswordReset:
+    def test_reset_by_sms_code_read_from_the_outbox(self, rpc, registration, texted_code):
+        data = registration()
+        rpc.register(data)
+        answer = rpc.request_password_reset({"phone": data["phone"]})
+        assert answer["expires_in"] == 600
+        code = texted_code(data["phone"])
+        wrong = f"{(int(code) + 1) % 1000000:06d}"
+        with pytest.raises(WrongResetCode, match="还可尝试 4 次"):
+            rpc.confirm_password_reset({"phone": data["phone"], "code": wrong, "new_password": "NewPassw0rd"})
+        assert rpc.confirm_password_reset(
+            {"phone": data["phone"], "code": code, "new_password": "NewPassw0rd"}) == {"ok": True}
+        rpc.login({"username": data["phone"], "password": "NewPassw0rd"})
+
+    def test_the_demo_console_reads_texts_through_rpc_when_enabled(self, rpc, registration):
+        data = registration()
+        rpc.register(data)
+        rpc.request_password_reset({"phone": data["phone"]})
+        message, = rpc.outbox_messages({"recipient": data["phone"]})
+        assert message["template"] == "password_reset_code" and "验证码" in message["body"]
+
+
+class TestOrganisationsAndMemberships:
+    def test_org_queries_answer_with_plain_data(self, rpc, demo):
+        unit_a = demo["orgs"]["演示单位甲"]
+        assert rpc.get_org(unit_a)["name"] == "演示单位甲"
+        assert [org["name"] for org in rpc.org_ancestors(unit_a)] == ["五华区人社局", "昆明市人社局"]
+        assert unit_a in {unit["id"] for unit in rpc.units_under(demo["orgs"]["五华区人社局"])}
+        assert len(rpc.list_orgs({"kind": "district"})) == 14
+
+    def test_a_member_confirmed_by_the_unit_admin_may_apply(self, rpc, registration, actors, demo):
+        data = registration()
+        account = rpc.register(data)
+        applicant = {"account_id": account["id"], "role": "applicant", "org_id": None}
+        assert rpc.can_apply(account["id"], 2026)["reasons"][0]["code"] == "no_confirmed_unit"
+        membership = rpc.request_membership(applicant, {"unit_id": demo["orgs"]["演示单位甲"]})
+        rpc.confirm_membership(actor_dict(actors["unit_a_admin"]), {"membership_id": membership["id"]})
+        assert account["id"] in {m["account_id"] for m in rpc.unit_members(demo["orgs"]["演示单位甲"])}
+        answer = rpc.can_apply(account["id"], 2026)
+        assert (answer["allowed"], answer["unit_id"]) == (True, demo["orgs"]["演示单位甲"])
+
+    def test_separation_of_duties_is_enforced_over_rpc(self, rpc, registration, actors, demo):
+        account = rpc.register(registration())
+        applicant = {"account_id": account["id"], "role": "applicant", "org_id": None}
+        rpc.request_membership(applicant, {"unit_id": demo["orgs"]["演示单位甲"]})
+        grant = {"account_id": account["id"], "role": "unit_admin", "org_id": demo["orgs"]["演示单位甲"]}
+        with pytest.raises(SeparationOfDutiesViolated) as refused:
+            rpc.grant_role(actor_dict(actors["wuhua_admin"]), grant)
+        assert refused.value.http_status == 403
+
+    def test_a_sanction_shows_in_can_apply_with_its_reason(self, rpc, registration, actors):
+        account = rpc.register(registration())
+        sanction = rpc.record_sanction(actor_dict(actors["city_admin"]), {
+            "account_id": account["id"], "reason": "伪造证书", "sanctioned_on": "2026-02-01"})
+        assert sanction["bars_until"] == "2029-02-01"
+        answer = rpc.can_apply(account["id"], 2027, None, date(2027, 1, 1).isoformat())
+        assert "sanctioned" in [reason["code"] for reason in answer["reasons"]]
+
+    def test_scope_of_a_unit_admin_is_their_unit(self, rpc, actors, demo):
+        assert rpc.scope_of(actor_dict(actors["unit_b_admin"])) == {
+            "everything": False, "org_ids": [demo["orgs"]["演示单位乙"]]}
+
+
+class TestOperations:
+    def test_health_reports_the_database(self, rpc):
+        assert rpc.health() == {"service": "identity", "status": "ok", "database": "ok"}
+
+    def test_a_malformed_id_is_an_input_error_not_a_database_error(self, rpc):
+        with pytest.raises(InvalidInput) as refused:
+            rpc.get_account("not-a-uuid")
+        assert refused.value.fields == {"account_id": ["编号格式无效"]}
