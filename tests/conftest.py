@@ -5,7 +5,7 @@ tests hang; that is why it is the first statement here.
 """
 import warnings
 
-warnings.filterwarnings("ignore", message=".*Eventlet is deprecated.*")
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
 import eventlet  # noqa: E402
 
@@ -71,3 +71,35 @@ def run_services():
     yield start
     for container in reversed(containers):
         container.stop()
+
+
+def _free_port():
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def s3_settings():
+    """A real S3-compatible server (moto in server mode) for this test run, reached through minio."""
+    import sys
+    import time
+
+    port = _free_port()
+    moto = os.path.join(os.path.dirname(sys.executable), "moto_server")
+    server = subprocess.Popen([moto, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    import socket
+
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                break
+        time.sleep(0.2)
+    yield {"endpoint": f"127.0.0.1:{port}", "access_key": "test", "secret_key": "test-secret",
+           "bucket": f"evidence-{RUN_ID}", "secure": False}
+    server.terminate()
+    server.wait(timeout=10)

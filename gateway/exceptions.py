@@ -1,0 +1,16 @@
+"""Errors raised by the gateway itself (uploads, authentication), with their HTTP status codes."""
+from shared.errors import PlatformError
+
+
+class UnsupportedFileType(PlatformError):
+    """Raised when an upload is not a readable, unencrypted PDF (checked by content, never by name)."""
+
+    code = "unsupported_media_type"
+    http_status = 415
+
+
+class FileTooLarge(PlatformError):
+    """Raised when an upload exceeds the configured size limit."""
+
+    code = "file_too_large"
+    http_status = 413
