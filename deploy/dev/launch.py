@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from .services import SERVICES, WORKERS
+from .services import SEEDS, SERVICES, WORKERS
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = str(ROOT / ".venv" / "bin")
@@ -65,7 +65,25 @@ def health_reports(seconds=60):
     return result.stdout.strip() or result.stderr.strip().splitlines()[-1]
 
 
+def dev_environment():
+    """Settings every child shares: a stable token-signing key, so tokens survive a restart."""
+    key_path = ROOT / ".run" / "identity-signing-key.pem"
+    if not key_path.exists():
+        from cryptography.hazmat.primitives import serialization
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+        key_path.parent.mkdir(parents=True, exist_ok=True)
+        pem = Ed25519PrivateKey.generate().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        key_path.write_bytes(pem)
+        key_path.chmod(0o600)
+    return {"IDENTITY_TOKEN_PRIVATE_KEY": str(key_path), "IDENTITY_EXPOSE_OUTBOX": "true"}
+
+
 def main():
+    os.environ.update({**dev_environment(), **{k: v for k, v in os.environ.items() if k.startswith("IDENTITY_")}})
+    for seed in SEEDS:
+        subprocess.run([f"{BIN}/python", *seed], cwd=ROOT, check=True)
     children = {}
     children["s3"] = start("s3", [f"{BIN}/moto_server", "-H", S3_HOST, "-p", str(S3_PORT)])
     if not wait_for_port(S3_HOST, S3_PORT):

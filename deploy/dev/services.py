@@ -30,7 +30,13 @@ class Worker:
 
 
 SERVICES = [
+    Service("identity", "services.identity.service:IdentityService"),
     Service("dossier", "services.dossier.service:DossierService"),
+]
+
+# Idempotent data loads run by `make run` before the services start.
+SEEDS = [
+    ["-m", "services.identity.seed"],
 ]
 
 WORKERS = [

@@ -61,6 +61,16 @@ class TestRegistration:
             identity.register("另一人", first["id_number"], first["phone"], PASSWORD)
         assert set(refused.value.fields) == {"id_number", "phone"}
 
+    def test_a_lost_race_on_the_unique_columns_gives_the_same_clear_error(self, identity, make_applicant, fresh,
+                                                                          monkeypatch):
+        # Two instances may both pass the pre-check; the database constraint then decides.
+        first = make_applicant()
+        monkeypatch.setattr(identity, "_refuse_duplicates", lambda *args, **kwargs: None)
+        with pytest.raises(DuplicateIdNumber):
+            identity.register("另一人", first["id_number"], fresh.phone(), PASSWORD)
+        with pytest.raises(DuplicatePhone):
+            identity.register("另一人", fresh.id_number(), first["phone"], PASSWORD)
+
     def test_a_password_built_on_the_birth_date_is_refused(self, identity, fresh):
         id_number = fresh.id_number(birth_date=date(1985, 6, 15))
         with pytest.raises(WeakPassword) as refused:
@@ -304,8 +314,9 @@ class TestPasswordReset:
     def test_a_new_code_waits_for_the_resend_interval(self, identity, make_applicant):
         applicant = make_applicant()
         identity.request_password_reset(applicant["phone"])
-        with pytest.raises(ResetRequestedTooSoon, match="秒后再重新获取"):
+        with pytest.raises(ResetRequestedTooSoon, match="秒后再重新获取") as refused:
             identity.request_password_reset(applicant["phone"])
+        assert refused.value.http_status == 429
 
     def test_a_code_works_only_once(self, identity, make_applicant, texted_code):
         applicant = make_applicant()

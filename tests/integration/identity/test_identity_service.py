@@ -54,7 +54,7 @@ class TestRegistrationAndLogin:
         rpc.register(data)
         with pytest.raises(DuplicateIdNumber) as refused:
             rpc.register({**data, "phone": registration()["phone"]})
-        assert (refused.value.code, refused.value.http_status) == ("conflict", 409)
+        assert (refused.value.code, refused.value.http_status) == ("duplicate_id_number", 409)
         with pytest.raises(DuplicatePhone):
             rpc.register({**registration(), "phone": data["phone"]})
 
@@ -113,6 +113,34 @@ class TestTokens:
         assert rpc.logout({"refresh_token": tokens["refresh_token"]}) == {"ok": True}
         with pytest.raises(TokenRefused):
             rpc.refresh({"refresh_token": tokens["refresh_token"]})
+
+
+class TestConcurrentCalls:
+    def test_concurrent_wrong_passwords_are_all_counted_and_lock_the_account(self, rpc, registration):
+        data = registration()
+        rpc.register(data)
+        attempts = [rpc.login.call_async({"username": data["phone"], "password": "wrong-pass1"}) for _ in range(8)]
+        outcomes = []
+        for reply in attempts:
+            with pytest.raises((InvalidCredentials, AccountLocked)) as refused:
+                reply.result()
+            outcomes.append(type(refused.value))
+        assert outcomes.count(InvalidCredentials) == 4
+        with pytest.raises(AccountLocked):
+            rpc.login({"username": data["phone"], "password": PASSWORD})
+
+    def test_of_two_racing_refreshes_with_one_token_only_one_wins(self, rpc, registration):
+        data = registration()
+        rpc.register(data)
+        token = rpc.login({"username": data["phone"], "password": PASSWORD})["refresh_token"]
+        replies = [rpc.refresh.call_async({"refresh_token": token}) for _ in range(2)]
+        results = []
+        for reply in replies:
+            try:
+                results.append(reply.result())
+            except RefreshTokenReused:
+                results.append(None)
+        assert sum(result is not None for result in results) == 1
 
 
 class TestPasswordReset:

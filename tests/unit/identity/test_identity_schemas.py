@@ -1,4 +1,6 @@
 """Identity's RPC edge: Chinese field messages, errors that survive nameko, credential helpers."""
+from pathlib import Path
+
 import pytest
 from nameko.exceptions import deserialize, serialize
 
@@ -7,8 +9,13 @@ from services.identity.credentials import (
     Argon2Settings, PasswordHasher, hash_refresh_token, hash_reset_code, new_refresh_token, new_reset_code,
     reset_code_matches,
 )
+from services.identity.application import Settings
+from services.identity.dependencies import password_hasher
 from services.identity.exceptions import DuplicatePhone, InvalidInput, WeakPassword
+from shared.config import load_config
 from shared.errors import Conflict, ValidationFailed
+
+CONFIG_PATH = Path(__file__).resolve().parents[3] / "services" / "identity" / "config.yaml"
 
 CHEAP = Argon2Settings(time_cost=1, memory_cost_kib=8, parallelism=1)
 
@@ -89,7 +96,7 @@ class TestErrorsAcrossRpc:
         again = deserialize(serialize(error))
         assert type(again) is WeakPassword and isinstance(again, ValidationFailed)
         assert (again.message, again.fields, again.code, again.http_status) == (
-            error.message, error.fields, "validation_failed", 422)
+            error.message, error.fields, "weak_password", 422)
 
     def test_an_error_without_fields_round_trips_too(self):
         again = deserialize(serialize(DuplicatePhone("该手机号码已注册")))
@@ -125,3 +132,21 @@ class TestCredentials:
         assert reset_code_matches("pepper", "row-1", "012345", stored)
         assert not reset_code_matches("pepper", "row-2", "012345", stored)
         assert not reset_code_matches("pepper", "row-1", "012346", stored)
+
+
+class TestShippedSettings:
+    def test_the_config_gives_the_policy_defaults_of_the_issue(self, monkeypatch):
+        for name in ("IDENTITY_LOCKOUT_MAX_FAILURES", "IDENTITY_LOCKOUT_MINUTES", "IDENTITY_REFRESH_TTL_SECONDS",
+                     "IDENTITY_RESET_CODE_TTL_MINUTES", "IDENTITY_RESET_CODE_MAX_ATTEMPTS"):
+            monkeypatch.delenv(name, raising=False)
+        settings = Settings.from_config(load_config(CONFIG_PATH))
+        assert (settings.lockout.max_failures, settings.lockout.lock_minutes) == (5, 15)
+        assert (settings.reset_codes.ttl_minutes, settings.reset_codes.max_attempts) == (10, 5)
+        assert settings.refresh_ttl_seconds == 7 * 24 * 3600 and settings.sanction_years == 3
+        assert settings.expose_outbox is False
+
+    def test_the_config_hashes_with_real_argon2_cost_unless_told_otherwise(self, monkeypatch):
+        for name in ("IDENTITY_ARGON2_TIME_COST", "IDENTITY_ARGON2_MEMORY_KIB", "IDENTITY_ARGON2_PARALLELISM"):
+            monkeypatch.delenv(name, raising=False)
+        hasher = password_hasher(load_config(CONFIG_PATH))
+        assert "$m=65536,t=3,p=4$" in hasher.hash("abc12345")

@@ -1,0 +1,1 @@
+"""Identity: accounts, organisations, roles, credentials and sanctions; issues access tokens."""

@@ -1,0 +1,87 @@
+"""Composition root: builds identity's application (database, keys, hasher, sender) from config."""
+import eventlet.tpool
+from nameko.extensions import DependencyProvider
+from sqlalchemy import func, select
+from sqlalchemy.orm import sessionmaker
+
+from shared.db import ensure_database, make_engine
+from shared.tokens import TokenSigner, TokenVerifier, public_keys_from_setting, signing_key_from_setting
+
+from .application import Identity, Settings
+from .credentials import Argon2Settings, PasswordHasher
+from .models import metadata
+from .notifications import sender_from_config
+
+# Arbitrary but fixed: serialises table creation when several identity instances start together.
+_CREATE_TABLES_LOCK = 0x1D_E471_7001
+
+
+def create_tables(engine):
+    with engine.begin() as connection:
+        connection.execute(select(func.pg_advisory_xact_lock(_CREATE_TABLES_LOCK)))
+        metadata.create_all(connection)
+
+
+def open_database(config):
+    """The engine and session factory of identity's database, created with its tables if missing."""
+    url = config["DATABASE_URL"]
+    ensure_database(url)
+    engine = make_engine(url, pool_size=int(config.get("DATABASE_POOL_SIZE") or 10))
+    create_tables(engine)
+    return engine, sessionmaker(engine, expire_on_commit=False)
+
+
+def password_hasher(config, offload=None):
+    passwords = config.get("PASSWORDS") or {}
+    defaults = Argon2Settings()
+    return PasswordHasher(Argon2Settings(
+        time_cost=int(passwords.get("ARGON2_TIME_COST") or defaults.time_cost),
+        memory_cost_kib=int(passwords.get("ARGON2_MEMORY_KIB") or defaults.memory_cost_kib),
+        parallelism=int(passwords.get("ARGON2_PARALLELISM") or defaults.parallelism),
+    ), offload=offload)
+
+
+def token_signer_and_verifier(config):
+    tokens = config.get("TOKENS") or {}
+    issuer = tokens.get("ISSUER") or "kunming-title-identity"
+    audience = tokens.get("AUDIENCE") or "kunming-title"
+    signing_key = signing_key_from_setting(tokens.get("PRIVATE_KEY"))
+    signer = TokenSigner(signing_key, issuer, audience, int(tokens.get("ACCESS_TTL_SECONDS") or 900))
+    # Keys retired by a rotation stay verifiable until the tokens they signed have expired.
+    public_keys = {**public_keys_from_setting(tokens.get("PREVIOUS_PUBLIC_KEYS")),
+                   signing_key.kid: signing_key.public_key}
+    verifier = TokenVerifier(public_keys, issuer, audience, int(tokens.get("LEEWAY_SECONDS") or 0))
+    return signer, verifier
+
+
+def build_identity(config, offload=None, clock=None):
+    """``(Identity, engine)`` for *config*; the caller disposes of the engine. *clock* is for tests."""
+    engine, session_factory = open_database(config)
+    signer, verifier = token_signer_and_verifier(config)
+    identity = Identity(
+        session_factory=session_factory,
+        settings=Settings.from_config(config),
+        hasher=password_hasher(config, offload),
+        signer=signer,
+        verifier=verifier,
+        sender=sender_from_config(config.get("SMS"), session_factory),
+        **({"clock": clock} if clock else {}),
+    )
+    return identity, engine
+
+
+class IdentityApplication(DependencyProvider):
+    """Gives each worker the container's one Identity; the engine lives from setup() to stop()."""
+
+    def setup(self):
+        # argon2 runs in eventlet's OS thread pool so a login does not stall the other workers.
+        self.identity, self.engine = build_identity(self.container.config, offload=eventlet.tpool.execute)
+
+    def stop(self):
+        self.engine.dispose()
+
+    def kill(self):
+        self.engine.dispose()
+
+    def get_dependency(self, worker_ctx):
+        return self.identity

@@ -1,0 +1,2 @@
+"""Identity keeps no projections: it owns its source tables (accounts, organisations, roles,
+memberships, sanctions) and answers queries from them directly."""

@@ -1,0 +1,235 @@
+"""The identity nameko service: thin RPC methods — load with a schema, call Identity, dump.
+
+Run it with ``nameko run services.identity.service --config services/identity/config.yaml``.
+Methods that act for someone take ``actor`` as a dict ``{account_id, role, org_id}``; methods that
+see a person's network address take ``source_address`` (the gateway passes the client's).
+"""
+from nameko.rpc import rpc
+
+from shared.errors import PlatformError
+
+from . import schemas as s
+from .dependencies import IdentityApplication
+from .schemas import dump, load
+
+# Refusals people cause are answers, not faults: nameko does not log them as errors.
+EXPECTED = (PlatformError,)
+
+
+def _actor(actor):
+    return load(s.ActorSchema, actor)
+
+
+class IdentityService:
+    name = "identity"
+
+    identity = IdentityApplication()
+
+    # --- accounts and sign-in --------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def register(self, data, source_address=None):
+        """``{name, id_number, phone, password}`` → the new applicant account."""
+        return dump(s.AccountOut, self.identity.register(**load(s.RegisterSchema, data),
+                                                        source_address=source_address))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def login(self, data, source_address=None):
+        """``{username (ID number, phone or login name), password}`` → tokens and the account."""
+        return dump(s.TokensOut, self.identity.login(**load(s.LoginSchema, data), source_address=source_address))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def refresh(self, data, source_address=None):
+        """``{refresh_token}`` → new tokens; the presented refresh token is used up."""
+        data = load(s.RefreshTokenSchema, data)
+        return dump(s.TokensOut, self.identity.refresh(data["refresh_token"], source_address=source_address))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def logout(self, data, source_address=None):
+        """``{refresh_token, everywhere?}`` → ``{ok}``."""
+        return self.identity.logout(**load(s.RefreshTokenSchema, data), source_address=source_address)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def authenticate(self, access_token):
+        """The account behind an access token, with its current roles; refuses stale or disabled ones."""
+        data = load(s.AccessTokenSchema, {"access_token": access_token})
+        return dump(s.PrincipalOut, self.identity.authenticate(data["access_token"]))
+
+    @rpc
+    def token_public_keys(self):
+        """``{algorithm, issuer, audience, keys: {kid: PEM}}`` for verifying access tokens locally."""
+        return self.identity.public_keys()
+
+    @rpc(expected_exceptions=EXPECTED)
+    def change_password(self, actor, data, source_address=None):
+        return self.identity.change_password(_actor(actor), **load(s.ChangePasswordSchema, data),
+                                             source_address=source_address)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def request_password_reset(self, data, source_address=None):
+        """``{phone}`` → the same neutral answer whether or not the phone is registered."""
+        return self.identity.request_password_reset(**load(s.ResetRequestSchema, data),
+                                                    source_address=source_address)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def confirm_password_reset(self, data, source_address=None):
+        """``{phone, code, new_password}`` → ``{ok}``."""
+        return self.identity.confirm_password_reset(**load(s.ResetConfirmSchema, data),
+                                                    source_address=source_address)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_account(self, account_id):
+        data = load(s.AccountIdSchema, {"account_id": account_id})
+        return dump(s.AccountOut, self.identity.get_account(data["account_id"]))
+
+    # --- administration of accounts and roles ----------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_admin_account(self, actor, data):
+        """``{login_name, name, password, role, org_id, phone?, work_unit_id?}`` → the account."""
+        return dump(s.AccountOut, self.identity.create_admin_account(
+            _actor(actor), **load(s.CreateAdminAccountSchema, data)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def grant_role(self, actor, data):
+        """``{account_id, role, org_id}``: e.g. a district admin appoints a unit admin."""
+        return dump(s.AccountOut, self.identity.grant_role(_actor(actor), **load(s.RoleGrantSchema, data)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def revoke_role(self, actor, data):
+        return dump(s.AccountOut, self.identity.revoke_role(_actor(actor), **load(s.RoleGrantSchema, data)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def disable_account(self, actor, data):
+        """``{account_id, reason?}``: ends every sign-in of the account."""
+        return dump(s.AccountOut, self.identity.disable_account(_actor(actor), **load(s.AccountActionSchema, data)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def enable_account(self, actor, data):
+        data = load(s.AccountIdSchema, data)
+        return dump(s.AccountOut, self.identity.enable_account(_actor(actor), data["account_id"]))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def unlock_account(self, actor, data):
+        data = load(s.AccountIdSchema, data)
+        return dump(s.AccountOut, self.identity.unlock_account(_actor(actor), data["account_id"]))
+
+    # --- organisations ---------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def list_orgs(self, query=None):
+        """``{kind?, q?, parent_id?, status?}`` → organisations (approved ones by default)."""
+        return dump(s.OrgOut, self.identity.list_orgs(**load(s.OrgQuerySchema, query or {})), many=True)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def get_org(self, org_id):
+        data = load(s.OrgIdSchema, {"org_id": org_id})
+        return dump(s.OrgOut, self.identity.get_org(data["org_id"]))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def org_ancestors(self, org_id):
+        """The organisations above *org_id*, nearest first, ending with 昆明市人社局."""
+        data = load(s.OrgIdSchema, {"org_id": org_id})
+        return dump(s.OrgOut, self.identity.org_ancestors(data["org_id"]), many=True)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def units_under(self, org_id, include_pending=False):
+        data = load(s.UnitsUnderSchema, {"org_id": org_id, "include_pending": include_pending})
+        return dump(s.OrgOut, self.identity.units_under(**data), many=True)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def unit_members(self, unit_id, status="confirmed"):
+        data = load(s.UnitMembersSchema, {"unit_id": unit_id, "status": status})
+        return dump(s.MemberOut, self.identity.unit_members(**data), many=True)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def create_org(self, actor, data):
+        """``{name, kind (district|department|committee), parent_id, code?}`` (sysadmin)."""
+        return dump(s.OrgOut, self.identity.create_org(_actor(actor), **load(s.CreateOrgSchema, data)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def register_unit(self, actor, data):
+        """``{name, credit_code, parent_id, contact_name?, contact_phone?}`` → ``{unit, warnings}``."""
+        return dump(s.UnitRegistrationOut, self.identity.register_unit(
+            _actor(actor), **load(s.RegisterUnitSchema, data)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def approve_unit(self, actor, data):
+        """``{unit_id, confirm_credit_code?}``; a failing credit-code checksum must be confirmed."""
+        data = load(s.UnitDecisionSchema, data)
+        return dump(s.OrgOut, self.identity.approve_unit(
+            _actor(actor), data["unit_id"], data["confirm_credit_code"]))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reject_unit(self, actor, data):
+        data = load(s.UnitDecisionSchema, data)
+        return dump(s.OrgOut, self.identity.reject_unit(_actor(actor), data["unit_id"], data["reason"]))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def request_membership(self, actor, data):
+        """``{unit_id}``: an applicant asks to join a unit."""
+        data = load(s.MembershipRequestSchema, data)
+        return dump(s.MembershipOut, self.identity.request_membership(_actor(actor), data["unit_id"]))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def confirm_membership(self, actor, data):
+        data = load(s.MembershipDecisionSchema, data)
+        return dump(s.MembershipOut, self.identity.confirm_membership(_actor(actor), data["membership_id"]))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def reject_membership(self, actor, data):
+        data = load(s.MembershipDecisionSchema, data)
+        return dump(s.MembershipOut, self.identity.reject_membership(
+            _actor(actor), data["membership_id"], data["reason"]))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def end_membership(self, actor, data):
+        data = load(s.MembershipDecisionSchema, data)
+        return dump(s.MembershipOut, self.identity.end_membership(_actor(actor), data["membership_id"]))
+
+    # --- scopes, sanctions, applying -------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def scope_of(self, actor):
+        """``{everything, org_ids}``: the organisations the actor's role acts on."""
+        return dump(s.ScopeOut, self.identity.scope_of(_actor(actor)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def in_scope(self, actor, org_id):
+        data = load(s.InScopeSchema, {"org_id": org_id})
+        return self.identity.in_scope(_actor(actor), data["org_id"])
+
+    @rpc(expected_exceptions=EXPECTED)
+    def record_sanction(self, actor, data):
+        """``{account_id, kind: fraud, reason, sanctioned_on, reference?}`` (city admin or system)."""
+        return dump(s.SanctionOut, self.identity.record_sanction(_actor(actor), **load(s.RecordSanctionSchema, data)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def sanctions_of(self, account_id):
+        data = load(s.AccountIdSchema, {"account_id": account_id})
+        return dump(s.SanctionOut, self.identity.sanctions_of(data["account_id"]), many=True)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def can_apply(self, account_id, review_year, unit_id=None, on=None):
+        """``{allowed, reasons: [{code, message}], unit_id}`` for applying in *review_year*."""
+        data = load(s.CanApplySchema, {"account_id": account_id, "review_year": review_year,
+                                       "unit_id": unit_id, "on": on})
+        return dump(s.CanApplyOut, self.identity.can_apply(**data))
+
+    # --- operations ------------------------------------------------------------------------------
+
+    @rpc
+    def health(self):
+        return self.identity.health()
+
+    @rpc(expected_exceptions=EXPECTED)
+    def audit_log(self, actor, query=None):
+        """``{account_id?, action?, limit?}`` → newest entries first (auditor, sysadmin)."""
+        return dump(s.AuditEntryOut, self.identity.audit_log(_actor(actor), **load(s.AuditQuerySchema, query or {})),
+                    many=True)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def outbox_messages(self, query=None):
+        """Recent SMS in the outbox, for the demo console; refused unless SMS.EXPOSE_OUTBOX is on."""
+        return dump(s.OutboxMessageOut, self.identity.outbox_messages(**load(s.OutboxQuerySchema, query or {})),
+                    many=True)
