@@ -1,6 +1,6 @@
 """Small factories for tests: actors, complete section data, and dossiers driven to any status."""
 import uuid
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 from shared.roles import Actor
 
@@ -66,6 +66,25 @@ def material(**overrides):
     }
 
 
+def annual_assessments(first=2017, last=2025, **results_by_year):
+    """One assessment per year, 合格 unless ``y2019="basically_competent"`` and the like say otherwise."""
+    return [{"year": year, "result": results_by_year.get(f"y{year}", "competent")} for year in range(first, last + 1)]
+
+
+def continuing_education(years=(2023, 2024, 2025), professional=60, public=30):
+    """Each year's 专业科目 and 公需科目 hours: by default exactly the 90 (60 + 30) the policy asks for."""
+    entries = []
+    for year in years:
+        entries.append({"year": year, "kind": "professional", "hours": professional, "course": "专业课程"})
+        if public:
+            entries.append({"year": year, "kind": "public", "hours": public, "course": "公需课程"})
+    return entries
+
+
+def recommendation_letter(number=1):
+    return material(category="other", filename=f"专家推荐信{number}.pdf")
+
+
 def fill_everything(dossier, cast):
     """Record every required section plus one achievement and one material."""
     a = cast.applicant
@@ -76,6 +95,28 @@ def fill_everything(dossier, cast):
     dossier.attach_material(a, **material())
     dossier.fill_review_form(a, review_form())
     dossier.sign_commitment(a, statement_version="2026-1", signed_name=dossier.applicant_name)
+
+
+def fill_eligible(dossier, cast):
+    """Everything of fill_everything plus the assessments and continuing education that make the default
+    dossier (工程 中级, 本科, 助理工程师 since 2016-12-01, review year 2026) eligible."""
+    fill_everything(dossier, cast)
+    dossier.record_annual_assessments(cast.applicant, annual_assessments())
+    dossier.record_continuing_education(cast.applicant, continuing_education())
+
+
+def notice_document(review_year=2026, *, start=None, end=None, **overrides):
+    """An annual notice opening every level of 工程 and 卫生, its window by default covering now."""
+    now = datetime.now(timezone.utc)
+    return {
+        "review_year": review_year,
+        "title": f"{review_year}年度昆明市职称评审工作通知",
+        "open_series": {"engineering": ["primary", "intermediate", "associate_senior", "senior"],
+                        "health": ["associate_senior", "senior"]},
+        "window": {"start": (start or now - timedelta(days=30)).isoformat(),
+                   "end": (end or now + timedelta(days=30)).isoformat()},
+        **overrides,
+    }
 
 
 PAST_START = (date.today() - timedelta(days=20)).isoformat()

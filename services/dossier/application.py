@@ -4,24 +4,31 @@ Each command is get -> aggregate command -> save, retried with jittered backoff 
 command on the same dossier won the race (the event store's version check), then refused with a
 conflict. After saving, the summary read model is updated in its own transaction; if that fails
 the catch-up projector repairs it from the log, so the command itself never fails for it.
+Creating and submitting first pass the year's annual notice and eligibility policy (policy.py).
 """
 import logging
 import random
 import time
 import uuid
-from datetime import datetime
+import zlib
+from contextlib import contextmanager
+from datetime import datetime, timezone
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError as DatabaseIntegrityError
 
 from shared.db import ensure_database, make_engine
 from shared.errors import PlatformError
-from shared.roles import Actor
+from shared.roles import APPLICANT, AUDITOR, CITY_ADMIN, DISTRICT_ADMIN, UNIT_ADMIN, Actor
 
-from . import projections
+from . import notices, policy, projections
+from . import statuses as st
 from .domain import Dossier, DossierEvent, event_name
-from .exceptions import ConcurrentModificationError, DossierNotFound, InvalidCommandError
+from .exceptions import ActorNotAllowedError, ConcurrentModificationError, DossierNotFound, InvalidCommandError
 from .hashchain import verify_chain
+from .policy_errors import IneligibleError, NoticeNotPublishedError
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +64,104 @@ class Dossiers(Application):
 
     # -- commands --------------------------------------------------------------------------
 
-    def create(self, actor: Actor, **fields):
-        """Open a draft dossier and return it."""
+    def create(self, actor: Actor, *, now=None, **fields):
+        """Open a draft dossier and return it: inside the year's application window, for a series and
+        level the notice opens, and while the applicant has fewer active dossiers that year than allowed."""
         dossier = Dossier.create(actor, **fields)
-        self.save(dossier)
+        notice = self.notice_for(dossier.review_year)
+        policy.check_window(notice, now or _utcnow(), "create")
+        policy.check_open(notice, dossier.series, dossier.level)
+        with self._applicant_year_lock(actor.account_id, dossier.review_year):
+            active = self.active_dossier_count(actor.account_id, dossier.review_year)
+            policy.check_active_limit(notice.policy, active, dossier.review_year)
+            self.save(dossier)
         return dossier
+
+    def submit(self, dossier_id, actor: Actor, sanctions=(), now=None):
+        """Submit (or resubmit) a dossier: the aggregate's own checks, then the application window,
+        completeness and every eligibility rule of the year's policy; nothing is recorded on failure."""
+        now = now or _utcnow()
+        for attempt in range(self.command_retries + 1):
+            dossier = self.load(dossier_id)
+            dossier.check_legal("submit")
+            dossier.check_applicant(actor)
+            notice = self.notice_for(dossier.review_year)
+            policy.check_window(notice, now, "resubmit" if dossier.status == st.RETURNED else "submit")
+            eligibility = self._failures(dossier, notice, sanctions, now)
+            dossier.submit(actor)  # completeness is the aggregate's rule; its event is saved only below
+            if eligibility:
+                raise _ineligible(eligibility)
+            try:
+                self.save(dossier)
+                return dossier
+            except IntegrityError:
+                self._back_off(attempt, dossier_id)
+
+    def check_eligibility(self, dossier_id, actor: Actor, sanctions=(), now=None):
+        """The eligibility failures submission would report now (empty when eligible); records nothing."""
+        now = now or _utcnow()
+        dossier = self.load(dossier_id)
+        _check_may_see(dossier, actor)
+        return self._failures(dossier, self.notice_for(dossier.review_year), sanctions, now)
+
+    def _failures(self, dossier, notice, sanctions, now):
+        today = now.astimezone(policy.SHANGHAI).date()
+        return policy.check_eligibility(notice.policy, dossier.to_dict(), review_year=dossier.review_year,
+                                        sanctions=list(sanctions or ()), today=today)
+
+    @contextmanager
+    def _applicant_year_lock(self, account_id, review_year):
+        """One creation at a time per applicant and year, across instances (a transaction advisory lock).
+
+        The lock is polled rather than waited for: psycopg2 blocks the whole process under eventlet,
+        so a blocking wait behind another greenthread of the same process would never end.
+        """
+        key = zlib.crc32(f"kunming-dossier-create:{account_id}:{review_year}".encode())
+        with self.read_engine.begin() as connection:
+            deadline = time.monotonic() + 10
+            while not connection.execute(text("SELECT pg_try_advisory_xact_lock(:key)"), {"key": key}).scalar():
+                if time.monotonic() > deadline:
+                    raise ConcurrentModificationError("您的另一项申报操作正在处理中,请稍后重试")
+                time.sleep(random.uniform(0.005, 0.02))
+            yield
+
+    def active_dossier_count(self, applicant_id, review_year):
+        """The applicant's dossiers of *review_year* that still count against the limit (summary read model)."""
+        summary = projections.dossier_summary
+        with self.read_engine.connect() as connection:
+            return connection.execute(
+                select(func.count()).select_from(summary).where(
+                    summary.c.applicant_id == str(applicant_id),
+                    summary.c.review_year == int(review_year),
+                    summary.c.status.not_in(policy.INACTIVE_STATUSES),
+                )
+            ).scalar()
+
+    # -- annual notices ----------------------------------------------------------------------
+
+    def publish_notice(self, actor: Actor, document, now=None):
+        """Publish (or replace) a review year's notice; city admins only. Returns the stored record."""
+        try:
+            with self.read_engine.begin() as connection:
+                return notices.publish(connection, actor, document, now or _utcnow())
+        except DatabaseIntegrityError:  # two first publications of one year at the same moment
+            raise ConcurrentModificationError("该年度通知正由他人同时发布,请刷新后重试") from None
+
+    def get_notice(self, review_year):
+        with self.read_engine.connect() as connection:
+            return notices.record(notices.get_or_raise(connection, review_year))
+
+    def list_notices(self):
+        with self.read_engine.connect() as connection:
+            return [notices.record(row) for row in notices.list_all(connection)]
+
+    def notice_for(self, review_year) -> policy.Notice:
+        """The year's notice as a policy object; refuses when it has not been published."""
+        with self.read_engine.connect() as connection:
+            row = notices.get(connection, review_year)
+        if row is None:
+            raise NoticeNotPublishedError(f"{review_year}年度职称评审通知尚未发布")
+        return policy.Notice.from_document(row["notice"])
 
     def execute(self, dossier_id, command, actor: Actor, **arguments):
         """Run one command on one dossier; returns ``(dossier, command result)``."""
@@ -190,6 +290,31 @@ def _history_entry(event: DossierEvent):
         "prev_hash": event.prev_hash,
         "hash": event.hash,
     }
+
+
+def _utcnow():
+    return datetime.now(timezone.utc)
+
+
+def _ineligible(failures):
+    """One error naming every failed rule; ``fields`` maps each rule to its messages."""
+    fields = {}
+    for failure in failures:
+        fields.setdefault(failure.rule, []).append(failure.message)
+    lines = ";".join(f"{number}. {failure.message}" for number, failure in enumerate(failures, 1))
+    return IneligibleError(f"不符合申报条件,共 {len(failures)} 项:{lines}", fields=fields)
+
+
+def _check_may_see(dossier, actor: Actor):
+    """The applicant, the admins whose turn can come (unit, district, city) and auditors may see the check."""
+    allowed = (
+        (actor.role == APPLICANT and actor.account_id == dossier.applicant_id)
+        or (actor.role == UNIT_ADMIN and actor.org_id == dossier.unit_id)
+        or (actor.role == DISTRICT_ADMIN and actor.org_id == dossier.district_id)
+        or actor.role in (CITY_ADMIN, AUDITOR)
+    )
+    if not allowed:
+        raise ActorNotAllowedError("只有申报人本人或负责审核该申报材料的管理员可以查看申报条件检查结果")
 
 
 def _as_uuid(dossier_id):

@@ -1,5 +1,5 @@
 """DossierService: the dossier's RPC surface. Each method loads input with a schema, calls the
-application, and returns plain data; every rule lives in the aggregate."""
+application, and returns plain data; every rule lives in the aggregate or in the year's policy (policy.py)."""
 import uuid
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -11,7 +11,7 @@ from shared.errors import PlatformError
 from shared.roles import Actor
 from shared.schemas import load_or_raise, plain
 
-from . import schemas
+from . import notice_schemas, schemas
 from .application import parse_moment
 from .dependencies import DossierStore
 from .exceptions import InvalidCommandError
@@ -74,8 +74,17 @@ class DossierService:
         return self._run(dossier_id, "detach_material", actor, material_id=material_id)
 
     @rpc(expected_exceptions=PlatformError)
-    def submit(self, actor, dossier_id):
-        return self._run(dossier_id, "submit", actor)
+    def submit(self, actor, dossier_id, sanctions=None):
+        """Submit after the window and eligibility checks; *sanctions* come from the identity service."""
+        loaded = load_or_raise(notice_schemas.SanctionsSchema(), {"sanctions": sanctions or []})
+        return self.dossiers.submit(dossier_id, _actor(actor), sanctions=loaded["sanctions"]).to_dict()
+
+    @rpc(expected_exceptions=PlatformError)
+    def check_eligibility(self, actor, dossier_id, sanctions=None):
+        """The same eligibility check as submission, run on demand: ``{eligible, failures: [{rule, message}]}``."""
+        loaded = load_or_raise(notice_schemas.SanctionsSchema(), {"sanctions": sanctions or []})
+        failures = self.dossiers.check_eligibility(dossier_id, _actor(actor), sanctions=loaded["sanctions"])
+        return {"eligible": not failures, "failures": [failure.to_dict() for failure in failures]}
 
     @rpc(expected_exceptions=PlatformError)
     def withdraw(self, actor, dossier_id, reason=""):
@@ -157,6 +166,21 @@ class DossierService:
     @rpc(expected_exceptions=PlatformError)
     def revoke_title(self, actor, dossier_id, reason, fraud=False):
         return self._run(dossier_id, "revoke_title", actor, reason=reason, fraud=fraud)
+
+    # -- annual notice ----------------------------------------------------------------------
+
+    @rpc(expected_exceptions=PlatformError)
+    def publish_notice(self, actor, notice):
+        return self.dossiers.publish_notice(_actor(actor), notice)
+
+    @rpc(expected_exceptions=PlatformError)
+    def get_notice(self, review_year):
+        loaded = load_or_raise(notice_schemas.ReviewYearSchema(), {"review_year": review_year})
+        return self.dossiers.get_notice(loaded["review_year"])
+
+    @rpc(expected_exceptions=PlatformError)
+    def list_notices(self):
+        return self.dossiers.list_notices()
 
     # -- queries -----------------------------------------------------------------------------
 

@@ -1,10 +1,15 @@
 """Fixtures for the dossier service on real PostgreSQL and RabbitMQ."""
+from datetime import datetime, timezone
+
 import pytest
 import yaml
 from kombu import Connection, Queue
 
 from services.dossier.application import Dossiers
+from services.dossier.policy_errors import NoticeNotPublishedError
 from shared.events import DOSSIER_EXCHANGE
+from shared.roles import Actor
+from tests.factories import notice_document
 
 
 @pytest.fixture(scope="session")
@@ -30,6 +35,40 @@ def dossiers(dossier_config):
     app = Dossiers(dossier_config["DATABASE_URL"], command_retries=6, retry_backoff=0.01)
     yield app
     app.close()
+
+
+CITY_ADMIN = Actor(account_id="city-admin-fixture", role="city_admin", org_id="city")
+
+
+def ensure_open_notice(app, review_year=2026):
+    """Publish an open notice for *review_year* unless one whose window covers now is there already."""
+    try:
+        notice = app.notice_for(review_year)
+        if notice.window_start <= datetime.now(timezone.utc) <= notice.window_end:
+            return
+    except NoticeNotPublishedError:
+        pass
+    # The read-model and batch tests open several drafts for one applicant in 2026, so this test
+    # notice raises the per-year limit (a policy setting); test_dossier_notices tests the default of 1.
+    app.publish_notice(CITY_ADMIN, notice_document(review_year, policy={"max_active_dossiers": 10}))
+
+
+@pytest.fixture(scope="session")
+def open_notice_in_run_database(dossier_config):
+    app = Dossiers(dossier_config["DATABASE_URL"])
+    try:
+        ensure_open_notice(app)
+    finally:
+        app.close()
+
+
+@pytest.fixture(autouse=True)
+def open_2026_notice(request, open_notice_in_run_database):
+    """Creating and submitting need a published notice whose window is open. Tests here use review year
+    2026 unless they are about notices, so 2026 is published open (window covering now) in the run's
+    database and in whatever database a test's own ``dossiers`` fixture uses. Notice tests use other years."""
+    if "dossiers" in request.fixturenames:
+        ensure_open_notice(request.getfixturevalue("dossiers"))
 
 
 @pytest.fixture

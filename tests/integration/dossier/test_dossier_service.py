@@ -11,7 +11,9 @@ from services.dossier.relay import OutboxRelay, run
 from services.dossier.service import DossierService
 from shared.errors import ValidationFailed
 from shared.rpc import register_platform_errors
-from tests.factories import Cast, basic_info, education, material, review_form, work_experience
+from tests.factories import (
+    Cast, annual_assessments, basic_info, continuing_education, education, material, review_form, work_experience,
+)
 
 register_platform_errors()
 
@@ -29,6 +31,8 @@ def complete_dossier(rpc, cast):
     rpc.update_section(actor, dossier_id, "basic_info", basic_info())
     rpc.update_section(actor, dossier_id, "education", {"entries": education()})
     rpc.update_section(actor, dossier_id, "work_experience", {"entries": work_experience()})
+    rpc.update_section(actor, dossier_id, "annual_assessments", {"entries": annual_assessments()})
+    rpc.update_section(actor, dossier_id, "continuing_education", {"entries": continuing_education()})
     rpc.update_section(actor, dossier_id, "review_form", review_form())
     rpc.update_section(actor, dossier_id, "commitment", {"statement_version": "2026-1", "signed_name": "李明"})
     rpc.attach_material(actor, dossier_id, material())
