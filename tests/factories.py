@@ -122,3 +122,22 @@ def notice_document(review_year=2026, *, start=None, end=None, **overrides):
 PAST_START = (date.today() - timedelta(days=20)).isoformat()
 PAST_END = (date.today() - timedelta(days=10)).isoformat()
 TODAY = date.today().isoformat()
+
+
+def resident_id(birth="19880501", region="530102", male=True):
+    """A valid, unique-enough 公民身份号码 (random sequence, real check character)."""
+    import random
+
+    from shared.idnumbers import resident_id_check_character
+
+    sequence = random.randrange(0, 999)
+    if (sequence % 2 == 1) != male:
+        sequence = (sequence + 1) % 1000
+    body = f"{region}{birth}{sequence:03d}"
+    return body + resident_id_check_character(body)
+
+
+def mobile_phone():
+    import random
+
+    return "139" + "".join(random.choice("0123456789") for _ in range(8))

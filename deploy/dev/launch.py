@@ -11,7 +11,7 @@ import sys
 import time
 from pathlib import Path
 
-from .services import SEEDS, SERVICES, WORKERS
+from .services import RPC_SERVICES, SEEDS, SERVICES, WORKERS
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = str(ROOT / ".venv" / "bin")
@@ -59,7 +59,7 @@ print(json.dumps(reports, ensure_ascii=False))
 
 def health_reports(seconds=60):
     """Ask every service's health RPC, waiting for slow starters (in a child: this supervisor stays plain)."""
-    names = ",".join(service.name for service in SERVICES)
+    names = ",".join(service.name for service in RPC_SERVICES)
     result = subprocess.run([f"{BIN}/python", "-c", HEALTH_SCRIPT, names, str(seconds)], cwd=ROOT,
                             capture_output=True, text=True)
     return result.stdout.strip() or result.stderr.strip().splitlines()[-1]
@@ -105,9 +105,12 @@ def main():
     print("健康检查 health:", health_reports())
     print("运行中 running:")
     print(f"  {'s3':16} pid {children['s3'].pid:<8} http://{S3_HOST}:{S3_PORT}")
+    urls = {service.name: service.url for service in SERVICES}
     for name, child in children.items():
         if name != "s3":
-            print(f"  {name:16} pid {child.pid:<8} {'running' if child.poll() is None else 'EXITED — see log'}")
+            state = "running" if child.poll() is None else "EXITED — see log"
+            print(f"  {name:16} pid {child.pid:<8} {state} {urls.get(name, '')}")
+    print("打开 Open: http://127.0.0.1:8000/  (API: http://127.0.0.1:8000/api/v1/openapi.json)")
     print("按 Ctrl-C 停止全部服务 (Ctrl-C stops everything).")
     while True:
         for name, child in children.items():

@@ -8,10 +8,12 @@ class Service:
 
     name: str
     entrypoint: str
+    config: str = ""
+    url: str = ""  # what to print for people, if the service listens on HTTP
 
     @property
     def config_path(self):
-        return f"services/{self.name}/config.yaml"
+        return self.config or f"services/{self.name}/config.yaml"
 
     def command(self, python_bin):
         return [f"{python_bin}/nameko", "run", "--config", self.config_path, self.entrypoint]
@@ -32,11 +34,15 @@ class Worker:
 SERVICES = [
     Service("identity", "services.identity.service:IdentityService"),
     Service("dossier", "services.dossier.service:DossierService"),
+    Service("gateway", "gateway.service:GatewayService", config="gateway/config.yaml", url="http://127.0.0.1:8000/"),
 ]
+# Services that answer the `health` RPC (the gateway reports them all at GET /health).
+RPC_SERVICES = [service for service in SERVICES if service.name != "gateway"]
 
 # Idempotent data loads run by `make run` before the services start.
 SEEDS = [
     ["-m", "services.identity.seed"],
+    ["-m", "services.dossier.seed"],
 ]
 
 WORKERS = [

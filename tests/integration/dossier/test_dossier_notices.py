@@ -368,3 +368,14 @@ class TestOverRpc:
         with pytest.raises(ValidationFailed) as raised:
             rpc.check_eligibility(cast.applicant.to_dict(), dossier_id, [{"kind": "fraud"}])
         assert raised.value.fields == {"sanctions": {"0": {"decided_on": ["须填写处理日期"]}}}
+
+
+class TestDemoSeed:
+    def test_the_demo_notice_is_published_once_and_opens_every_level(self, dossiers):
+        from services.dossier.seed import seed_notice
+
+        assert seed_notice(dossiers, review_year=2031) is True
+        assert seed_notice(dossiers, review_year=2031) is False
+        record = dossiers.get_notice(2031)
+        assert record["version"] == 1
+        assert set(record["notice"]["open_series"]) == {"engineering", "health"}

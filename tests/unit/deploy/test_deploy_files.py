@@ -4,7 +4,7 @@ from pathlib import Path
 
 import yaml
 
-from deploy.dev.services import SERVICES, WORKERS
+from deploy.dev.services import RPC_SERVICES, SERVICES, WORKERS
 from shared.config import load_config
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -42,7 +42,14 @@ def test_platform_services_have_restart_policy_healthcheck_or_replicas():
 
 
 def test_each_service_config_loads_with_defaults_and_names_its_own_database():
-    for service in SERVICES:
+    for service in RPC_SERVICES:
         config = load_config(ROOT / service.config_path)
         assert config["AMQP_URI"].startswith("pyamqp://")
         assert config["DATABASE_URL"].endswith(f"/kunming_{service.name}")
+
+
+def test_the_gateway_listens_where_the_readme_says():
+    gateway = next(service for service in SERVICES if service.name == "gateway")
+    config = load_config(ROOT / gateway.config_path)
+    assert config["WEB_SERVER_ADDRESS"] == "127.0.0.1:8000"
+    assert compose()["services"]["gateway"]["ports"] == ["8000:8000"]

@@ -1,0 +1,111 @@
+"""Who is calling: the bearer token verified locally, then the account's current roles from identity.
+
+The signature, algorithm and expiry are checked locally with identity's public keys (fetched once
+and again only for an unknown key id). ``identity.authenticate`` then supplies the account's current
+roles and refuses disabled accounts and tokens from before a logout or password change; its answer
+is reused for a few seconds per token so a page of requests costs one call.
+"""
+import hashlib
+import threading
+import time
+from dataclasses import dataclass
+
+import jwt
+
+from shared.errors import NotAuthenticated, PermissionDenied
+from shared.roles import APPLICANT, AUDITOR, CITY_ADMIN, DISTRICT_ADMIN, ROLE_LABELS, UNIT_ADMIN, Actor
+from shared.tokens import verifier_from_key_set
+
+
+@dataclass(frozen=True)
+class Principal:
+    account_id: str
+    name: str
+    roles: tuple  # ((role, org_id), ...)
+
+    def has(self, *roles):
+        return any(role in roles for role, _ in self.roles)
+
+    def actor(self, *roles, org_id=None):
+        """The Actor for the first of *roles* this person holds (at *org_id*, if given), or 403."""
+        for wanted in roles:
+            for role, org in self.roles:
+                if role == wanted and (org_id is None or org == org_id):
+                    return Actor(account_id=self.account_id, role=role, org_id=org)
+        labels = "、".join(ROLE_LABELS[role] for role in roles)
+        raise PermissionDenied(f"此操作需要以下身份之一:{labels}")
+
+    def primary_actor(self):
+        """For actions any signed-in person may take for themselves: their first role."""
+        if not self.roles:
+            raise PermissionDenied("账号没有任何角色")
+        role, org = self.roles[0]
+        return Actor(account_id=self.account_id, role=role, org_id=org)
+
+    def can_view_dossier(self, dossier):
+        """Read access to a dossier (or its summary): its applicant, its reviewers' scope, city, audit."""
+        for role, org in self.roles:
+            if role == APPLICANT and dossier["applicant_id"] == self.account_id:
+                return True
+            if role == UNIT_ADMIN and org == dossier["unit_id"]:
+                return True
+            if role == DISTRICT_ADMIN and org == dossier["district_id"]:
+                return True
+            if role in (CITY_ADMIN, AUDITOR):
+                return True
+        return False
+
+    def to_dict(self):
+        return {"account_id": self.account_id, "name": self.name,
+                "roles": [{"role": role, "org_id": org} for role, org in self.roles]}
+
+
+KEY_REFETCH_SECONDS = 10
+
+
+class Authenticator:
+    def __init__(self, cache_seconds=30):
+        self.cache_seconds = cache_seconds
+        self._verifier = None
+        self._next_key_fetch = 0.0
+        self._principals = {}
+        self._lock = threading.Lock()
+
+    def principal(self, request, identity):
+        """The caller of *request*, or NotAuthenticated; *identity* is the identity RPC proxy."""
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthenticated("请先登录(缺少访问令牌)")
+        return self.principal_for_token(token.strip(), identity)
+
+    def principal_for_token(self, token, identity):
+        self._verify_locally(token, identity)
+        key = hashlib.sha256(token.encode()).hexdigest()
+        cached = self._principals.get(key)
+        if cached and cached[0] > time.monotonic():
+            return cached[1]
+        answer = identity.authenticate(token)
+        principal = Principal(account_id=answer["account_id"], name=answer["name"],
+                              roles=tuple((r["role"], r.get("org_id")) for r in answer["roles"]))
+        with self._lock:
+            if len(self._principals) > 10000:
+                self._principals.clear()
+            self._principals[key] = (time.monotonic() + self.cache_seconds, principal)
+        return principal
+
+    def _verify_locally(self, token, identity):
+        unknown_key = self._verifier is not None and _key_id(token) not in self._verifier.public_keys
+        # A key id we do not know: identity may have rotated its key since we fetched the set. At most
+        # one refetch per interval, so a flood of made-up key ids cannot flood identity.
+        if self._verifier is None or (unknown_key and time.monotonic() > self._next_key_fetch):
+            self._verifier = verifier_from_key_set(identity.token_public_keys())
+            self._next_key_fetch = time.monotonic() + KEY_REFETCH_SECONDS
+        return self._verifier.verify(token)
+
+
+def _key_id(token):
+    try:
+        return jwt.get_unverified_header(token).get("kid")
+    except jwt.InvalidTokenError:
+        return None

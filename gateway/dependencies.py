@@ -1,0 +1,32 @@
+"""nameko dependencies of the gateway: settings, the authenticator and the evidence store."""
+from nameko.extensions import DependencyProvider
+
+from .auth import Authenticator
+from .storage import EvidenceStore
+
+
+class Settings(DependencyProvider):
+    """The gateway's own config section values, as a plain dict."""
+
+    def get_dependency(self, worker_ctx):
+        return self.container.config
+
+
+class AuthenticatorProvider(DependencyProvider):
+    def setup(self):
+        cache = self.container.config.get("AUTH", {}).get("PRINCIPAL_CACHE_SECONDS", 30)
+        self.authenticator = Authenticator(cache_seconds=float(cache))
+
+    def get_dependency(self, worker_ctx):
+        return self.authenticator
+
+
+class EvidenceStoreProvider(DependencyProvider):
+    def setup(self):
+        self.store = EvidenceStore.from_config(self.container.config["S3"])
+
+    def start(self):
+        self.store.ensure_bucket()
+
+    def get_dependency(self, worker_ctx):
+        return self.store

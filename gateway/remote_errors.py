@@ -1,0 +1,7 @@
+"""Make every service's errors come back from RPC as their own types (so the error table sees them)."""
+import services.dossier.exceptions  # noqa: F401
+import services.dossier.policy_errors  # noqa: F401
+import services.identity.exceptions  # noqa: F401
+from shared.rpc import register_platform_errors
+
+register_platform_errors()

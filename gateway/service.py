@@ -1,0 +1,25 @@
+"""GatewayService: the only HTTP surface. Routes live in the routes_* mixins by area; each checks
+the caller's role and scope, calls the services over RPC and composes their answers."""
+from nameko.rpc import RpcProxy
+
+from .dependencies import AuthenticatorProvider, EvidenceStoreProvider, Settings
+from .routes_auth import AuthRoutes
+from .routes_dossiers import DossierRoutes
+from .routes_materials import MaterialRoutes
+from .routes_notices import NoticeRoutes
+from .routes_ops import OpsRoutes
+from .routes_orgs import OrgRoutes
+
+
+class GatewayService(AuthRoutes, OrgRoutes, NoticeRoutes, DossierRoutes, MaterialRoutes, OpsRoutes):
+    name = "gateway"
+
+    identity = RpcProxy("identity")
+    dossier = RpcProxy("dossier")
+    authenticator = AuthenticatorProvider()
+    evidence = EvidenceStoreProvider()
+    settings = Settings()
+
+    def principal(self, request):
+        """The signed-in caller of *request* (401 if there is none)."""
+        return self.authenticator.principal(request, self.identity)

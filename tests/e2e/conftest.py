@@ -1,0 +1,62 @@
+"""The whole system in this process: identity, dossier and the gateway on real PostgreSQL, RabbitMQ
+and an S3-compatible server, seeded with the demo organisations and accounts and an open notice."""
+import copy
+from pathlib import Path
+
+import pytest
+from nameko.containers import ServiceContainer
+
+from gateway.service import GatewayService
+from services.dossier.service import DossierService
+from services.identity.service import IdentityService
+from shared.config import load_config
+from tests.conftest import _free_port
+from tests.factories import notice_document
+from tests.httpclient import HttpClient
+
+ROOT = Path(__file__).resolve().parents[2]
+DEMO_PASSWORD = "Kunming@2026"
+
+
+@pytest.fixture(scope="session")
+def system(database_url, amqp_uri, s3_settings):
+    identity_config = copy.deepcopy(load_config(ROOT / "services/identity/config.yaml"))
+    identity_config.update(AMQP_URI=amqp_uri, DATABASE_URL=database_url("e2e_identity"))
+    identity_config["PASSWORDS"].update(ARGON2_TIME_COST=1, ARGON2_MEMORY_KIB=8, ARGON2_PARALLELISM=1)
+    identity_config["SMS"]["EXPOSE_OUTBOX"] = True
+    dossier_config = {"AMQP_URI": amqp_uri, "DATABASE_URL": database_url("e2e_dossier"), "max_workers": 10}
+    gateway_config = copy.deepcopy(load_config(ROOT / "gateway/config.yaml"))
+    port = _free_port()
+    gateway_config.update(AMQP_URI=amqp_uri, WEB_SERVER_ADDRESS=f"127.0.0.1:{port}", S3=dict(s3_settings))
+    gateway_config["UPLOADS"]["MAX_BYTES"] = 20 * 1024 * 1024
+
+    seed_identity(identity_config)
+    containers = [ServiceContainer(cls, config) for cls, config in (
+        (IdentityService, identity_config), (DossierService, dossier_config), (GatewayService, gateway_config))]
+    for container in containers:
+        container.start()
+    client = HttpClient(f"http://127.0.0.1:{port}")
+    city = login(client, "city_admin")
+    answer = city.post("/api/v1/notices", json_body=notice_document(2026))
+    assert answer.status == 201, answer
+    yield {"client": client, "s3": s3_settings, "identity_config": identity_config}
+    for container in reversed(containers):
+        container.stop()
+
+
+def seed_identity(config):
+    from services.identity.dependencies import open_database, password_hasher
+    from services.identity.seed import seed_demo
+
+    engine, session_factory = open_database(config)
+    try:
+        with session_factory.begin() as session:
+            seed_demo(session, password_hasher(config), DEMO_PASSWORD)
+    finally:
+        engine.dispose()
+
+
+def login(client, username, password=DEMO_PASSWORD):
+    answer = client.post("/api/v1/auth/login", json_body={"username": username, "password": password})
+    assert answer.status == 200, answer
+    return client.with_token(answer.json["access_token"])
