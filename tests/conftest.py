@@ -43,17 +43,32 @@ def database_url():
 
 
 @pytest.fixture(scope="session")
-def amqp_uri():
-    """A RabbitMQ virtual host of this test run, so tests never see another run's queues."""
-    vhost = f"kunming_test_{RUN_ID}"
-    subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True)
-    subprocess.run(
-        ["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
-        check=True,
-        capture_output=True,
-    )
-    yield f"{AMQP_SERVER}/{vhost}"
-    subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True)
+def amqp_vhost():
+    """Factory: ``amqp_vhost("e2e")`` gives a RabbitMQ virtual host of this test run, deleted at the end.
+
+    Services started for one group of tests live in their own virtual host, so a service still
+    running for one group (the e2e system) never answers another group's calls.
+    """
+    created = []
+
+    def make(purpose):
+        vhost = f"kunming_test_{RUN_ID}_{purpose}"
+        if vhost not in created:
+            subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True)
+            subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
+                           check=True, capture_output=True)
+            created.append(vhost)
+        return f"{AMQP_SERVER}/{vhost}"
+
+    yield make
+    for vhost in created:
+        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True)
+
+
+@pytest.fixture(scope="session")
+def amqp_uri(amqp_vhost):
+    """The virtual host shared by the integration tests of this run."""
+    return amqp_vhost("integration")
 
 
 @pytest.fixture

@@ -19,7 +19,8 @@ DEMO_PASSWORD = "Kunming@2026"
 
 
 @pytest.fixture(scope="session")
-def system(database_url, amqp_uri, s3_settings):
+def system(database_url, amqp_vhost, s3_settings):
+    amqp_uri = amqp_vhost("e2e")  # its own: these services stay up for the whole run
     identity_config = copy.deepcopy(load_config(ROOT / "services/identity/config.yaml"))
     identity_config.update(AMQP_URI=amqp_uri, DATABASE_URL=database_url("e2e_identity"))
     identity_config["PASSWORDS"].update(ARGON2_TIME_COST=1, ARGON2_MEMORY_KIB=8, ARGON2_PARALLELISM=1)
