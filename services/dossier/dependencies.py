@@ -1,4 +1,8 @@
-"""nameko dependency: one Dossiers application per service container."""
+"""nameko dependencies: one Dossiers application per service container, and the instance's name."""
+import os
+import socket
+import uuid
+
 from nameko.extensions import DependencyProvider
 
 from .application import Dossiers
@@ -22,3 +26,13 @@ class DossierStore(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.app
+
+
+class InstanceName(DependencyProvider):
+    """Which running instance answered (host, process, container): shows how load is shared."""
+
+    def setup(self):
+        self.name = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+    def get_dependency(self, worker_ctx):
+        return self.name

@@ -13,7 +13,7 @@ from shared.schemas import load_or_raise, plain
 
 from . import notice_schemas, schemas
 from .application import parse_moment
-from .dependencies import DossierStore
+from .dependencies import DossierStore, InstanceName
 from .exceptions import InvalidCommandError
 from .logfollower import OUTBOX_RELAY, SUMMARY_PROJECTOR, LogFollower
 
@@ -33,6 +33,7 @@ class DossierService:
     name = "dossier"
 
     dossiers = DossierStore()
+    instance = InstanceName()
 
     def _run(self, dossier_id, command, actor, **arguments):
         dossier, _ = self.dossiers.execute(dossier_id, command, _actor(actor), **arguments)
@@ -214,7 +215,7 @@ class DossierService:
     @rpc
     def health(self):
         """Database reachable, events stored, and how far the relay and projector are behind."""
-        report = {"service": self.name, "status": "ok"}
+        report = {"service": self.name, "status": "ok", "instance": self.instance}
         try:
             with self.dossiers.read_engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
