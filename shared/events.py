@@ -16,6 +16,7 @@ class ActorSchema(Schema):
     account_id = fields.String(required=True)
     role = fields.String(required=True)
     org_id = fields.String(allow_none=True, load_default=None)
+    correlation_id = fields.String(allow_none=True, load_default=None)
 
 
 class DossierSnapshotSchema(Schema):

@@ -32,6 +32,8 @@ class Actor:
     account_id: str
     role: str
     org_id: str | None = None
+    # The request that made this person act (shared.observability); recorded with their events.
+    correlation_id: str | None = None
 
     def __post_init__(self):
         if self.role not in ROLE_LABELS:
@@ -41,10 +43,14 @@ class Actor:
 
     @classmethod
     def from_dict(cls, data):
-        return cls(account_id=str(data["account_id"]), role=data["role"], org_id=data.get("org_id"))
+        return cls(account_id=str(data["account_id"]), role=data["role"], org_id=data.get("org_id"),
+                   correlation_id=data.get("correlation_id"))
 
     def to_dict(self):
-        return asdict(self)
+        data = asdict(self)
+        if data["correlation_id"] is None:
+            del data["correlation_id"]
+        return data
 
     @property
     def role_label(self):

@@ -12,12 +12,14 @@ eventlet.monkey_patch()
 
 import argparse  # noqa: E402
 import logging  # noqa: E402
+import logging.config  # noqa: E402
 import signal  # noqa: E402
 from collections import OrderedDict  # noqa: E402
 
 from kombu import Connection, Exchange, Producer  # noqa: E402
 
 from shared.config import load_config, service_config  # noqa: E402
+from shared.observability import logging_config  # noqa: E402
 from shared.events import DOSSIER_EVENT_SCHEMA_VERSION, DOSSIER_EXCHANGE, DossierEventV1, dossier_event_type  # noqa: E402
 
 from .application import Dossiers, _history_entry  # noqa: E402
@@ -55,7 +57,8 @@ class OutboxRelay(LogFollower):
                 routing_key=message["event_type"],
                 serializer="json",
                 delivery_mode=2,
-                headers={"nameko.correlation_id": message["event_id"]},
+                # nameko turns nameko.* headers into the consumer's context data (its correlation id).
+                headers={"nameko.correlation_id": message["actor"].get("correlation_id") or message["event_id"]},
                 retry=False,
             )
 
@@ -140,7 +143,7 @@ def main(argv=None):
     parser.add_argument("--config", help="path to the dossier config.yaml (default: the package's own)")
     args = parser.parse_args(argv)
     config = load_config(args.config) if args.config else service_config("dossier")
-    logging.basicConfig(level=config.get("LOG_LEVEL", "INFO"), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    logging.config.dictConfig(config.get("LOGGING") or logging_config("dossier-relay", config.get("LOG_LEVEL", "INFO")))
     relay_settings = config.get("RELAY", {})
     app = Dossiers(config["DATABASE_URL"])
     relay = OutboxRelay(app, config["AMQP_URI"], batch_size=relay_settings.get("batch_size", 200))

@@ -1,6 +1,7 @@
 """DossierService: the dossier's RPC surface. Each method loads input with a schema, calls the
 application, and returns plain data; every rule lives in the aggregate or in the year's policy (policy.py)."""
 import uuid
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -8,6 +9,7 @@ from nameko.rpc import rpc
 from sqlalchemy import text
 
 from shared.errors import PlatformError
+from shared.observability import CorrelationId, current_correlation_id
 from shared.roles import Actor
 from shared.schemas import load_or_raise, plain
 
@@ -22,7 +24,9 @@ DECISION_COMMANDS = {"approve": "approve", "return": "return_for_changes", "reje
 
 
 def _actor(data):
-    return Actor.from_dict(load_or_raise(schemas.ActorSchema(), data, "操作人信息无效"))
+    actor = Actor.from_dict(load_or_raise(schemas.ActorSchema(), data, "操作人信息无效"))
+    # The request's correlation id travels with the events it causes (and on to the bus).
+    return replace(actor, correlation_id=current_correlation_id())
 
 
 def _today():
@@ -34,6 +38,7 @@ class DossierService:
 
     dossiers = DossierStore()
     instance = InstanceName()
+    correlation_id = CorrelationId()
 
     def _run(self, dossier_id, command, actor, **arguments):
         dossier, _ = self.dossiers.execute(dossier_id, command, _actor(actor), **arguments)

@@ -7,6 +7,7 @@ see a person's network address take ``source_address`` (the gateway passes the c
 from nameko.rpc import rpc
 
 from shared.errors import PlatformError
+from shared.observability import CorrelationId
 
 from . import schemas as s
 from .dependencies import IdentityApplication
@@ -24,6 +25,7 @@ class IdentityService:
     name = "identity"
 
     identity = IdentityApplication()
+    correlation_id = CorrelationId()  # log lines carry the calling request's id
 
     # --- accounts and sign-in --------------------------------------------------------------------
 

@@ -126,3 +126,14 @@ class TestEventsOnTheBus:
         assert payload["dossier"]["unit_id"] == cast.unit_id
         assert payload["actor"]["account_id"] == cast.applicant.account_id
         assert payload["version"] == len(rpc.history(dossier_id))
+
+
+class TestCorrelation:
+    def test_the_callers_correlation_id_is_recorded_with_the_events_it_causes(self, rpc, dossier_config):
+        cast = Cast()
+        with ClusterRpcProxy({"AMQP_URI": dossier_config["AMQP_URI"]}, timeout=30,
+                             context_data={"correlation_id": "req-correlation-0001"}) as traced:
+            dossier = traced.dossier.create(cast.applicant.to_dict(), cast.creation_fields())
+        (created,) = rpc.history(dossier["id"])
+        assert created["actor"]["correlation_id"] == "req-correlation-0001"
+        assert rpc.verify(dossier["id"])["ok"] is True
