@@ -3,15 +3,17 @@ the caller's role and scope, calls the services over RPC and composes their answ
 from nameko.rpc import RpcProxy
 
 from .dependencies import AuthenticatorProvider, EvidenceStoreProvider, Settings
+from .page_session import request_principal
 from .routes_auth import AuthRoutes
 from .routes_dossiers import DossierRoutes
 from .routes_materials import MaterialRoutes
 from .routes_notices import NoticeRoutes
 from .routes_ops import OpsRoutes
 from .routes_orgs import OrgRoutes
+from .routes_pages import PageRoutes
 
 
-class GatewayService(AuthRoutes, OrgRoutes, NoticeRoutes, DossierRoutes, MaterialRoutes, OpsRoutes):
+class GatewayService(AuthRoutes, OrgRoutes, NoticeRoutes, DossierRoutes, MaterialRoutes, OpsRoutes, PageRoutes):
     name = "gateway"
 
     identity = RpcProxy("identity")
@@ -21,5 +23,5 @@ class GatewayService(AuthRoutes, OrgRoutes, NoticeRoutes, DossierRoutes, Materia
     settings = Settings()
 
     def principal(self, request):
-        """The signed-in caller of *request* (401 if there is none)."""
-        return self.authenticator.principal(request, self.identity)
+        """The signed-in caller of *request* (401 if there is none): bearer token, or a page's session cookie."""
+        return request_principal(request, self.authenticator, self.identity)

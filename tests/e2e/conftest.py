@@ -61,3 +61,37 @@ def login(client, username, password=DEMO_PASSWORD):
     answer = client.post("/api/v1/auth/login", json_body={"username": username, "password": password})
     assert answer.status == 200, answer
     return client.with_token(answer.json["access_token"])
+
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Headless Debian Chromium driven by Playwright's sync API (inside this eventlet-patched process)."""
+    from playwright.sync_api import sync_playwright
+
+    playwright = sync_playwright().start()
+    chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+    yield chromium
+    chromium.close()
+    # Not playwright.stop(): under eventlet's monkey patching it waits forever for the driver's exit
+    # (asyncio's child watcher never fires). The driver leaves by itself when this process ends.
+
+
+@pytest.fixture(scope="session")
+def screenshots():
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture(scope="session")
+def identity_rpc(system):
+    """A standalone RPC proxy to the identity service (to read texted codes from the demo outbox)."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    with ClusterRpcProxy({"AMQP_URI": system["identity_config"]["AMQP_URI"]}) as cluster:
+        yield cluster.identity

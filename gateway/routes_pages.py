@@ -1,0 +1,37 @@
+"""Server-rendered Chinese pages for applicants and a small review view for unit admins.
+
+The pages call the same services as the JSON API (and reuse its helpers for visibility and
+acting roles); see page_http for how a page answers and page_session for cookies and CSRF.
+"""
+from werkzeug import Response
+
+from shared.errors import NotAuthenticated
+
+from .errors import json_response
+from .page_http import PageHandler, page, secure_headers
+from .pages import static_file
+from .routes_pages_account import AccountPages
+from .routes_pages_dossiers import DossierPages
+from .routes_pages_review import ReviewPages
+
+
+class PageRoutes(AccountPages, DossierPages, ReviewPages):
+    @PageHandler.decorator("GET", "/static/<path:path>")
+    def static(self, request, path):
+        found = static_file(path)
+        if found is None:
+            return secure_headers(Response("未找到该文件", status=404, mimetype="text/plain"))
+        content, content_type = found
+        # URLs carry a content hash (?v=...), so a long cache is safe.
+        return secure_headers(Response(content, content_type=content_type,
+                                       headers={"Cache-Control": "public, max-age=86400"}))
+
+    @page("POST", "/session/refresh")
+    def refresh_session(self, request, session):
+        """For page scripts whose API call got 401: refresh the cookies, then they retry once."""
+        try:
+            session.principal()
+        except NotAuthenticated as error:
+            session.end()
+            return json_response({"error": error.to_dict()}, 401)
+        return json_response({"ok": True})

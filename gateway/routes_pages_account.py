@@ -1,0 +1,142 @@
+"""Pages for accounts: home, register, sign in and out, password reset, joining a work unit."""
+from shared.errors import PlatformError
+
+from .page_http import PageBase, page, redirect
+from .page_session import safe_next
+from .page_views import flatten_errors, open_notices
+from .web import client_address
+
+REVIEWER_ROLES = ("unit_admin", "district_admin", "city_admin")
+
+
+def landing_for(roles):
+    """Where a person goes after signing in, by the role codes they hold."""
+    held = set(roles)
+    if "applicant" in held:
+        return "/dossiers"
+    if held & set(REVIEWER_ROLES):
+        return "/review"
+    return "/"
+
+
+def refusal(error):
+    """``(message, field errors)`` of a refused command, for showing beside the form."""
+    return error.message, flatten_errors(getattr(error, "fields", None) or {})
+
+
+class AccountPages(PageBase):
+    @page("GET", "/")
+    def home(self, request, session):
+        session.optional_principal()
+        notices = open_notices(self.dossier.list_notices())
+        return self.render_page(session, "home.html", notices=notices)
+
+    # -- register, sign in, sign out --------------------------------------------------------------
+
+    @page("GET,POST", "/register")
+    def register_page(self, request, session):
+        values, errors, message, status = {}, {}, None, 200
+        if request.method == "POST":
+            form = request.form
+            values = {name: form.get(name, "").strip() for name in ("name", "id_number", "phone")}
+            if form.get("password", "") != form.get("password_confirm", ""):
+                errors, status = {"password_confirm": ["两次输入的密码不一致"]}, 422
+            else:
+                try:
+                    self.identity.register({**values, "password": form.get("password", "")},
+                                           source_address=client_address(request))
+                    return redirect("/login", msg="registered")
+                except PlatformError as error:
+                    (message, errors), status = refusal(error), error.http_status
+        return self.render_page(session, "register.html", status=status,
+                                values=values, errors=errors, message=message)
+
+    @page("GET,POST", "/login")
+    def login_page(self, request, session):
+        target = safe_next(request.values.get("next"), default="")
+        values, errors, message, status = {}, {}, None, 200
+        if request.method == "POST":
+            values = {"username": request.form.get("username", "").strip()}
+            try:
+                tokens = self.identity.login({**values, "password": request.form.get("password", "")},
+                                             source_address=client_address(request))
+            except PlatformError as error:
+                (message, errors), status = refusal(error), error.http_status
+            else:
+                session.start(tokens)
+                return redirect(target or landing_for(role["role"] for role in tokens["account"]["roles"]))
+        else:
+            signed_in = session.optional_principal()
+            if signed_in is not None:
+                return redirect(target or landing_for(role for role, _ in signed_in.roles))
+        return self.render_page(session, "login.html", status=status, values=values,
+                                errors=errors, message=message, next=target)
+
+    @page("POST", "/logout")
+    def logout_page(self, request, session):
+        refresh_token = session.refresh_token
+        if refresh_token:
+            try:
+                self.identity.logout({"refresh_token": refresh_token}, source_address=client_address(request))
+            except PlatformError:
+                pass  # already signed out or expired: the cookies go anyway
+        session.end()
+        return redirect("/", msg="signed_out")
+
+    # -- password reset by SMS code -------------------------------------------------------------
+
+    @page("GET,POST", "/password-reset")
+    def password_reset_page(self, request, session):
+        """Step 1: the phone number; step 2 (after the code is sent, or ?step=confirm): code and new password."""
+        phone = request.values.get("phone", "").strip()
+        step, errors, message, notice, status = request.args.get("step", "request"), {}, None, None, 200
+        if request.method == "POST":
+            try:
+                answer = self.identity.request_password_reset({"phone": phone}, source_address=client_address(request))
+                step, notice = "confirm", answer.get("message")
+            except PlatformError as error:
+                (message, errors), status = refusal(error), error.http_status
+                if error.code == "reset_requested_too_soon":
+                    step = "confirm"  # the code sent a moment ago is still good
+        return self.render_page(session, "password_reset.html", status=status,
+                                step="confirm" if step == "confirm" else "request", values={"phone": phone},
+                                errors=errors, message=message, notice=notice)
+
+    @page("POST", "/password-reset/confirm")
+    def password_reset_confirm_page(self, request, session):
+        form = request.form
+        values = {"phone": form.get("phone", "").strip(), "code": form.get("code", "").strip()}
+        errors, message, status = {"new_password_confirm": ["两次输入的密码不一致"]}, None, 422
+        if form.get("new_password", "") == form.get("new_password_confirm", ""):
+            try:
+                self.identity.confirm_password_reset({**values, "new_password": form.get("new_password", "")},
+                                                     source_address=client_address(request))
+                return redirect("/login", msg="password_reset")
+            except PlatformError as error:
+                (message, errors), status = refusal(error), error.http_status
+        return self.render_page(session, "password_reset.html", status=status, step="confirm", values=values,
+                                errors=errors, message=message, notice=None)
+
+    # -- joining a work unit ----------------------------------------------------------------------
+
+    @page("GET", "/units/join")
+    def join_unit_page(self, request, session):
+        return self.join_unit_view(request, session)
+
+    @page("POST", "/units/join")
+    def join_unit(self, request, session):
+        actor = session.principal().actor("applicant")
+        try:
+            self.identity.request_membership(actor.to_dict(), {"unit_id": request.form.get("unit_id", "")})
+        except PlatformError as error:
+            return self.join_unit_view(request, session, message=error.message, status=error.http_status)
+        return redirect("/units/join", msg="membership_requested")
+
+    def join_unit_view(self, request, session, message=None, status=200):
+        principal = session.principal()
+        principal.actor("applicant")
+        query = request.args.get("q", "").strip()
+        account = self.identity.get_account.call_async(principal.account_id)
+        units = self.identity.list_orgs({"kind": "unit", **({"q": query} if query else {})})
+        return self.render_page(session, "join_unit.html", status=status, account=account.result(),
+                                units=units[:50], query=query, message=message)

@@ -1,0 +1,196 @@
+"""Browser sessions for pages: cookies, CSRF, refresh once per token, safe redirects, static files."""
+import eventlet
+import pytest
+from werkzeug import Request, Response
+from werkzeug.test import EnvironBuilder
+
+from gateway.auth import Principal
+from gateway.page_http import nav_links
+from gateway.page_session import (
+    ACCESS_COOKIE, CSRF_COOKIE, PRINCIPAL_KEY, REFRESH_COOKIE, CsrfRefused, PageSession, RefreshCoalescer, csrf_matches,
+    request_principal, safe_next,
+)
+from gateway.pages import static_file
+from gateway.routes_pages_account import landing_for
+from gateway.routes_pages_review import decision_actor, decision_body
+from shared.errors import NotAuthenticated
+
+APPLICANT = Principal(account_id="p-1", name="王芳", roles=(("applicant", None),))
+
+
+def request(method="GET", cookies=None, headers=None, path="/"):
+    headers = dict(headers or {})
+    if cookies:
+        headers["Cookie"] = "; ".join(f"{name}={value}" for name, value in cookies.items())
+    return Request(EnvironBuilder(path=path, method=method, headers=headers).get_environ())
+
+
+class FakeAuthenticator:
+    """Knows a set of valid access tokens; every other token is refused."""
+
+    def __init__(self, *valid):
+        self.valid = set(valid)
+
+    def principal_for_token(self, token, identity):
+        if token not in self.valid:
+            raise NotAuthenticated("令牌已过期")
+        return APPLICANT
+
+    def principal(self, request, identity):
+        raise NotAuthenticated("请先登录(缺少访问令牌)")
+
+
+class FakeIdentity:
+    def __init__(self):
+        self.refreshed = []
+
+    def refresh(self, data, source_address=None):
+        self.refreshed.append(data["refresh_token"])
+        eventlet.sleep(0.01)  # let a concurrent request arrive meanwhile
+        return {"access_token": "new-access", "refresh_token": "new-refresh"}
+
+
+def session_for(req, authenticator, identity=None, secure=False):
+    return PageSession(req, authenticator=authenticator, identity=identity or FakeIdentity(),
+                       coalescer=RefreshCoalescer(), secure=secure)
+
+
+def set_cookies(response):
+    return {header.split("=", 1)[0]: header for header in response.headers.getlist("Set-Cookie")}
+
+
+class TestPageSessions:
+    def test_a_valid_access_cookie_signs_the_person_in_without_refreshing(self):
+        identity = FakeIdentity()
+        session = session_for(request(cookies={ACCESS_COOKIE: "good", REFRESH_COOKIE: "r"}), FakeAuthenticator("good"), identity)
+        assert session.principal() is APPLICANT and identity.refreshed == []
+        assert session.request.environ[PRINCIPAL_KEY] is APPLICANT
+
+    def test_an_expired_access_cookie_is_refreshed_and_new_cookies_are_set(self):
+        session = session_for(request(cookies={ACCESS_COOKIE: "old", REFRESH_COOKIE: "r1", CSRF_COOKIE: "c"}),
+                              FakeAuthenticator("new-access"))
+        assert session.principal() is APPLICANT
+        cookies = set_cookies(session.apply(Response()))
+        assert "new-access" in cookies[ACCESS_COOKIE] and "new-refresh" in cookies[REFRESH_COOKIE]
+        for header in cookies.values():
+            assert "HttpOnly" in header and "SameSite=Lax" in header and "Path=/" in header and "Secure" not in header
+        assert CSRF_COOKIE not in cookies  # the existing CSRF token stays
+
+    def test_cookies_are_secure_when_configured(self):
+        session = session_for(request(), FakeAuthenticator(), secure=True)
+        assert "Secure" in set_cookies(session.apply(Response()))[CSRF_COOKIE]
+
+    def test_without_cookies_nobody_is_signed_in(self):
+        session = session_for(request(), FakeAuthenticator())
+        with pytest.raises(NotAuthenticated):
+            session.principal()
+        assert session.optional_principal() is None
+
+    def test_a_dead_session_is_cleared(self):
+        class Refusing(FakeIdentity):
+            def refresh(self, data, source_address=None):
+                raise NotAuthenticated("登录已过期,请重新登录")
+
+        session = session_for(request(cookies={ACCESS_COOKIE: "old", REFRESH_COOKIE: "r"}), FakeAuthenticator(), Refusing())
+        assert session.optional_principal() is None
+        cookies = set_cookies(session.apply(Response()))
+        assert cookies[ACCESS_COOKIE].startswith(f"{ACCESS_COOKIE}=;") and "Max-Age=0" in cookies[REFRESH_COOKIE]
+
+    def test_signing_in_gives_a_fresh_csrf_token(self):
+        session = session_for(request(cookies={CSRF_COOKIE: "before"}), FakeAuthenticator())
+        session.start({"access_token": "a", "refresh_token": "r"})
+        assert session.csrf_token != "before"
+        assert session.csrf_token in set_cookies(session.apply(Response()))[CSRF_COOKIE]
+
+
+class TestRefreshOncePerToken:
+    def test_concurrent_requests_with_one_refresh_token_share_one_refresh(self):
+        identity, coalescer = FakeIdentity(), RefreshCoalescer()
+
+        def refresh():
+            return coalescer.tokens_for("r1", lambda token: identity.refresh({"refresh_token": token}))
+
+        answers = [thread.wait() for thread in [eventlet.spawn(refresh) for _ in range(5)]]
+        assert identity.refreshed == ["r1"]
+        assert all(answer == answers[0] for answer in answers)
+
+    def test_the_shared_answer_expires(self):
+        now = [0.0]
+        identity, coalescer = FakeIdentity(), RefreshCoalescer(keep_seconds=30, clock=lambda: now[0])
+        exchange = lambda token: identity.refresh({"refresh_token": token})  # noqa: E731
+        coalescer.tokens_for("r1", exchange)
+        now[0] = 31.0
+        coalescer.tokens_for("r1", exchange)
+        assert identity.refreshed == ["r1", "r1"]
+
+
+class TestCsrf:
+    def test_tokens_must_be_present_and_equal(self):
+        assert csrf_matches("abc", "abc")
+        assert not csrf_matches("abc", "abd") and not csrf_matches("", "") and not csrf_matches("abc", None)
+
+    def test_an_api_write_with_only_a_cookie_needs_the_csrf_header(self):
+        cookies = {ACCESS_COOKIE: "good", CSRF_COOKIE: "t0ken"}
+        with pytest.raises(CsrfRefused):
+            request_principal(request("POST", cookies), FakeAuthenticator("good"), None)
+        assert request_principal(request("POST", cookies, {"X-CSRF-Token": "t0ken"}), FakeAuthenticator("good"), None) is APPLICANT
+
+    def test_an_api_read_with_a_cookie_needs_no_csrf_token(self):
+        assert request_principal(request("GET", {ACCESS_COOKIE: "good"}), FakeAuthenticator("good"), None) is APPLICANT
+
+    def test_a_bearer_header_wins_over_cookies(self):
+        with pytest.raises(NotAuthenticated, match="缺少访问令牌"):
+            request_principal(request("GET", {ACCESS_COOKIE: "good"}, {"Authorization": "Basic x"}),
+                              FakeAuthenticator("good"), None)
+
+
+class TestRedirectsAndMenus:
+    @pytest.mark.parametrize(("target", "expected"), [
+        ("/dossiers/1?x=1", "/dossiers/1?x=1"), ("https://evil.example/", "/"), ("//evil.example", "/"),
+        ("/\\evil.example", "/"), ("javascript:alert(1)", "/"), ("", "/"), (None, "/"),
+    ])
+    def test_only_local_paths_are_followed_after_login(self, target, expected):
+        assert safe_next(target) == expected
+
+    def test_landing_page_by_role(self):
+        assert landing_for(["applicant"]) == "/dossiers"
+        assert landing_for(["unit_admin"]) == "/review"
+        assert landing_for(["auditor"]) == "/"
+
+    def test_menus_follow_the_roles(self):
+        assert ("/login", "登录") in nav_links(None)
+        assert ("/dossiers", "我的申报") in nav_links(APPLICANT) and ("/review", "审核") not in nav_links(APPLICANT)
+        admin = Principal(account_id="u", name="管理员", roles=(("unit_admin", "unit-a"),))
+        assert ("/review/members", "成员确认") in nav_links(admin)
+
+
+class TestReviewForms:
+    DOSSIER = {"status": "submitted", "unit_id": "unit-a", "district_id": "wuhua"}
+
+    def test_the_unit_admin_of_the_dossiers_unit_decides_a_submitted_dossier(self):
+        mine = Principal(account_id="u", name="甲", roles=(("unit_admin", "unit-a"),))
+        other = Principal(account_id="v", name="乙", roles=(("unit_admin", "unit-b"),))
+        assert decision_actor(mine, self.DOSSIER).org_id == "unit-a"
+        assert decision_actor(other, self.DOSSIER) is None
+        assert decision_actor(mine, {**self.DOSSIER, "status": "recommended"}) is None
+        assert decision_actor(mine, {**self.DOSSIER, "status": "draft"}) is None
+
+    def test_form_bodies_per_action(self):
+        from werkzeug.datastructures import MultiDict
+
+        body = decision_body(MultiDict([("action", "return"), ("reason", " 材料不全 "), ("sections", "education"),
+                                        ("sections", "materials"), ("opinion", "ignored")]))
+        assert body == {"action": "return", "reason": "材料不全", "sections": ["education", "materials"]}
+        assert decision_body(MultiDict({"action": "approve", "opinion": "同意"})) == {"action": "approve", "opinion": "同意"}
+
+
+class TestStaticFiles:
+    def test_css_and_scripts_are_served_with_their_types(self):
+        content, kind = static_file("site.css")
+        assert b"WenQuanYi Micro Hei" in content and kind == "text/css; charset=utf-8"
+        assert static_file("site.js")[1] == "text/javascript; charset=utf-8"
+
+    @pytest.mark.parametrize("path", ["../service.py", "../../shared/config.py", "/etc/passwd", "..%2fservice.py",
+                                      "", ".", "missing.css", "../templates/base.html"])
+    def test_nothing_outside_the_static_folder_or_of_other_kinds(self, path):
+        assert static_file(path) is None
