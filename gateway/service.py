@@ -1,8 +1,9 @@
 """GatewayService: the only HTTP surface. Routes live in the routes_* mixins by area; each checks
 the caller's role and scope, calls the services over RPC and composes their answers."""
-from nameko.rpc import RpcProxy
+from shared.observability import CorrelationId
 
 from .dependencies import AuthenticatorProvider, EvidenceStoreProvider, Settings
+from .metrics import HttpMetrics, TimedRpcProxy
 from .page_session import request_principal
 from .routes_auth import AuthRoutes
 from .routes_dossiers import DossierRoutes
@@ -16,8 +17,10 @@ from .routes_pages import PageRoutes
 class GatewayService(AuthRoutes, OrgRoutes, NoticeRoutes, DossierRoutes, MaterialRoutes, OpsRoutes, PageRoutes):
     name = "gateway"
 
-    identity = RpcProxy("identity")
-    dossier = RpcProxy("dossier")
+    identity = TimedRpcProxy("identity")
+    dossier = TimedRpcProxy("dossier")
+    correlation_id = CorrelationId()  # from X-Request-Id or new; travels with every RPC and event
+    http_metrics = HttpMetrics()
     authenticator = AuthenticatorProvider()
     evidence = EvidenceStoreProvider()
     settings = Settings()

@@ -283,4 +283,4 @@ class TestStaticFilesAndHeaders:
 
     def test_the_openapi_document_lists_only_the_api(self, system):
         spec = system["client"].get("/api/v1/openapi.json").json
-        assert all(path.startswith("/api/") or path == "/health" for path in spec["paths"])
+        assert all(path.startswith("/api/") or path in ("/health", "/metrics") for path in spec["paths"])
