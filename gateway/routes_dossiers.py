@@ -16,6 +16,17 @@ LIST_ROLE_PRIORITY = ("city_admin", "auditor", "district_admin", "unit_admin", "
 LIST_FILTERS = ("status", "review_year", "series", "level", "unit_id", "district_id", "q", "page", "per_page")
 
 
+def decider(principal, dossier):
+    """The Actor in which *principal* decides *dossier* at its current step, or None if not their turn."""
+    role, org_field = DECIDER_BY_STATUS.get(dossier["status"], (None, None))
+    if role is None:
+        return None
+    org = dossier[org_field] if org_field else None
+    if not any(held == role and (org is None or held_org == org) for held, held_org in principal.roles):
+        return None
+    return principal.actor(role, org_id=org)
+
+
 class DossierRoutes:
     # -- helpers ----------------------------------------------------------------------------------
 
@@ -42,22 +53,25 @@ class DossierRoutes:
 
     # -- applicant --------------------------------------------------------------------------------
 
-    @http("POST", "/api/v1/dossiers")
-    def create_dossier(self, request):
-        principal = self.principal(request)
+    def open_dossier(self, principal, request_fields):
+        """Create a draft for *principal*: identity says whether they may apply and for which unit (and
+        its district); the dossier service judges the notice, series and level. Shared by API and pages."""
         actor = principal.actor("applicant")
-        body = json_body(request)
-        year = body.get("review_year")
+        year = request_fields.get("review_year")
         check = self.identity.can_apply(principal.account_id, year if isinstance(year, int) else 0)
         if not check["allowed"]:
             raise PermissionDenied("暂不能申报:" + ";".join(r["message"] for r in check["reasons"]),
                                    fields={r["code"]: [r["message"]] for r in check["reasons"]})
         unit = self.identity.get_org(check["unit_id"])
         district = self.identity.get_org(unit["parent_id"])
-        fields = {**{k: body.get(k) for k in ("review_year", "series", "specialty", "level")},
+        fields = {**{k: request_fields.get(k) for k in ("review_year", "series", "specialty", "level")},
                   "applicant_name": principal.name, "unit_id": unit["id"], "unit_name": unit["name"],
                   "district_id": district["id"], "district_name": district["name"]}
-        dossier = self.dossier.create(actor.to_dict(), fields)
+        return self.dossier.create(actor.to_dict(), fields)
+
+    @http("POST", "/api/v1/dossiers")
+    def create_dossier(self, request):
+        dossier = self.open_dossier(self.principal(request), json_body(request))
         return created({"id": dossier["id"], "status": dossier["status"], "dossier": dossier})
 
     @http("PUT", "/api/v1/dossiers/<dossier_id>/sections/<section>")
@@ -96,15 +110,13 @@ class DossierRoutes:
     def decide(self, request, dossier_id):
         principal = self.principal(request)
         dossier = self.visible_dossier(principal, dossier_id)
-        role, org_field = DECIDER_BY_STATUS.get(dossier["status"], (None, None))
-        if role is None:
-            # Let the aggregate explain what the status allows; any reviewer role will do to ask.
+        actor = decider(principal, dossier)
+        if actor is None:
+            # Not this person's turn: any reviewer role lets the aggregate explain what the status allows.
             role = next((r for r, _ in principal.roles if r in ("unit_admin", "district_admin", "city_admin")), None)
             if role is None:
                 raise PermissionDenied("只有审核人员可以作出审核决定")
             actor = principal.actor(role)
-        else:
-            actor = principal.actor(role, org_id=dossier[org_field] if org_field else None)
         return ok(self.dossier.decide(actor.to_dict(), dossier_id, json_body(request)))
 
     # -- reading ----------------------------------------------------------------------------------

@@ -2,7 +2,7 @@
 with every section, materials, the eligibility check, preview, submit, withdraw and the history."""
 from services.dossier import statuses as st
 from services.dossier.policy import RULES
-from shared.errors import NotFound, PermissionDenied, PlatformError, ValidationFailed
+from shared.errors import NotFound, PlatformError, ValidationFailed
 from shared.titles import LEVELS, SERIES
 
 from .exceptions import FileTooLarge
@@ -71,13 +71,14 @@ class DossierPages(PageBase):
     @page("GET,POST", "/dossiers/new")
     def new_dossier(self, request, session):
         principal = session.principal()
-        actor = principal.actor("applicant")
+        principal.actor("applicant")  # only applicants open dossiers
         notices = open_notices(self.dossier.list_notices())
         values, errors, message, status = {}, {}, None, 200
         if request.method == "POST":
             values = {name: request.form.get(name, "").strip() for name in ("review_year", "series", "specialty", "level")}
             try:
-                created = self.start_dossier(principal, actor, values)
+                year = values["review_year"]
+                created = self.open_dossier(principal, {**values, "review_year": int(year) if year.isdigit() else year})
                 return redirect(f"/dossiers/{created['id']}", msg="created")
             except PlatformError as error:
                 (message, errors), status = refusal(error), error.http_status
@@ -85,20 +86,6 @@ class DossierPages(PageBase):
             values = {"review_year": str(notices[0]["review_year"])}
         return self.render_page(session, "new_dossier.html", status=status,
                                 choices=notice_choices(notices), values=values, errors=errors, message=message)
-
-    def start_dossier(self, principal, actor, values):
-        """What POST /api/v1/dossiers does, for a form: identity says whether the applicant may apply and
-        for which unit; the dossier service judges the notice, series and level."""
-        year = int(values["review_year"]) if values["review_year"].isdigit() else None
-        check = self.identity.can_apply(principal.account_id, year or 0)
-        if not check["allowed"]:
-            raise PermissionDenied("暂不能申报:" + ";".join(r["message"] for r in check["reasons"]))
-        unit = self.identity.get_org(check["unit_id"])
-        district = self.identity.get_org(unit["parent_id"])
-        fields = {**values, "review_year": year if year is not None else values["review_year"],
-                  "applicant_name": principal.name, "unit_id": unit["id"], "unit_name": unit["name"],
-                  "district_id": district["id"], "district_name": district["name"]}
-        return self.dossier.create(actor.to_dict(), fields)
 
     # -- the editor ------------------------------------------------------------------------------
 

@@ -6,22 +6,11 @@ from shared.errors import PermissionDenied, PlatformError
 
 from .page_http import PageBase, page, redirect
 from .page_views import history_rows, progress_steps
-from .routes_dossiers import DECIDER_BY_STATUS
+from .routes_dossiers import decider
 from .routes_pages_account import REVIEWER_ROLES, refusal
 from .web import int_arg, query_args
 
 DECISIONS = {"approve": "approve", "return": "return_for_changes", "reject": "reject"}
-
-
-def decision_actor(principal, dossier):
-    """The role *principal* decides *dossier* in, chosen as the decisions API chooses; None if not their turn."""
-    role, org_field = DECIDER_BY_STATUS.get(dossier["status"], (None, None))
-    if role is None:
-        return None
-    org = dossier[org_field] if org_field else None
-    if not any(held == role and (org is None or held_org == org) for held, held_org in principal.roles):
-        return None
-    return principal.actor(role, org_id=org)
 
 
 def decision_body(form):
@@ -48,7 +37,7 @@ class ReviewPages(PageBase):
         query.update(page=int_arg(args, "page", 1), per_page=50, **self.scope_filter(principal, role))
         listing = self.dossier.list(query)
         for item in listing["items"]:
-            item["my_turn"] = decision_actor(principal, item) is not None
+            item["my_turn"] = decider(principal, item) is not None
         return self.render_page(session, "review.html", listing=listing, filters=args,
                                 statuses=st.STATUS_LABELS)
 
@@ -63,7 +52,7 @@ class ReviewPages(PageBase):
         history = self.dossier.history.call_async(dossier_id)
         dossier = self.visible_dossier(principal, dossier_id)
         events = history.result()
-        actor = decision_actor(principal, dossier)
+        actor = decider(principal, dossier)
         allowed = dossier["allowed_commands"] if actor else []
         return self.render_page(
             session, "review_dossier.html", status=status, dossier=dossier,
@@ -76,7 +65,7 @@ class ReviewPages(PageBase):
     def decide_page(self, request, session, dossier_id):
         principal = session.principal()
         dossier = self.visible_dossier(principal, dossier_id)
-        actor = decision_actor(principal, dossier)
+        actor = decider(principal, dossier)
         if actor is None:
             raise PermissionDenied("该申报材料当前不在您的审核环节")
         body = decision_body(request.form)

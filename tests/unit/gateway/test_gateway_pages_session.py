@@ -12,7 +12,8 @@ from gateway.page_session import (
 )
 from gateway.pages import static_file
 from gateway.routes_pages_account import landing_for
-from gateway.routes_pages_review import decision_actor, decision_body
+from gateway.routes_dossiers import decider
+from gateway.routes_pages_review import decision_body
 from shared.errors import NotAuthenticated
 
 APPLICANT = Principal(account_id="p-1", name="王芳", roles=(("applicant", None),))
@@ -170,10 +171,10 @@ class TestReviewForms:
     def test_the_unit_admin_of_the_dossiers_unit_decides_a_submitted_dossier(self):
         mine = Principal(account_id="u", name="甲", roles=(("unit_admin", "unit-a"),))
         other = Principal(account_id="v", name="乙", roles=(("unit_admin", "unit-b"),))
-        assert decision_actor(mine, self.DOSSIER).org_id == "unit-a"
-        assert decision_actor(other, self.DOSSIER) is None
-        assert decision_actor(mine, {**self.DOSSIER, "status": "recommended"}) is None
-        assert decision_actor(mine, {**self.DOSSIER, "status": "draft"}) is None
+        assert decider(mine, self.DOSSIER).org_id == "unit-a"
+        assert decider(other, self.DOSSIER) is None
+        assert decider(mine, {**self.DOSSIER, "status": "recommended"}) is None
+        assert decider(mine, {**self.DOSSIER, "status": "draft"}) is None
 
     def test_form_bodies_per_action(self):
         from werkzeug.datastructures import MultiDict
