@@ -1,0 +1,146 @@
+"""What every review use case shares: the database, settings, clock, calendar and the other services.
+
+``ReviewState`` lives as long as a service instance (engine, settings, clock); ``ReviewContext`` adds
+the remote services of the current worker. The use-case mixins build on the helpers here.
+"""
+import logging
+import os
+import socket
+import uuid
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+import yaml
+from sqlalchemy import func, select
+
+from shared.db import ensure_database, make_engine
+from shared.errors import NotFound, PlatformError
+from shared.titles import LEVELS, SERIES
+from services.dossier import statuses as st
+
+from . import projections
+from .calendar_store import load_calendar, seed_calendar
+from .exceptions import OutOfScopeError
+from .scoping import scope_of
+from .settings import Settings
+from .tables import metadata, review_queue
+
+log = logging.getLogger(__name__)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+# Fixed key: serialises table creation when several review instances start together.
+_CREATE_TABLES_LOCK = 0x7E_71E3_0001
+
+
+def utcnow():
+    return datetime.now(timezone.utc)
+
+
+def new_id():
+    return str(uuid.uuid4())
+
+
+def wire(actor):
+    """The actor as the dossier service takes it (no correlation id: the call carries its own)."""
+    return {"account_id": actor.account_id, "role": actor.role, "org_id": actor.org_id}
+
+
+def create_tables(engine):
+    with engine.begin() as connection:
+        connection.execute(select(func.pg_advisory_xact_lock(_CREATE_TABLES_LOCK)))
+        metadata.create_all(connection)
+
+
+class ReviewState:
+    """One instance's lasting resources; *clock* (a callable giving an aware UTC datetime) is for tests."""
+
+    def __init__(self, database_url, settings: Settings = None, clock=None, instance=None):
+        ensure_database(database_url)
+        self.engine = make_engine(database_url)
+        self.settings = settings or Settings()
+        self.clock = clock or utcnow
+        self.instance = instance or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        create_tables(self.engine)
+        with open(self.settings.calendar_file, encoding="utf-8") as handle:
+            seed_calendar(self.engine, yaml.safe_load(handle) or {}, self.clock())
+
+    def close(self):
+        self.engine.dispose()
+
+
+class ReviewContext:
+    """The state plus this worker's ports to the dossier and identity services."""
+
+    def __init__(self, state: ReviewState, dossiers, identity):
+        self.state = state
+        self.engine = state.engine
+        self.settings = state.settings
+        self.dossiers = dossiers
+        self.identity = identity
+
+    # -- time and calendar -------------------------------------------------------------------
+
+    def now(self):
+        return self.state.clock()
+
+    def today(self):
+        return self.now().astimezone(SHANGHAI).date()
+
+    def calendar(self):
+        with self.engine.connect() as connection:
+            return load_calendar(connection)
+
+    # -- the work queue ----------------------------------------------------------------------
+
+    def queue_row(self, dossier_id):
+        with self.engine.connect() as connection:
+            row = connection.execute(select(review_queue).where(review_queue.c.dossier_id == str(dossier_id))
+                                     ).mappings().first()
+        return dict(row) if row else None
+
+    def refresh(self, dossier):
+        """Apply a dossier state a command returned, so the caller reads their own write at once."""
+        with self.engine.begin() as connection:
+            projections.apply_dossier_state(connection, dossier)
+        return self.queue_row(dossier["id"])
+
+    def fetch_row(self, dossier_id, expect=None):
+        """The queue row; fetched from the dossier service when events have not brought it yet, or
+        when it does not show the *expect*-ed status (it may lag a command of another service)."""
+        row = self.queue_row(dossier_id)
+        if row is not None and (expect is None or row["status"] == expect):
+            return row
+        try:
+            return self.refresh(self.dossiers.get(str(dossier_id)))
+        except NotFound:
+            return row
+
+    def dossier_status(self, dossier_id):
+        """The dossier's status as the dossier service has it now (queue refreshed), or None if unreachable."""
+        try:
+            return self.refresh(self.dossiers.get(str(dossier_id)))["status"]
+        except PlatformError:
+            return None
+
+    def visible_row(self, actor, dossier_id, expect=None):
+        """The dossier's row if *actor* may see it; otherwise the same answer as for a missing dossier."""
+        scope = scope_of(actor)
+        row = self.fetch_row(dossier_id, expect)
+        if row is not None and not scope.includes(row):
+            # The row may lag the dossier (still a draft while the submission is on its way): ask once.
+            row = self.fetch_row(dossier_id, expect="-fresh-")
+        if not scope.includes(row):
+            raise OutOfScopeError(f"申报材料 {dossier_id} 不存在或不在您的管辖范围内")
+        return row
+
+
+def row_view(row):
+    """A queue row as plain data with Chinese labels."""
+    if row is None:
+        return None
+    view = dict(row)
+    view["status_label"] = st.STATUS_LABELS.get(row["status"], row["status"])
+    view["series_label"] = SERIES.get(row["series"], row["series"])
+    view["level_label"] = LEVELS.get(row["level"], row["level"])
+    for name in ("submitted_at", "updated_at"):
+        view[name] = row[name].isoformat() if row.get(name) else None
+    return view

@@ -1,0 +1,87 @@
+"""Use cases of the reviewers: decisions (approve, return, reject) and the unit's internal publicity.
+
+Review checks scope and its own rules (working days) first, then asks the dossier service to record;
+the dossier refuses anything illegal and its answer is what review keeps.
+"""
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+
+from services.dossier import statuses as st
+from shared.errors import PlatformError
+from shared.roles import CITY_ADMIN, DISTRICT_ADMIN, UNIT_ADMIN
+
+from .context import new_id, row_view, wire
+from .decisions import dossier_decision
+from .exceptions import InvalidReviewCommandError
+from .scoping import require_role
+from .tables import decisions, unit_publicities, unit_publicity_dossiers
+from .unit_publicity import unit_publicity_window
+
+
+class DecisionCases:
+    def decide(self, actor, dossier_id, decision):
+        """Approve (opinion), return (reason, sections, problems) or reject (reason) a dossier in scope."""
+        require_role(actor, UNIT_ADMIN, DISTRICT_ADMIN, CITY_ADMIN, action="审核决定")
+        self.visible_row(actor, dossier_id)
+        command = dossier_decision(decision)
+        dossier = self.dossiers.decide(wire(actor), str(dossier_id), command)
+        record = {"id": new_id(), "dossier_id": str(dossier_id), "action": decision["action"],
+                  "opinion": command.get("opinion", ""), "reason": command.get("reason", ""),
+                  "sections": command.get("sections", []), "problems": decision.get("problems", []),
+                  "actor_id": actor.account_id, "actor_role": actor.role, "actor_org_id": actor.org_id,
+                  "status_after": dossier["status"], "version_after": dossier["version"], "decided_at": self.now()}
+        with self.engine.begin() as connection:
+            connection.execute(insert(decisions).values(record))
+        return {"dossier": row_view(self.refresh(dossier)), "decision": _decision_view(record)}
+
+    def decisions_of(self, actor, dossier_id):
+        """The decisions taken through review on a dossier in scope, oldest first."""
+        self.visible_row(actor, dossier_id)
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(decisions).where(decisions.c.dossier_id == str(dossier_id))
+                                      .order_by(decisions.c.decided_at)).mappings()
+            return [_decision_view(row) for row in rows]
+
+    # -- unit publicity -------------------------------------------------------------------
+
+    def record_unit_publicity(self, actor, request):
+        """Record the unit's internal publicity of approved dossiers: at least N working days."""
+        require_role(actor, UNIT_ADMIN, action="登记单位公示")
+        dossier_ids = list(dict.fromkeys(request["dossier_ids"]))
+        rows = {dossier_id: self.visible_row(actor, dossier_id, expect=st.UNIT_APPROVED) for dossier_id in dossier_ids}
+        wrong = {dossier_id: [f"当前状态为「{st.STATUS_LABELS[row['status']]}」,单位审核通过后方可公示"]
+                 for dossier_id, row in rows.items() if row["status"] != st.UNIT_APPROVED}
+        if wrong:
+            raise InvalidReviewCommandError(f"有 {len(wrong)} 件申报材料不能登记单位公示", fields={"dossier_ids": wrong})
+        window = unit_publicity_window(self.calendar(), request["start"], request.get("end"),
+                                       self.settings.unit_publicity_working_days)
+        results = []
+        for dossier_id in dossier_ids:
+            try:
+                dossier = self.dossiers.record_unit_publicity(wire(actor), dossier_id, window.start.isoformat(),
+                                                              window.end.isoformat())
+            except PlatformError as error:
+                results.append({"dossier_id": dossier_id, "ok": False, "error": error.to_dict()})
+            else:
+                self.refresh(dossier)
+                results.append({"dossier_id": dossier_id, "ok": True})
+        publicity_id = new_id()
+        with self.engine.begin() as connection:
+            connection.execute(insert(unit_publicities).values(
+                id=publicity_id, unit_id=actor.org_id, start=window.start, end=window.end,
+                working_days=window.working_days, calendar_warning=window.calendar_warning,
+                recorded_by=actor.account_id, recorded_at=self.now()))
+            recorded = [{"publicity_id": publicity_id, "dossier_id": r["dossier_id"]} for r in results if r["ok"]]
+            if recorded:
+                connection.execute(insert(unit_publicity_dossiers).values(recorded))
+        return {"id": publicity_id, **window.to_dict(), "results": results}
+
+
+def _iso(value):
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def _decision_view(row):
+    return {key: _iso(value) for key, value in dict(row).items()}

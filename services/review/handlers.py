@@ -1,0 +1,43 @@
+"""One nameko event handler per dossier event type (nameko binds a handler to exactly one type).
+
+They are generated from ``projections.DOSSIER_EVENT_TYPES`` rather than written out 33 times; each
+is named ``handle_dossier_<event>`` and shares the load between instances (SERVICE_POOL). A payload
+that breaks the contract is logged and dropped (it would fail forever); any other failure (the
+database is down) puts the message back after a pause, so no event is lost. Redelivery is harmless:
+the projections are idempotent by version.
+"""
+import logging
+
+import eventlet
+from marshmallow import ValidationError
+from nameko.events import SERVICE_POOL, event_handler
+
+from .application import apply_dossier_event
+from .projections import DOSSIER_EVENT_TYPES
+
+log = logging.getLogger(__name__)
+RETRY_PAUSE_SECONDS = 1.0
+
+
+def _handler(event_type):
+    def handle(self, payload):
+        try:
+            apply_dossier_event(self.store, payload)
+        except ValidationError as error:
+            log.warning("ignored %s that does not match DossierEventV1: %s", event_type, error.messages)
+        except Exception:
+            log.exception("could not project %s; the message goes back to the queue", event_type)
+            eventlet.sleep(RETRY_PAUSE_SECONDS)
+            raise
+
+    handle.__name__ = f"handle_{event_type}"
+    handle.__doc__ = f"Project ``{event_type}`` into the work queue (idempotent by version)."
+    return event_handler("dossier", event_type, handler_type=SERVICE_POOL, requeue_on_error=True)(handle)
+
+
+class DossierEventHandlers:
+    """Mixin for the review service; expects a ``store`` dependency (ReviewStore)."""
+
+
+for _event_type in DOSSIER_EVENT_TYPES:
+    setattr(DossierEventHandlers, f"handle_{_event_type}", _handler(_event_type))

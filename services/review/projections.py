@@ -1,0 +1,111 @@
+"""Review's read models built from dossier events: one function per (event, view), named for its effect.
+
+Idempotent by dossier version: each view keeps the version it last applied per dossier and a write
+only replaces an older version, so a duplicate or an older event that arrives late changes nothing.
+Each event carries the dossier's state after it (event-carried state), so the newest version alone
+determines the row: reordered delivery ends in the same rows as ordered delivery.
+"""
+from datetime import date, datetime
+
+from sqlalchemy import text
+
+from shared.events import DossierEventV1, dossier_event_type
+
+# Every event the dossier aggregate records (services/dossier/domain.py), by its bus name.
+DOSSIER_EVENTS = (
+    "created", "basic_info_updated", "education_recorded", "work_experience_recorded",
+    "continuing_education_recorded", "achievement_added", "achievement_removed", "annual_assessment_recorded",
+    "material_attached", "material_detached", "review_form_filled", "commitment_signed", "submitted",
+    "returned", "rejected", "unit_approved", "unit_publicity_recorded", "recommended", "district_approved",
+    "city_approved", "withdrawn", "abandoned", "fee_paid", "sent_to_committee", "review_started", "passed",
+    "failed", "publicity_started", "objection_raised", "objection_resolved", "publicity_ended",
+    "certificate_issued", "title_revoked",
+)
+DOSSIER_EVENT_TYPES = tuple(dossier_event_type(name) for name in DOSSIER_EVENTS)
+_event_schema = DossierEventV1()
+
+QUEUE_COLUMNS = (
+    "dossier_id", "version", "status", "last_event", "applicant_id", "applicant_name", "unit_id", "unit_name",
+    "district_id", "district_name", "review_year", "series", "specialty", "level", "submitted_at", "updated_at",
+)
+
+
+def _guarded_upsert(table, columns):
+    names = ", ".join(f'"{name}"' for name in columns)
+    values = ", ".join(f":{name}" for name in columns)
+    updates = ", ".join(f'"{name}" = EXCLUDED."{name}"' for name in columns if name != "dossier_id")
+    # Plain SQL: the version guard is the whole point and reads best written out.
+    return text(f"INSERT INTO {table} ({names}) VALUES ({values}) ON CONFLICT (dossier_id) DO UPDATE "
+                f"SET {updates} WHERE {table}.version < EXCLUDED.version")
+
+
+UPSERT_QUEUE = _guarded_upsert("review_queue", QUEUE_COLUMNS)
+UPSERT_PERIOD = _guarded_upsert("unit_publicity_periods", ("dossier_id", "version", "start", "end"))
+
+
+def _moment(value):
+    if value is None or isinstance(value, datetime):
+        return value
+    return datetime.fromisoformat(value)
+
+
+def _day(value):
+    if value is None or isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def load_event(payload):
+    """Validate a bus payload against the v1 contract (raises marshmallow.ValidationError)."""
+    return _event_schema.load(payload)
+
+
+# -- work queue: every event --------------------------------------------------------------------
+
+def update_work_queue(connection, event):
+    snapshot = event["dossier"]
+    row = {name: snapshot.get(name) for name in QUEUE_COLUMNS if name in snapshot}
+    row.update(
+        dossier_id=event["dossier_id"], version=event["version"], status=event["status"],
+        last_event=event["event_type"], submitted_at=_moment(snapshot.get("submitted_at")),
+        updated_at=_moment(event["occurred_at"]),
+    )
+    connection.execute(UPSERT_QUEUE, row)
+
+
+# -- unit publicity periods: recorded sets it, a return clears it (as the aggregate does) -------
+
+def record_unit_publicity_period(connection, event):
+    data = event["data"]
+    connection.execute(UPSERT_PERIOD, {"dossier_id": event["dossier_id"], "version": event["version"],
+                                       "start": _day(data.get("start")), "end": _day(data.get("end"))})
+
+
+def clear_unit_publicity_period(connection, event):
+    connection.execute(UPSERT_PERIOD, {"dossier_id": event["dossier_id"], "version": event["version"],
+                                       "start": None, "end": None})
+
+
+PROJECTIONS = {event_type: [update_work_queue] for event_type in DOSSIER_EVENT_TYPES}
+PROJECTIONS["dossier_unit_publicity_recorded"].append(record_unit_publicity_period)
+PROJECTIONS["dossier_returned"].append(clear_unit_publicity_period)
+
+
+def apply_event(connection, event):
+    """Run every projection of a validated event; unknown event types change nothing."""
+    for projection in PROJECTIONS.get(event["event_type"], ()):
+        projection(connection, event)
+
+
+def apply_dossier_state(connection, dossier):
+    """Bring the views up to a dossier as a dossier command returned it (read-your-writes).
+
+    The same version arriving later as an event is then a duplicate and changes nothing.
+    """
+    row = {name: dossier.get(name) for name in QUEUE_COLUMNS}
+    row.update(dossier_id=dossier["id"], last_event=dossier_event_type(dossier["last_event"]),
+               submitted_at=_moment(dossier.get("submitted_at")), updated_at=_moment(dossier["updated_at"]))
+    connection.execute(UPSERT_QUEUE, row)
+    period = dossier.get("unit_publicity") or {}
+    connection.execute(UPSERT_PERIOD, {"dossier_id": dossier["id"], "version": dossier["version"],
+                                       "start": _day(period.get("start")), "end": _day(period.get("end"))})

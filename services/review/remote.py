@@ -1,0 +1,136 @@
+"""The other services review talks to, as small objects with domain verbs (RPC underneath).
+
+Review decides; the dossier service records (and refuses anything illegal). Every call has a time
+limit, so a service that is down gives a clear 503-style error instead of a request that hangs.
+Dossier and identity errors come back as their own types (``shared.rpc.register_platform_errors``).
+"""
+import time
+import uuid
+
+import eventlet
+from nameko.exceptions import UnknownService
+
+from shared.roles import SYSTEM
+
+from .exceptions import RemoteServiceUnavailable
+
+SYSTEM_ACTOR = {"account_id": "system", "role": SYSTEM}
+# identity takes account ids as UUIDs only: review acting as the system has this fixed one there.
+IDENTITY_SYSTEM_ACTOR = {
+    "account_id": str(uuid.uuid5(uuid.NAMESPACE_URL, "https://kunming-title.invalid/review/system")), "role": SYSTEM}
+SERVICE_LABELS = {"dossier": "申报材料服务", "identity": "身份认证服务"}
+
+
+class Remote:
+    """Calls one service through a nameko proxy (``ServiceProxy`` in a worker, or a standalone one)."""
+
+    def __init__(self, proxy, service, timeout=30.0):
+        self.proxy = proxy
+        self.service = service
+        self.timeout = timeout
+
+    def call(self, method, *args, timeout=None):
+        return self.start(method, *args).wait(timeout or self.timeout)
+
+    def start(self, method, *args):
+        """Send the call now and return a handle whose ``wait()`` gives the answer (concurrent fan-out)."""
+        try:
+            reply = getattr(self.proxy, method).call_async(*args)
+        except UnknownService:
+            raise self._unavailable() from None
+        return _Pending(reply, self)
+
+    def _unavailable(self):
+        return RemoteServiceUnavailable(f"{SERVICE_LABELS.get(self.service, self.service)}暂时无法访问,请稍后重试")
+
+
+class _Pending:
+    def __init__(self, reply, remote):
+        self.reply, self.remote = reply, remote
+
+    def wait(self, timeout=None):
+        try:
+            with eventlet.Timeout(timeout or self.remote.timeout):
+                return self.reply.result()
+        except eventlet.Timeout:
+            raise self.remote._unavailable() from None
+
+
+class DossierPort(Remote):
+    """The dossier service's commands and queries review needs."""
+
+    def __init__(self, proxy, timeout=30.0):
+        super().__init__(proxy, "dossier", timeout)
+
+    def get(self, dossier_id):
+        return self.call("get", dossier_id)
+
+    def get_notice(self, review_year):
+        return self.call("get_notice", review_year)
+
+    def decide(self, actor, dossier_id, decision):
+        return self.call("decide", actor, dossier_id, decision)
+
+    def record_unit_publicity(self, actor, dossier_id, start, end):
+        return self.call("record_unit_publicity", actor, dossier_id, {"start": start, "end": end})
+
+    def recommend_batch(self, actor, dossier_ids, batch_id, today):
+        return self.call("recommend_batch", actor, {"dossier_ids": dossier_ids, "batch_id": batch_id, "today": today})
+
+    def send_to_committee(self, actor, dossier_id, committee_id, meeting_id):
+        return self.call("send_to_committee", actor, dossier_id, committee_id, meeting_id)
+
+    def start_review(self, actor, dossier_id, meeting_id):
+        return self.call("start_review", actor, dossier_id, meeting_id)
+
+    def record_vote_result(self, actor, dossier_id, tally):
+        return self.call("record_vote_result", actor, dossier_id, tally)
+
+    def start_publicity(self, actor, dossier_id, publicity_id, start, end):
+        return self.call("start_publicity", actor, dossier_id, publicity_id, {"start": start, "end": end})
+
+    def raise_objection(self, dossier_id, objection_id, summary):
+        return self.call("raise_objection", SYSTEM_ACTOR, dossier_id, objection_id, summary)
+
+    def resolve_objection(self, actor, dossier_id, objection_id, outcome, reason, fraud):
+        return self.call("resolve_objection", actor, dossier_id, objection_id, outcome, reason, fraud)
+
+    def end_publicity(self, dossier_id):
+        return self.call("end_publicity", SYSTEM_ACTOR, dossier_id)
+
+    def abandon(self, dossier_id, reason):
+        return self.call("abandon", SYSTEM_ACTOR, dossier_id, reason)
+
+
+class IdentityPort(Remote):
+    """Identity: accounts (masked ID numbers, experts' units) and sanctions."""
+
+    def __init__(self, proxy, timeout=30.0, lookup_timeout=5.0):
+        super().__init__(proxy, "identity", timeout)
+        self.lookup_timeout = lookup_timeout
+
+    def get_account(self, account_id):
+        return self.call("get_account", account_id)
+
+    def masked_id_numbers(self, account_ids):
+        """``{account_id: masked ID number}`` for those identity knows; missing or slow ones are left out."""
+        pending = {}
+        for account_id in account_ids:
+            try:
+                pending[account_id] = self.start("get_account", account_id)
+            except RemoteServiceUnavailable:
+                return {}
+        found, deadline = {}, time.monotonic() + self.lookup_timeout
+        for account_id, call in pending.items():
+            try:
+                account = call.wait(max(deadline - time.monotonic(), 0.01))
+            except Exception:  # unknown account, identity down: the export shows the column empty
+                continue
+            if account.get("id_number_masked"):
+                found[account_id] = account["id_number_masked"]
+        return found
+
+    def record_sanction(self, account_id, reason, sanctioned_on, reference):
+        return self.call("record_sanction", IDENTITY_SYSTEM_ACTOR, {
+            "account_id": account_id, "kind": "fraud", "reason": reason,
+            "sanctioned_on": sanctioned_on, "reference": reference})
