@@ -7,6 +7,7 @@ from apispec.ext.marshmallow import MarshmallowPlugin
 from services.dossier import notice_schemas
 from services.dossier import schemas as dossier_schemas
 from services.identity import schemas as identity_schemas
+from services.review import schemas as review_schemas
 
 # (method, route) -> the schema of its JSON body; the services validate with the same schemas.
 REQUEST_BODIES = {
@@ -19,12 +20,37 @@ REQUEST_BODIES = {
     ("POST", "/api/v1/dossiers/<dossier_id>/decisions"): dossier_schemas.DecisionSchema,
     ("POST", "/api/v1/dossiers/<dossier_id>/achievements"): dossier_schemas.AchievementSchema,
     ("POST", "/api/v1/notices"): notice_schemas.NoticeSchema,
+    ("POST", "/api/v1/review/dossiers/<dossier_id>/decisions"): review_schemas.DecisionSchema,
+    ("POST", "/api/v1/review/unit-publicity"): review_schemas.UnitPublicitySchema,
+    ("POST", "/api/v1/review/batches"): review_schemas.BatchSchema,
+    ("POST", "/api/v1/committees"): review_schemas.CommitteeSchema,
+    ("POST", "/api/v1/committees/<committee_id>/experts"): review_schemas.ExpertsSchema,
+    ("POST", "/api/v1/meetings"): review_schemas.MeetingSchema,
+    ("POST", "/api/v1/meetings/<meeting_id>/draw"): review_schemas.DrawSchema,
+    ("POST", "/api/v1/meetings/<meeting_id>/dossiers"): review_schemas.DossierIdsSchema,
+    ("POST", "/api/v1/meetings/<meeting_id>/attendance"): review_schemas.AttendanceSchema,
+    ("POST", "/api/v1/meetings/<meeting_id>/conflicts"): review_schemas.ConflictSchema,
+    ("POST", "/api/v1/meetings/<meeting_id>/ballots"): review_schemas.BallotSchema,
+    ("POST", "/api/v1/publicity"): review_schemas.PublishSchema,
+    ("POST", "/api/v1/publicity/<publicity_id>/objections"): review_schemas.ObjectionSchema,
+    ("POST", "/api/v1/objections/<objection_id>/resolve"): review_schemas.ResolutionSchema,
+    ("PATCH", "/api/v1/committees/<committee_id>"): review_schemas.CommitteeSchema,
+    ("PUT", "/api/v1/calendar/<int:year>"): review_schemas.CalendarYearSchema,
 }
 _PARAMETER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 ERROR_RESPONSES = {
     "400": "请求无效", "401": "未登录或令牌无效", "403": "无权执行此操作", "404": "不存在或无权查看",
     "409": "状态冲突或非法流转", "413": "文件过大", "415": "文件类型不被接受", "422": "字段校验失败",
+    "429": "请求过于频繁(如异议限流)", "503": "后台服务暂时不可用",
 }
+
+
+def schema_name(schema):
+    """Component names: the class name without "Schema"; review's carry a prefix (its DecisionSchema
+    is not the dossier's)."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__.removesuffix("Schema")
+    return f"Review{name}" if cls.__module__ == review_schemas.__name__ else name
 
 
 def routes(service_cls):
@@ -40,7 +66,7 @@ def routes(service_cls):
 
 def openapi_document(service_cls):
     spec = APISpec(title="昆明市职称申报评审系统 API", version="1.0.0", openapi_version="3.0.3",
-                   plugins=[MarshmallowPlugin()])
+                   plugins=[MarshmallowPlugin(schema_name_resolver=schema_name)])
     spec.components.schema("Error", {"type": "object", "properties": {"error": {"type": "object", "properties": {
         "code": {"type": "string"}, "message": {"type": "string"}, "fields": {"type": "object"}}}}})
     spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})

@@ -38,6 +38,23 @@ FLASH = {
     "member_rejected": "已拒绝该成员的加入申请。",
     "decided": "审核决定已记录。",
     "signin_needed": "请先登录。",
+    # review, committees, meetings, publicity
+    "committee_created": "评委会已组建,请添加专家。",
+    "experts_added": "专家已加入专家库。",
+    "expert_removed": "已将该专家移出专家库。",
+    "meeting_created": "评审会议已创建。",
+    "experts_drawn": "已随机抽取专家,抽取种子与候选名单已记录。",
+    "dossiers_assigned": "申报材料已分配到本次会议(已送评)。",
+    "attendance_recorded": "出席情况已登记。",
+    "meeting_opened": "评审会议已开始表决。",
+    "meeting_closed": "表决已结束,计票结果已记录。",
+    "ballot_recorded": "您的表决已记录。",
+    "conflict_declared": "回避申报已记录。",
+    "published": "公示已发布。",
+    "objection_lodged": "异议已受理,我们将核查并与您联系。",
+    "objection_resolved": "异议处理结论已记录。",
+    "timers_run": "到期任务已执行。",
+    "calendar_saved": "节假日安排已保存。",
 }
 
 
@@ -110,15 +127,21 @@ def login_redirect(request):
 
 def nav_links(principal):
     """The menu for whoever is signed in (by the roles they hold)."""
-    links = [("/", "首页")]
+    links = [("/", "首页"), ("/publicity", "公示")]
     if principal is None:
         return links + [("/login", "登录"), ("/register", "注册")]
     if principal.has("applicant"):
         links += [("/dossiers", "我的申报"), ("/units/join", "工作单位")]
-    if principal.has("unit_admin", "district_admin", "city_admin"):
-        links.append(("/review", "审核"))
+    if principal.has("unit_admin", "district_admin", "city_admin", "auditor"):
+        links += [("/review", "审核"), ("/progress", "进度")]
     if principal.has("unit_admin"):
         links.append(("/review/members", "成员确认"))
+    if principal.has("city_admin", "committee_secretary", "auditor"):
+        links += [("/committees", "评委会"), ("/meetings", "评审会议")]
+    if principal.has("city_admin"):
+        links.append(("/admin/publicity", "公示管理"))
+    if principal.has("expert"):
+        links.append(("/expert", "评审表决"))
     return links
 
 

@@ -2,6 +2,7 @@
 import services.dossier.exceptions  # noqa: F401
 import services.dossier.policy_errors  # noqa: F401
 import services.identity.exceptions  # noqa: F401
+import services.review.exceptions  # noqa: F401
 from shared.rpc import register_platform_errors
 
 register_platform_errors()

@@ -16,6 +16,10 @@ def landing_for(roles):
         return "/dossiers"
     if held & set(REVIEWER_ROLES):
         return "/review"
+    if "expert" in held:
+        return "/expert"
+    if "committee_secretary" in held:
+        return "/meetings"
     return "/"
 
 

@@ -6,19 +6,24 @@ from .dependencies import AuthenticatorProvider, EvidenceStoreProvider, Settings
 from .metrics import HttpMetrics, TimedRpcProxy
 from .page_session import request_principal
 from .routes_auth import AuthRoutes
+from .routes_committees import CommitteeRoutes
 from .routes_dossiers import DossierRoutes
 from .routes_materials import MaterialRoutes
 from .routes_notices import NoticeRoutes
 from .routes_ops import OpsRoutes
 from .routes_orgs import OrgRoutes
 from .routes_pages import PageRoutes
+from .routes_publicity import PublicityRoutes
+from .routes_review import ReviewRoutes
 
 
-class GatewayService(AuthRoutes, OrgRoutes, NoticeRoutes, DossierRoutes, MaterialRoutes, OpsRoutes, PageRoutes):
+class GatewayService(AuthRoutes, OrgRoutes, NoticeRoutes, DossierRoutes, MaterialRoutes, ReviewRoutes, CommitteeRoutes,
+                     PublicityRoutes, OpsRoutes, PageRoutes):
     name = "gateway"
 
     identity = TimedRpcProxy("identity")
     dossier = TimedRpcProxy("dossier")
+    review = TimedRpcProxy("review")
     correlation_id = CorrelationId()  # from X-Request-Id or new; travels with every RPC and event
     http_metrics = HttpMetrics()
     authenticator = AuthenticatorProvider()

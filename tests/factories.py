@@ -124,12 +124,13 @@ PAST_END = (date.today() - timedelta(days=10)).isoformat()
 TODAY = date.today().isoformat()
 
 
-def resident_id(birth="19880501", region="530102", male=True):
-    """A valid, unique-enough 公民身份号码 (random sequence, real check character)."""
+def resident_id(birth=None, region="530102", male=True):
+    """A valid 公民身份号码, unique within a run (random birth date and sequence, real check character)."""
     import random
 
     from shared.idnumbers import resident_id_check_character
 
+    birth = birth or f"{random.randint(1965, 2000)}{random.randint(1, 12):02d}{random.randint(1, 28):02d}"
     sequence = random.randrange(0, 999)
     if (sequence % 2 == 1) != male:
         sequence = (sequence + 1) % 1000

@@ -34,6 +34,9 @@ class Worker:
 SERVICES = [
     Service("identity", "services.identity.service:IdentityService"),
     Service("dossier", "services.dossier.service:DossierService"),
+    Service("review", "services.review.service:ReviewService"),
+    Service("payment", "services.payment.service:PaymentService"),
+    Service("certificate", "services.certificate.service:CertificateService"),
     Service("gateway", "gateway.service:GatewayService", config="gateway/config.yaml", url="http://127.0.0.1:8000/"),
 ]
 # Services that answer the `health` RPC (the gateway reports them all at GET /health).

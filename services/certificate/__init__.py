@@ -1,1 +1,1 @@
-"""证书服务 certificate: numbering, signed PDFs, verification, revocation (issue 6; not built yet)."""
+"""证书服务 certificate: numbering, signed PDFs in object storage, verification, revocation (docs/certificate.md)."""

@@ -1,1 +1,1 @@
-"""缴费服务 payment: fee schedules, orders, provider adapter, ledger (issue 6; not built yet)."""
+"""缴费服务 payment: fee schedules, review-fee orders, the provider adapter and simulator, the ledger (docs/payment.md)."""

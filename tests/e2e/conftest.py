@@ -1,14 +1,20 @@
-"""The whole system in this process: identity, dossier and the gateway on real PostgreSQL, RabbitMQ
-and an S3-compatible server, seeded with the demo organisations and accounts and an open notice."""
+"""The whole system in this process: identity, dossier, review and the gateway on real PostgreSQL,
+RabbitMQ and an S3-compatible server, with the dossier outbox relay publishing events to review;
+seeded with the demo organisations and accounts and an open notice."""
 import copy
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import eventlet
 import pytest
 from nameko.containers import ServiceContainer
 
 from gateway.service import GatewayService
+from services.dossier.application import Dossiers
+from services.dossier.relay import OutboxRelay, run
 from services.dossier.service import DossierService
 from services.identity.service import IdentityService
+from services.review.service import ReviewService
 from shared.config import load_config
 from tests.conftest import _free_port
 from tests.factories import notice_document
@@ -16,6 +22,31 @@ from tests.httpclient import HttpClient
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "Kunming@2026"
+
+
+class ReviewClock:
+    """Review's notion of now: real time plus an offset a test may move (publicity windows end)."""
+
+    def __init__(self):
+        self.offset = timedelta()
+
+    def __call__(self):
+        return datetime.now(timezone.utc) + self.offset
+
+    def travel(self, **delta):
+        self.offset += timedelta(**delta)
+
+    def reset(self):
+        self.offset = timedelta()
+
+
+def review_config(amqp_uri, database_url, clock):
+    config = copy.deepcopy(load_config(ROOT / "services/review/config.yaml"))
+    config.update(AMQP_URI=amqp_uri, DATABASE_URL=database_url, CLOCK=clock)
+    config.pop("LOGGING", None)
+    # The timers stay quiet: tests drive them through run_timers (POST /api/v1/review/timers/run).
+    config["TIMERS"] = {"deadlines_seconds": 3600, "publicity_seconds": 3600}
+    return config
 
 
 @pytest.fixture(scope="session")
@@ -31,18 +62,29 @@ def system(database_url, amqp_vhost, s3_settings):
     gateway_config.update(AMQP_URI=amqp_uri, WEB_SERVER_ADDRESS=f"127.0.0.1:{port}", S3=dict(s3_settings))
     gateway_config["UPLOADS"]["MAX_BYTES"] = 20 * 1024 * 1024
 
+    clock = ReviewClock()
+
     seed_identity(identity_config)
+    dossier_app = Dossiers(dossier_config["DATABASE_URL"])  # the relay's own, as a relay process has
     containers = [ServiceContainer(cls, config) for cls, config in (
-        (IdentityService, identity_config), (DossierService, dossier_config), (GatewayService, gateway_config))]
+        (IdentityService, identity_config), (DossierService, dossier_config),
+        (ReviewService, review_config(amqp_uri, database_url("e2e_review"), clock)), (GatewayService, gateway_config))]
     for container in containers:
         container.start()
+    relay, stop = OutboxRelay(dossier_app, amqp_uri, batch_size=50), []
+    relay_runner = eventlet.spawn(run, dossier_app, [relay], poll_interval=0.05, should_stop=lambda: bool(stop))
     client = HttpClient(f"http://127.0.0.1:{port}")
     city = login(client, "city_admin")
     answer = city.post("/api/v1/notices", json_body=notice_document(2026))
     assert answer.status == 201, answer
-    yield {"client": client, "s3": s3_settings, "identity_config": identity_config}
+    yield {"client": client, "s3": s3_settings, "identity_config": identity_config, "amqp_uri": amqp_uri,
+           "review_clock": clock}
+    stop.append(True)
+    relay_runner.wait()
+    relay.close()
     for container in reversed(containers):
         container.stop()
+    dossier_app.close()
 
 
 def seed_identity(config):
@@ -86,6 +128,16 @@ def browser():
 def screenshots():
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     return SCREENSHOTS
+
+
+@pytest.fixture(scope="session")
+def cluster_rpc(system):
+    """Standalone RPC proxies to the services (``cluster_rpc.dossier``), for steps that are not ours over
+    HTTP here: the payment callback's ``record_fee_paid``, acting as the system."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    with ClusterRpcProxy({"AMQP_URI": system["amqp_uri"]}, timeout=60) as cluster:
+        yield cluster
 
 
 @pytest.fixture(scope="session")

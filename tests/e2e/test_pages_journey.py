@@ -372,7 +372,7 @@ class TestFormsAndReturns:
         sign_in(admin, "unit_a_admin", DEMO_PASSWORD)
         admin.goto(f"/review/{dossier_id}")
         admin.click("#return-form button[type=submit]")  # no reason, no sections
-        expect(admin.locator("#err-return-reason")).to_have_text("请填写退回原因")
+        expect(admin.locator("#err-return-reason")).to_contain_text("请填写退回原因")  # 或逐条列出问题
         expect(admin.locator("#err-return-sections")).to_have_text("请选择需要修改的栏目")
         admin.fill("#f-return-reason", "工作经历不完整")
         admin.check("#return-form input[value=work_experience]")

@@ -1,0 +1,309 @@
+"""Certificates: issue exactly once when publicity ends, verify publicly, revoke when a title is revoked.
+
+Issuing a dossier's certificate has three steps. (1) Gather the facts by RPC, holding no lock.
+(2) Claim, in one transaction under a per-dossier advisory lock: if the dossier has a certificate,
+that is the answer; otherwise take the next serial from its counter row, sign the fields and
+insert the certificate (``dossier_id`` is unique, the backstop if the lock were ever bypassed;
+a failure rolls the serial back, so numbers have no gaps). (3) Complete, idempotently and under
+``FOR UPDATE SKIP LOCKED`` so one worker does it: store the deterministic PDF, then have the
+dossier record ``certificate_issued``. A crash between steps is finished by the sweep.
+"""
+import base64
+import hashlib
+import hmac
+import logging
+import zlib
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, insert, or_, select, update
+
+from shared.db import ensure_database, make_engine
+from shared.errors import NotFound
+
+from . import projections as views
+from .domain import (
+    DEFAULT_COMMITTEE_NAME, GENDER_LABELS, LEVEL_LABELS, METHOD, SERIES_LABELS, CertificateFields, check_downloader,
+    check_registry_reader, check_revoker, committee_name, normalize_code, qualification_name, verification_code,
+    verify_url,
+)
+from .exceptions import CertificateNotAllowedError, CertificateNotDueError, CertificateNotFound, CertificateNotReadyError
+from .numbering import Numbering
+from .ports import ALREADY, RECORDED
+from .render import render_certificate
+from .signing import load_signer
+from .tables import certificates, metadata
+
+log = logging.getLogger(__name__)
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+_CREATE_TABLES_LOCK = 0xCE_57_0001
+
+
+def _utcnow():
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class CertificateSettings:
+    issuing_body: str = "昆明市人力资源和社会保障局"
+    verify_url: str = "http://127.0.0.1:8000/certificates/verify"
+    committee_name_format: str = DEFAULT_COMMITTEE_NAME
+    qualification_names: dict = field(default_factory=dict)
+    font_path: str | None = None
+    max_attempts: int = 20
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(
+            issuing_body=config.get("ISSUING_BODY") or cls.issuing_body,
+            verify_url=config.get("VERIFY_URL") or cls.verify_url,
+            committee_name_format=config.get("COMMITTEE_NAME_FORMAT") or DEFAULT_COMMITTEE_NAME,
+            qualification_names=config.get("QUALIFICATION_NAMES") or {},
+            font_path=(config.get("PDF") or {}).get("CJK_FONT") or None,
+            max_attempts=int((config.get("ISSUING") or {}).get("max_attempts", 20)),
+        )
+
+
+class Certificates:
+    def __init__(self, database_url, *, store, settings=None, numbering=None, private_key=None,
+                 previous_public_keys=None, clock=_utcnow):
+        ensure_database(database_url)
+        self.engine = make_engine(database_url)
+        with self.engine.begin() as connection:
+            connection.execute(select(func.pg_advisory_xact_lock(_CREATE_TABLES_LOCK)))
+            metadata.create_all(connection)
+        self.signer = load_signer(self.engine, private_key, previous_public_keys)
+        self.store = store
+        self.settings = settings or CertificateSettings()
+        self.numbering = numbering or Numbering()
+        self.clock = clock
+
+    def close(self):
+        self.engine.dispose()
+
+    # -- dossier events ----------------------------------------------------------------------
+
+    def on_publicity_ended(self, event):
+        """Queue the dossier's certificate; False for a duplicate or an event older than one applied."""
+        with self.engine.begin() as connection:
+            return views.advance_progress(connection, event["dossier_id"], event["version"], views.APPROVED,
+                                          self.clock(), issue_requested=True)
+
+    def on_title_revoked(self, event):
+        """A revoked title revokes its certificate everywhere (and stops an issue still queued)."""
+        data, actor = event.get("data") or {}, event.get("actor") or {}
+        with self.engine.begin() as connection:
+            views.advance_progress(connection, event["dossier_id"], event["version"], views.REVOKED, self.clock(),
+                                   issue_requested=False)
+            views.close_request(connection, event["dossier_id"])
+            return self._mark_revoked(connection, certificates.c.dossier_id == event["dossier_id"],
+                                      at=datetime.fromisoformat(event["occurred_at"]),
+                                      reason=data.get("reason") or "职称已撤销", by=actor.get("account_id"))
+
+    # -- issuing -----------------------------------------------------------------------------
+
+    def issue(self, dossier_id, dossier, identity):
+        """The dossier's certificate, issuing it if it has none; safe to call any number of times."""
+        existing = self._row(certificates.c.dossier_id == str(dossier_id))
+        if existing is None:
+            existing = self._claim(self._gather(str(dossier_id), dossier, identity))
+        return views.certificate_view(self.complete(existing["number"], dossier), self.settings.verify_url)
+
+    def _gather(self, dossier_id, dossier, identity):
+        record = dossier.get(dossier_id)
+        if record["status"] not in ("approved", "certified"):
+            raise CertificateNotDueError(f"申报材料当前状态为「{record['status_label']}」,不能发证")
+        passed = [entry for entry in dossier.history(dossier_id) if entry["type"] == "passed"]
+        account = identity.get_account(record["applicant_id"])
+        gender = account.get("gender") or (record.get("sections", {}).get("basic_info") or {}).get("gender")
+        pass_moment = datetime.fromisoformat(passed[-1]["at"]) if passed else self.clock()
+        return {
+            "dossier_id": dossier_id, "dossier_version": record["version"], "applicant_id": record["applicant_id"],
+            "review_year": record["review_year"], "series": record["series"], "level": record["level"],
+            "name": account.get("name") or record["applicant_name"], "gender": GENDER_LABELS.get(gender, gender or ""),
+            "id_number_masked": account.get("id_number_masked") or "", "unit": record["unit_name"],
+            "specialty": record["specialty"], "pass_date": pass_moment.astimezone(SHANGHAI).date().isoformat(),
+        }
+
+    def _claim(self, facts):
+        now = self.clock()
+        issue_date = now.astimezone(SHANGHAI).date()
+        lock = zlib.crc32(f"kunming-certificate:{facts['dossier_id']}".encode())
+        with self.engine.begin() as connection:
+            connection.execute(select(func.pg_advisory_xact_lock(lock)))
+            existing = connection.execute(select(certificates).where(
+                certificates.c.dossier_id == facts["dossier_id"])).mappings().first()
+            if existing is not None:
+                return dict(existing)
+            number, serial, counter_key = self.numbering.allocate(
+                connection, year=facts["review_year"], issue_year=issue_date.year, series=facts["series"],
+                level=facts["level"])
+            fields = self._fields(facts, number, issue_date)
+            signature = self.signer.sign(fields)
+            row = {
+                "number": number, "dossier_id": facts["dossier_id"], "dossier_version": facts["dossier_version"],
+                "applicant_id": facts["applicant_id"], "review_year": facts["review_year"], "series": facts["series"],
+                "level": facts["level"], "serial": serial, "counter_key": counter_key, "fields": fields.to_dict(),
+                "signature": signature, "key_id": self.signer.key_id, "verification_code": verification_code(signature),
+                "object_key": self.store.key_for(facts["review_year"], number), "issued_at": now,
+            }
+            connection.execute(insert(certificates).values(**row))
+            views.close_request(connection, facts["dossier_id"])
+        log.info("certificate %s issued for dossier %s", number, facts["dossier_id"])
+        return self._row(certificates.c.number == number)
+
+    def _fields(self, facts, number, issue_date):
+        series, level = facts["series"], facts["level"]
+        return CertificateFields(
+            number=number, name=facts["name"], gender=facts["gender"], id_number_masked=facts["id_number_masked"],
+            unit=facts["unit"], series=SERIES_LABELS.get(series, series), specialty=facts["specialty"],
+            qualification=qualification_name(series, level, self.settings.qualification_names),
+            level=LEVEL_LABELS.get(level, level), method=METHOD,
+            committee=committee_name(series, level, self.settings.committee_name_format),
+            pass_date=facts["pass_date"], issuing_body=self.settings.issuing_body, issue_date=issue_date.isoformat(),
+        )
+
+    def complete(self, number, dossier):
+        """Store the PDF and have the dossier record the certificate, whichever is still missing.
+
+        One worker at a time per certificate (SKIP LOCKED); the others return what is there.
+        """
+        with self.engine.begin() as connection:
+            row = connection.execute(select(certificates).where(certificates.c.number == number)
+                                     .with_for_update(skip_locked=True)).mappings().first()
+            if row is None:
+                return self._row(certificates.c.number == number)
+            row, now = dict(row), self.clock()
+            if row["pdf_stored_at"] is None:
+                pdf = self.render(row)
+                digest = hashlib.sha256(pdf).hexdigest()
+                self.store.put_pdf(row["object_key"], pdf, digest)
+                connection.execute(update(certificates).where(certificates.c.number == number)
+                                   .values(pdf_stored_at=now, pdf_sha256=digest))
+            if row["dossier_recorded_at"] is None and row["revoked_at"] is None and dossier is not None:
+                self._record_on_dossier(connection, row, dossier, now)
+        return self._row(certificates.c.number == number)
+
+    def _record_on_dossier(self, connection, row, dossier, now):
+        result = dossier.issue_certificate(row["dossier_id"], row["number"])
+        if result in (RECORDED, ALREADY):
+            connection.execute(update(certificates).where(certificates.c.number == row["number"])
+                               .values(dossier_recorded_at=now))
+            return
+        current = dossier.get(row["dossier_id"])
+        if current["status"] == "revoked":  # revoked while we were issuing: the certificate is revoked too
+            self._mark_revoked(connection, certificates.c.number == row["number"], at=now,
+                               reason=current.get("final_reason") or "职称已撤销", by="system")
+            connection.execute(update(certificates).where(certificates.c.number == row["number"])
+                               .values(dossier_recorded_at=now))
+        else:
+            log.warning("dossier %s refused certificate %s in status %s", row["dossier_id"], row["number"],
+                        current["status"])
+
+    def render(self, row):
+        fields = CertificateFields.from_dict(row["fields"])
+        return render_certificate(fields, code=row["verification_code"],
+                                  url=verify_url(self.settings.verify_url, row["number"], row["verification_code"]),
+                                  signature=row["signature"], key_id=row["key_id"], font_path=self.settings.font_path)
+
+    def issue_pending(self, dossier, identity):
+        """The sweep: issue queued certificates and complete unfinished ones; failures are counted."""
+        with self.engine.connect() as connection:
+            queued = views.pending_requests(connection)
+            unfinished = [row.number for row in connection.execute(select(certificates.c.number).where(or_(
+                certificates.c.pdf_stored_at.is_(None),
+                certificates.c.dossier_recorded_at.is_(None) & certificates.c.revoked_at.is_(None))).limit(100))]
+        for dossier_id in queued:
+            self.try_issue(dossier_id, dossier, identity)
+        for number in unfinished:
+            try:
+                self.complete(number, dossier)
+            except Exception as error:
+                log.warning("completing certificate %s failed, will retry: %s", number, error)
+        return queued, unfinished
+
+    def try_issue(self, dossier_id, dossier, identity):
+        """Issue now if possible; a permanent refusal closes the request, anything else is retried."""
+        try:
+            return self.issue(dossier_id, dossier, identity)
+        except (CertificateNotDueError, NotFound) as refusal:
+            with self.engine.begin() as connection:
+                views.close_request(connection, dossier_id, str(refusal))
+        except Exception as error:
+            log.warning("issuing the certificate of dossier %s failed, will retry: %s", dossier_id, error)
+            with self.engine.begin() as connection:
+                views.note_failure(connection, dossier_id, error, self.settings.max_attempts)
+        return None
+
+    # -- verification and revocation -----------------------------------------------------------
+
+    def verify(self, number, code):
+        """The public answer for a number and verification code; a wrong code looks like no certificate."""
+        row = self._row(certificates.c.number == str(number or "").strip())
+        if row is None or not hmac.compare_digest(normalize_code(code), row["verification_code"]):
+            return dict(views.NOT_FOUND_ANSWER)
+        fields = CertificateFields.from_dict(row["fields"])
+        return views.verification_answer(row, self.signer.verify(fields, row["signature"], row["key_id"]))
+
+    def revoke(self, actor, number, reason, fraud, dossier):
+        """撤销: the dossier records title_revoked, and the certificate shows revoked from now on."""
+        check_revoker(actor)
+        row = self._row(certificates.c.number == number)
+        if row is None:
+            raise CertificateNotFound(f"证书 {number} 不存在")
+        if row["revoked_at"] is None:
+            dossier.revoke_title(actor.to_dict(), row["dossier_id"], reason, fraud)
+            with self.engine.begin() as connection:
+                self._mark_revoked(connection, certificates.c.number == number, at=self.clock(), reason=reason,
+                                   by=actor.account_id)
+        return views.certificate_view(self._row(certificates.c.number == number), self.settings.verify_url)
+
+    def _mark_revoked(self, connection, condition, *, at, reason, by):
+        changed = connection.execute(update(certificates).where(condition, certificates.c.revoked_at.is_(None))
+                                     .values(revoked_at=at, revoked_reason=reason, revoked_by=by)).rowcount
+        return changed > 0
+
+    # -- queries -----------------------------------------------------------------------------
+
+    def by_dossier(self, dossier_id):
+        row = self._row(certificates.c.dossier_id == str(dossier_id))
+        if row is None:
+            raise CertificateNotFound("该申报材料尚未发证")
+        return views.certificate_view(row, self.settings.verify_url)
+
+    def by_number(self, actor, number):
+        check_registry_reader(actor)
+        row = self._row(certificates.c.number == str(number))
+        if row is None:
+            raise CertificateNotFound(f"证书 {number} 不存在")
+        return views.certificate_view(row, self.settings.verify_url)
+
+    def pdf(self, actor, dossier_id):
+        """The stored PDF for the holder (while valid), city administrators and auditors."""
+        row = self._row(certificates.c.dossier_id == str(dossier_id))
+        if row is None:
+            raise CertificateNotFound("该申报材料尚未发证")
+        check_downloader(actor, row["applicant_id"])
+        if row["revoked_at"] is not None and actor.account_id == row["applicant_id"]:
+            raise CertificateNotAllowedError("该证书已被撤销,不能下载")
+        if row["pdf_stored_at"] is None:
+            raise CertificateNotReadyError("证书正在生成,请稍后再试")
+        data = self.store.read(row["object_key"])
+        return {"number": row["number"], "filename": f"职称证书-{row['number']}.pdf", "content_type": "application/pdf",
+                "content_base64": base64.b64encode(data).decode("ascii"), "object_key": row["object_key"],
+                "sha256": row["pdf_sha256"], "size": len(data), "revoked": row["revoked_at"] is not None}
+
+    def public_keys(self):
+        return {"algorithm": "Ed25519", "keys": self.signer.public_key_pems(), "current": self.signer.key_id}
+
+    def health(self):
+        with self.engine.connect() as connection:
+            issued = connection.execute(select(func.count()).select_from(certificates)).scalar()
+            queued = len(views.pending_requests(connection))
+        return {"certificates": issued, "queued": queued, "key_id": self.signer.key_id}
+
+    def _row(self, condition):
+        with self.engine.connect() as connection:
+            row = connection.execute(select(certificates).where(condition)).mappings().first()
+        return dict(row) if row else None

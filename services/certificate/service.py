@@ -1,0 +1,120 @@
+"""CertificateService: issuing on publicity_ended, public verification, download and revocation.
+
+Each RPC loads input with a schema, calls the application and returns plain data. ``verify`` is
+public (the gateway serves it without login); the rest act for an authenticated actor.
+"""
+import logging
+
+from marshmallow import ValidationError
+from nameko.events import SERVICE_POOL, event_handler
+from nameko.rpc import RpcProxy, rpc
+
+from shared.errors import PlatformError
+from shared.observability import CorrelationId
+from shared.roles import Actor
+from shared.schemas import load_or_raise
+
+from . import schemas
+from .dependencies import CertificateApplication, configured_timer
+from .ports import RpcDossierPort, RpcIdentityPort
+
+log = logging.getLogger(__name__)
+
+
+def _actor(data):
+    return Actor.from_dict(load_or_raise(schemas.ActorSchema(), data, "操作人信息无效"))
+
+
+def _id(value):
+    return load_or_raise(schemas.IdSchema(), {"id": value})["id"]
+
+
+def _event(payload):
+    try:
+        return schemas.dossier_event.load(payload)
+    except ValidationError as error:
+        log.error("ignoring malformed dossier event: %s", error.messages)
+        return None
+
+
+def _dossier_events(event_type):
+    # Shared by all instances (service pool); redelivered if handling fails, so none is lost.
+    return event_handler("dossier", event_type, handler_type=SERVICE_POOL, requeue_on_error=True)
+
+
+class CertificateService:
+    name = "certificate"
+
+    certificates = CertificateApplication()
+    dossier = RpcProxy("dossier")
+    identity = RpcProxy("identity")
+    correlation_id = CorrelationId()
+
+    # -- queries and downloads ---------------------------------------------------------------
+
+    @rpc(expected_exceptions=PlatformError)
+    def get_by_dossier(self, dossier_id):
+        """The dossier's certificate (number, face, verification code and URL, status) or CertificateNotFound."""
+        return self.certificates.by_dossier(_id(dossier_id))
+
+    @rpc(expected_exceptions=PlatformError)
+    def get(self, actor, number):
+        """A certificate by number, with its code (city administrators and auditors)."""
+        return self.certificates.by_number(_actor(actor), _id(number))
+
+    @rpc(expected_exceptions=PlatformError)
+    def pdf(self, actor, dossier_id):
+        """``{number, filename, content_type, content_base64, object_key, sha256}`` for the holder or admins."""
+        return self.certificates.pdf(_actor(actor), _id(dossier_id))
+
+    @rpc(expected_exceptions=PlatformError)
+    def verify(self, number, code):
+        """Public: ``{found, valid, revoked, revoked_at, reason, holder: {name, id_number_masked}, title, ...}``."""
+        loaded = load_or_raise(schemas.VerifySchema(), {"number": number, "code": code}, "请填写证书编号和验证码")
+        return self.certificates.verify(loaded["number"], loaded["code"])
+
+    @rpc
+    def public_keys(self):
+        """The issuer's Ed25519 public keys by key id, so anyone can check a certificate's signature."""
+        return self.certificates.public_keys()
+
+    # -- revocation --------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=PlatformError)
+    def revoke(self, actor, number, reason, fraud=False):
+        """撤销 by a city admin: the dossier records title_revoked and the certificate shows revoked."""
+        loaded = load_or_raise(schemas.RevokeSchema(), {"number": number, "reason": reason, "fraud": fraud},
+                               "撤销证书须写明证书编号和理由")
+        return self.certificates.revoke(_actor(actor), loaded["number"], loaded["reason"].strip(), loaded["fraud"],
+                                        RpcDossierPort(self.dossier))
+
+    @rpc
+    def health(self):
+        report = {"service": self.name, "status": "ok"}
+        try:
+            report.update(self.certificates.health())
+        except Exception as error:
+            report.update(status="error", error=str(error))
+        return report
+
+    # -- dossier events ----------------------------------------------------------------------
+
+    @_dossier_events("dossier_publicity_ended")
+    def handle_dossier_publicity_ended(self, payload):
+        event = _event(payload)
+        if event and self.certificates.on_publicity_ended(event):
+            self.certificates.try_issue(event["dossier_id"], RpcDossierPort(self.dossier),
+                                        RpcIdentityPort(self.identity))
+
+    @_dossier_events("dossier_title_revoked")
+    def handle_dossier_title_revoked(self, payload):
+        event = _event(payload)
+        if event:
+            self.certificates.on_title_revoked(event)
+
+    # -- timers ------------------------------------------------------------------------------
+
+    @configured_timer("TIMERS.sweep_seconds", 30)
+    def sweep(self):
+        """Issue queued certificates and finish any whose PDF or dossier record is missing."""
+        self.certificates.issue_pending(RpcDossierPort(self.dossier), RpcIdentityPort(self.identity))

@@ -1,0 +1,178 @@
+"""Orders, refunds and consumer progress in the payment database: the SQL behind the use cases.
+
+Every function takes an open connection so the caller decides the transaction; functions that
+lock rows say so. Ledger rows for charges and their voids are written here, next to the status
+change that causes them, so the two can never disagree.
+"""
+import uuid
+from datetime import datetime, timezone
+
+from sqlalchemy import func, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from . import ledger
+from .domain import CHARGE, CHARGE_VOID, KIND_LABELS, ORDER_STATUS_LABELS, PAID, PENDING, REFUND_STATUS_LABELS, yuan
+from .tables import dossier_progress, orders, refunds
+
+# Statuses of a dossier as far as payment knows them (from the events it consumes).
+AWAITING_PAYMENT, FEE_RECORDED, WITHDRAWN = "accepted", "fee_paid", "withdrawn"
+
+
+def new_id(prefix, now):
+    return f"{prefix}{now:%Y%m%d}{uuid.uuid4().hex[:12].upper()}"
+
+
+# -- consumer progress ------------------------------------------------------------------------
+
+def advance_progress(connection, dossier_id, version, status, now):
+    """Record that the dossier's event *version* is applied; False when it is not newer (ignore it).
+
+    One statement, so two instances handling the same event race on the row: one advances, the
+    other sees the version already there.
+    """
+    statement = pg_insert(dossier_progress).values(
+        dossier_id=str(dossier_id), last_version=int(version), status=status, updated_at=now)
+    statement = statement.on_conflict_do_update(
+        index_elements=["dossier_id"],
+        set_={"last_version": statement.excluded.last_version, "status": statement.excluded.status,
+              "updated_at": statement.excluded.updated_at},
+        where=dossier_progress.c.last_version < statement.excluded.last_version,
+    ).returning(dossier_progress.c.dossier_id)
+    return connection.execute(statement).first() is not None
+
+
+def progress_status(connection, dossier_id):
+    return connection.execute(
+        select(dossier_progress.c.status).where(dossier_progress.c.dossier_id == str(dossier_id))
+    ).scalar()
+
+
+# -- orders -----------------------------------------------------------------------------------
+
+def create_order(connection, *, dossier_id, origin, snapshot, schedule, now, expires_at):
+    """Insert the review-fee order of *origin* and its charge; None if that origin has one already."""
+    statement = pg_insert(orders).values(
+        order_id=new_id("PO", now), dossier_id=str(dossier_id), origin=origin, kind="review_fee",
+        applicant_id=snapshot["applicant_id"], applicant_name=snapshot["applicant_name"],
+        review_year=int(snapshot["review_year"]), series=snapshot["series"], specialty=snapshot["specialty"],
+        level=snapshot["level"], amount_fen=schedule.review_fee(snapshot["level"]), fee_revision=schedule.revision,
+        status=PENDING, created_at=now, expires_at=expires_at, updated_at=now,
+    ).on_conflict_do_nothing(index_elements=["dossier_id", "kind", "origin"]).returning(*orders.c)
+    row = connection.execute(statement).mappings().first()
+    if row is None:
+        return None
+    order = dict(row)
+    if order["amount_fen"] > 0:
+        add_charge(connection, order, now)
+    return order
+
+
+def add_charge(connection, order, now, note="评审费应收"):
+    number = ledger.count_of_kind(connection, order["order_id"], CHARGE) + 1
+    ledger.append(connection, entry_key=f"charge:{order['order_id']}:{number}", kind=CHARGE, order=order,
+                  amount_fen=order["amount_fen"], occurred_at=now, note=note)
+
+
+def void_charge(connection, order, now, note):
+    """The order no longer asks for money (expired, cancelled, withdrawn): void its open charge once."""
+    charges = ledger.count_of_kind(connection, order["order_id"], CHARGE)
+    voids = ledger.count_of_kind(connection, order["order_id"], CHARGE_VOID)
+    if order["amount_fen"] > 0 and voids < charges:
+        ledger.append(connection, entry_key=f"charge_void:{order['order_id']}:{voids + 1}", kind=CHARGE_VOID,
+                      order=order, amount_fen=order["amount_fen"], occurred_at=now, note=note)
+
+
+def lock_order(connection, order_id, skip_locked=False):
+    row = connection.execute(
+        select(orders).where(orders.c.order_id == str(order_id)).with_for_update(skip_locked=skip_locked)
+    ).mappings().first()
+    return dict(row) if row else None
+
+
+def get_order(connection, order_id):
+    row = connection.execute(select(orders).where(orders.c.order_id == str(order_id))).mappings().first()
+    return dict(row) if row else None
+
+
+def orders_of_dossier(connection, dossier_id, lock=False):
+    query = select(orders).where(orders.c.dossier_id == str(dossier_id)).order_by(orders.c.created_at.desc())
+    if lock:
+        query = query.with_for_update()
+    return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def set_order(connection, order_id, now, **values):
+    connection.execute(update(orders).where(orders.c.order_id == order_id).values(updated_at=now, **values))
+
+
+def count_orders(connection, dossier_id):
+    return connection.execute(select(func.count()).select_from(orders).where(orders.c.dossier_id == str(dossier_id))).scalar()
+
+
+def due_pending_orders(connection, now, limit=200):
+    return [row[0] for row in connection.execute(
+        select(orders.c.order_id).where(orders.c.status == PENDING, orders.c.expires_at <= now)
+        .order_by(orders.c.expires_at).limit(limit))]
+
+
+def unrecorded_paid_orders(connection, limit=200):
+    """Paid orders the dossier has not yet been told about (the RPC failed or was never made)."""
+    return [dict(row) for row in connection.execute(
+        select(orders).where(orders.c.status == PAID, orders.c.dossier_recorded_at.is_(None))
+        .order_by(orders.c.paid_at).limit(limit)).mappings()]
+
+
+def _plain(row):
+    return {key: (value.isoformat() if isinstance(value, datetime) else value) for key, value in row.items()}
+
+
+def order_view(order, now=None):
+    """An order as plain data for RPC answers and pages (times in UTC ISO-8601)."""
+    now = now or datetime.now(timezone.utc)
+    view = _plain(order)
+    view.update(
+        amount_yuan=yuan(order["amount_fen"]), status_label=ORDER_STATUS_LABELS[order["status"]],
+        kind_label=KIND_LABELS.get(order["kind"], order["kind"]),
+        payable=order["status"] == PENDING and order["expires_at"] > now,
+    )
+    return view
+
+
+# -- refunds ----------------------------------------------------------------------------------
+
+def create_refund(connection, *, order, provider, trade_no, amount_fen, reason, now):
+    """A refund of one received payment; None when that payment already has one."""
+    statement = pg_insert(refunds).values(
+        refund_id=new_id("RF", now), order_id=order["order_id"], dossier_id=order["dossier_id"], provider=provider,
+        trade_no=trade_no, amount_fen=int(amount_fen), reason=reason, status="requested", requested_at=now,
+    ).on_conflict_do_nothing(index_elements=["provider", "trade_no"]).returning(*refunds.c)
+    row = connection.execute(statement).mappings().first()
+    return dict(row) if row else None
+
+
+def lock_refund(connection, refund_id):
+    row = connection.execute(
+        select(refunds).where(refunds.c.refund_id == str(refund_id)).with_for_update()).mappings().first()
+    return dict(row) if row else None
+
+
+def refunds_to_submit(connection, refund_ids=None, limit=100):
+    query = select(refunds).where(refunds.c.status == "requested").order_by(refunds.c.requested_at).limit(limit)
+    if refund_ids:
+        query = query.where(refunds.c.refund_id.in_(list(refund_ids)))
+    return [dict(row) for row in connection.execute(query).mappings()]
+
+
+def refunds_of_order(connection, order_id):
+    return [dict(row) for row in connection.execute(
+        select(refunds).where(refunds.c.order_id == order_id).order_by(refunds.c.requested_at)).mappings()]
+
+
+def set_refund(connection, refund_id, **values):
+    connection.execute(update(refunds).where(refunds.c.refund_id == refund_id).values(**values))
+
+
+def refund_view(refund):
+    view = _plain(refund)
+    view.update(amount_yuan=yuan(refund["amount_fen"]), status_label=REFUND_STATUS_LABELS[refund["status"]])
+    return view

@@ -1,0 +1,195 @@
+"""PaymentService: the payment context's RPC surface, its dossier-event consumers and its timers.
+
+Each RPC loads input with a schema, calls the application and returns plain data. Notifications
+arrive as the provider sent them (``provider, headers, body``: the gateway's notify route passes
+them through untouched) because the signature covers the exact body text.
+"""
+import logging
+
+from marshmallow import ValidationError
+from nameko.dependency_providers import Config
+from nameko.events import SERVICE_POOL, event_handler
+from nameko.rpc import RpcProxy, rpc
+
+from shared.errors import PlatformError
+from shared.observability import CorrelationId
+from shared.roles import Actor
+from shared.schemas import load_or_raise
+
+from . import schemas
+from .dependencies import PaymentApplication, configured_timer
+from .exceptions import SimulatorPaymentNotFound
+from .ports import RpcDossierPort
+from .simulator import Cashier, HttpDelivery, deliver_due
+
+log = logging.getLogger(__name__)
+
+
+def _actor(data):
+    return Actor.from_dict(load_or_raise(schemas.ActorSchema(), data, "操作人信息无效"))
+
+
+def _event(payload):
+    """A dossier event as the bus contract defines it; None (logged) when it does not fit."""
+    try:
+        return schemas.dossier_event.load(payload)
+    except ValidationError as error:
+        log.error("ignoring malformed dossier event: %s", error.messages)
+        return None
+
+
+def _dossier_events(event_type):
+    # Shared by all instances (service pool); redelivered if handling fails, so none is lost.
+    return event_handler("dossier", event_type, handler_type=SERVICE_POOL, requeue_on_error=True)
+
+
+class PaymentService:
+    name = "payment"
+
+    payments = PaymentApplication()
+    dossier = RpcProxy("dossier")
+    config = Config()
+    correlation_id = CorrelationId()
+
+    # -- fee schedules -----------------------------------------------------------------------
+
+    @rpc(expected_exceptions=PlatformError)
+    def get_fee_schedule(self, review_year):
+        loaded = load_or_raise(schemas.ReviewYearSchema(), {"review_year": review_year})
+        return self.payments.fee_schedule(loaded["review_year"]).to_dict()
+
+    @rpc(expected_exceptions=PlatformError)
+    def set_fee_schedule(self, actor, schedule):
+        """``{review_year, review_fees_fen: {level: fen}, certificate_fee_fen}`` (city admin)."""
+        loaded = load_or_raise(schemas.FeeScheduleSchema(), schedule, "收费标准有误,请按提示修改")
+        return self.payments.set_fee_schedule(_actor(actor), **loaded).to_dict()
+
+    # -- orders ------------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=PlatformError)
+    def orders_of_dossier(self, dossier_id):
+        return self.payments.orders_of_dossier(load_or_raise(schemas.IdSchema(), {"id": dossier_id})["id"])
+
+    @rpc(expected_exceptions=PlatformError)
+    def get_order(self, order_id):
+        return self.payments.get_order(load_or_raise(schemas.IdSchema(), {"id": order_id})["id"])
+
+    @rpc(expected_exceptions=PlatformError)
+    def start_payment(self, actor, order_id):
+        """The applicant pays: ``{order, payment: {provider, payment_id, cashier_url, expires_at}}``."""
+        return self.payments.start_payment(_actor(actor), load_or_raise(schemas.IdSchema(), {"id": order_id})["id"])
+
+    @rpc(expected_exceptions=PlatformError)
+    def reopen_order(self, actor, dossier_id):
+        """A fresh order after the last one expired unpaid, while the dossier still awaits payment."""
+        return self.payments.reopen_order(_actor(actor), load_or_raise(schemas.IdSchema(), {"id": dossier_id})["id"])
+
+    # -- the provider ------------------------------------------------------------------------
+
+    @rpc(expected_exceptions=PlatformError)
+    def handle_notification(self, provider, headers, body):
+        """A provider's notification: ``{accepted, outcome, order_id, ...}`` or a NotificationRejected error."""
+        loaded = load_or_raise(schemas.NotificationSchema(), {"provider": provider, "headers": headers, "body": body})
+        return self.payments.handle_notification(loaded["provider"], loaded["headers"], loaded["body"],
+                                                 dossier=RpcDossierPort(self.dossier))
+
+    @rpc(expected_exceptions=PlatformError)
+    def cashier_view(self, payment_id):
+        """The simulator's cashier page data for a payment (development and demos)."""
+        return self._cashier().view(load_or_raise(schemas.IdSchema(), {"id": payment_id})["id"])
+
+    @rpc(expected_exceptions=PlatformError)
+    def cashier_confirm(self, payment_id):
+        """The payer confirms at the simulator's cashier: the signed notification ``{headers, body}``
+        for the gateway to forward to ``handle_notification("simulator", headers, body)``."""
+        return self._cashier().confirm(load_or_raise(schemas.IdSchema(), {"id": payment_id})["id"])
+
+    def _cashier(self):
+        if self.payments.simulator is None:
+            raise SimulatorPaymentNotFound("本环境未启用模拟支付平台")
+        return Cashier(self.payments.simulator)
+
+    # -- documents and books -----------------------------------------------------------------
+
+    @rpc(expected_exceptions=PlatformError)
+    def receipt_pdf(self, actor, order_id):
+        """``{order_id, filename, content_type, content_base64, size}`` for the payer, city admin or auditor."""
+        return self.payments.reports.receipt(_actor(actor), load_or_raise(schemas.IdSchema(), {"id": order_id})["id"])
+
+    @rpc(expected_exceptions=PlatformError)
+    def ledger(self, actor, query=None):
+        """Ledger entries filtered by ``{order_id?, dossier_id?, date?}`` (city admin, auditor)."""
+        loaded = load_or_raise(schemas.LedgerQuerySchema(), query or {})
+        return self.payments.reports.ledger(_actor(actor), order_id=loaded["order_id"],
+                                            dossier_id=loaded["dossier_id"], day=loaded["date"])
+
+    @rpc(expected_exceptions=PlatformError)
+    def reconciliation_report(self, actor, day, provider=None):
+        """``{date, provider, mismatches, summary, csv}`` for an Asia/Shanghai day (YYYY-MM-DD)."""
+        loaded = load_or_raise(schemas.DaySchema(), {"date": day, "provider": provider})
+        return self.payments.reports.reconciliation_report(_actor(actor), loaded["date"], loaded["provider"])
+
+    @rpc
+    def health(self):
+        report = {"service": self.name, "status": "ok"}
+        try:
+            report.update(self.payments.health())
+        except Exception as error:
+            report.update(status="error", error=str(error))
+        return report
+
+    # -- dossier events ----------------------------------------------------------------------
+
+    @_dossier_events("dossier_city_approved")
+    def handle_dossier_city_approved(self, payload):
+        event = _event(payload)
+        if event:
+            self.payments.on_city_approved(event)
+
+    @_dossier_events("dossier_withdrawn")
+    def handle_dossier_withdrawn(self, payload):
+        event = _event(payload)
+        if event:
+            self.payments.on_withdrawn(event)
+
+    @_dossier_events("dossier_fee_paid")
+    def handle_dossier_fee_paid(self, payload):
+        event = _event(payload)
+        if event:
+            self.payments.on_fee_paid(event)
+
+    # -- timers ------------------------------------------------------------------------------
+
+    @configured_timer("TIMERS.sweep_seconds", 30)
+    def sweep(self):
+        """Expire unpaid orders, retry fee recording and refunds, prune nonces, store the daily report."""
+        port = RpcDossierPort(self.dossier)
+        duties = [lambda: self.payments.expire_due_orders(port), lambda: self.payments.record_fees(port),
+                  self.payments.submit_refunds, self.payments.prune_nonces, self.payments.reports.run_daily]
+        for duty in duties:  # one failing duty must not starve the others
+            try:
+                duty()
+            except Exception:
+                log.exception("payment sweep duty failed; it runs again next sweep")
+
+    @configured_timer("TIMERS.simulator_seconds", 5)
+    def simulator_tick(self):
+        """The simulator's own work: settle refunds and (re)send notifications until acknowledged."""
+        simulator = self.payments.simulator
+        if simulator is None:
+            return
+        settings = self.config.get("SIMULATOR") or {}
+        if settings.get("NOTIFY_URL"):
+            deliver = HttpDelivery(settings["NOTIFY_URL"])
+        else:
+            deliver = self._deliver_in_process
+        deliver_due(simulator, deliver, refund_delay_seconds=float(settings.get("REFUND_DELAY_SECONDS") or 0),
+                    redeliver_after_seconds=float(settings.get("REDELIVER_AFTER_SECONDS") or 30))
+
+    def _deliver_in_process(self, signed):
+        try:
+            self.payments.handle_notification("simulator", signed.headers, signed.body,
+                                              dossier=RpcDossierPort(self.dossier))
+            return True
+        except PlatformError:
+            return False

@@ -1,0 +1,121 @@
+"""Drive real dossiers through the review chain with the dossier application, so the dossier service
+and its outbox relay produce real events for the payment and certificate services to consume; and
+re-deliver such an event on the bus, as an at-least-once broker may."""
+import time
+from contextlib import contextmanager
+
+import eventlet
+from kombu import Connection, Exchange, Producer
+from nameko.containers import ServiceContainer
+
+from services.dossier import statuses as st
+from services.dossier.relay import OutboxRelay
+from shared.events import DOSSIER_EXCHANGE
+from tests.factories import PAST_END, PAST_START, TODAY, Cast, fill_everything
+from tests.integration.dossier.conftest import ensure_open_notice
+
+
+def _steps(cast):
+    return [
+        ("submit", cast.applicant, {}),
+        ("approve", cast.unit_admin, {"opinion": "同意推荐"}),
+        ("record_unit_publicity", cast.unit_admin, {"start": PAST_START, "end": PAST_END}),
+        ("recommend", cast.unit_admin, {"batch_id": "batch-journey", "today": TODAY}),
+        ("approve", cast.district_admin, {"opinion": "同意"}),
+        ("approve", cast.city_admin, {"opinion": "受理"}),  # -> accepted (city_approved)
+        ("record_fee_paid", cast.system, {"order_id": "order-journey", "amount_fen": 16000}),
+        ("send_to_committee", cast.city_admin, {"committee_id": "committee-eng-mid", "meeting_id": "meeting-1"}),
+        ("start_review", cast.secretary, {"meeting_id": "meeting-1"}),
+        ("record_vote_result", cast.secretary, {"agree": 12, "disagree": 2, "abstain": 1, "voters": 15, "required": 10}),
+        ("start_publicity", cast.city_admin, {"publicity_id": "pub-journey", "start": PAST_START, "end": PAST_END}),
+        ("end_publicity", cast.system, {}),  # -> approved (publicity_ended)
+    ]
+
+
+# How many steps of the chain reach each status.
+REACHES = {st.SUBMITTED: 1, st.ACCEPTED: 6, st.FEE_PAID: 7, st.PASSED: 10, st.IN_PUBLICITY: 11, st.APPROVED: 12}
+
+
+def new_dossier(dossiers, cast=None, **overrides):
+    """A complete draft through the application (the year's notice, open now, is published if needed)."""
+    cast = cast or Cast()
+    ensure_open_notice(dossiers, overrides.get("review_year", 2026))
+    dossier = dossiers.create(cast.applicant, **cast.creation_fields(**overrides))
+    loaded = dossiers.load(dossier.id)
+    fill_everything(loaded, cast)
+    dossiers.save(loaded)
+    return str(loaded.id), cast
+
+
+def drive(dossiers, dossier_id, cast, status, start=0):
+    """Run the chain's steps from *start* until the dossier is in *status*."""
+    for command, actor, arguments in _steps(cast)[start:REACHES[status]]:
+        dossiers.execute(dossier_id, command, actor, **arguments)
+    return dossiers.get(dossier_id)
+
+
+def dossier_in(dossiers, status, cast=None, **overrides):
+    dossier_id, cast = new_dossier(dossiers, cast, **overrides)
+    assert drive(dossiers, dossier_id, cast, status)["status"] == status
+    return dossier_id, cast
+
+
+def wait_for(condition, seconds=20.0, interval=0.05):
+    """Poll *condition* (yielding to other greenthreads) until it is truthy; return its last value."""
+    deadline = time.monotonic() + seconds
+    while True:
+        value = condition()
+        if value or time.monotonic() > deadline:
+            return value
+        eventlet.sleep(interval)
+
+
+def bus_message(dossiers, amqp_uri, dossier_id, event_type):
+    """The integration event the relay publishes for the dossier's *event_type* (e.g. dossier_city_approved)."""
+    follower = OutboxRelay(dossiers, amqp_uri)
+    start = 1
+    while True:
+        batch = dossiers.recorder.select_notifications(start=start, limit=500)
+        if not batch:
+            raise LookupError(f"no {event_type} event for dossier {dossier_id}")
+        for notification in batch:
+            if str(notification.originator_id) == str(dossier_id):
+                message = follower.integration_event(notification)
+                if message["event_type"] == event_type:
+                    return message
+        start = batch[-1].id + 1
+
+
+def publish(amqp_uri, message, times=1):
+    """Publish *message* on the dossier exchange *times* times (duplicate deliveries)."""
+    exchange = Exchange(DOSSIER_EXCHANGE, type="topic", durable=True)
+    with Connection(amqp_uri) as connection:
+        producer = Producer(connection.channel())
+        for _ in range(times):
+            producer.publish(message, exchange=exchange, routing_key=message["event_type"], serializer="json",
+                             delivery_mode=2, declare=[exchange])
+
+
+def queue_depth(amqp_uri, queue_name):
+    """Messages ready in a queue (0 when it is drained or does not exist)."""
+    with Connection(amqp_uri) as connection:
+        try:
+            return connection.default_channel.queue_declare(queue_name, passive=True).message_count
+        except Exception:
+            return 0
+
+
+@contextmanager
+def running(*services):
+    """Start nameko services ``(cls, config)`` for as long as the block runs (a module, in fixtures):
+    stopping containers takes a second or two each, too long to pay for every test."""
+    containers = []
+    try:
+        for service_cls, config in services:
+            container = ServiceContainer(service_cls, config)
+            container.start()
+            containers.append(container)
+        yield containers
+    finally:
+        for container in reversed(containers):
+            container.stop()
