@@ -16,7 +16,7 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
 from .domain import face, printed_code
-from .fonts import cjk_font
+from shared.fonts import cjk_font
 
 RED = HexColor("#9b1b1b")
 GOLD = HexColor("#b8862b")

@@ -16,7 +16,7 @@ from reportlab.lib.styles import ParagraphStyle
 from shared.titles import LEVELS, SERIES
 
 from .domain import KIND_LABELS, ORDER_STATUS_LABELS, REFUNDED, REFUNDING, yuan, yuan_in_words
-from .fonts import cjk_font
+from shared.fonts import cjk_font
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 PROVIDER_LABELS = {"simulator": "模拟支付平台(开发演示)"}

@@ -18,7 +18,7 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 
 from services.certificate.domain import face, verification_code, verify_url
-from services.certificate.fonts import cjk_font
+from shared.fonts import cjk_font
 from services.certificate.render import PAGE, render_certificate
 from services.certificate.signing import CertificateSigner
 from shared.tokens import SigningKey

@@ -1,4 +1,4 @@
-"""The CJK TrueType font embedded in certificates (the same lookup as payment receipts use).
+"""The CJK TrueType font embedded in generated PDFs (payment receipts, certificates).
 
 reportlab's built-in Asian fonts (``STSong-Light``) are not embedded in the PDF, so a viewer
 without an Asian font pack shows boxes; a TrueType font is embedded (as a subset) instead. On
