@@ -1,6 +1,7 @@
 """nameko dependencies of the gateway: settings, the authenticator and the evidence store."""
 from nameko.extensions import DependencyProvider
 
+from . import web
 from .auth import Authenticator
 from .storage import EvidenceStore
 
@@ -30,3 +31,13 @@ class EvidenceStoreProvider(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.store
+
+
+class ClientAddresses(DependencyProvider):
+    """Applies ``TRUSTED_PROXY_HOPS`` (how many of our proxies append to X-Forwarded-For) at start-up."""
+
+    def setup(self):
+        web.trust_proxy_hops(self.container.config.get("TRUSTED_PROXY_HOPS", 0) or 0)
+
+    def get_dependency(self, worker_ctx):
+        return web.client_address

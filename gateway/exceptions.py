@@ -14,3 +14,14 @@ class FileTooLarge(PlatformError):
 
     code = "file_too_large"
     http_status = 413
+
+
+class TooManyRequests(PlatformError):
+    """Raised when a caller exceeds a public route's rate limit; says when to try again."""
+
+    code = "rate_limited"
+    http_status = 429
+
+    def __init__(self, message, fields=None, retry_after=60):
+        super().__init__(message, fields)
+        self.retry_after = retry_after

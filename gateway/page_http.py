@@ -55,6 +55,10 @@ FLASH = {
     "objection_resolved": "异议处理结论已记录。",
     "timers_run": "到期任务已执行。",
     "calendar_saved": "节假日安排已保存。",
+    # payment and certificates
+    "order_reopened": "已重新生成缴费订单,请在期限内缴费。",
+    "fees_saved": "收费标准已保存,此后生成的订单按新标准收费。",
+    "certificate_revoked": "证书已撤销,公开查验页同步显示撤销状态。",
 }
 
 
@@ -127,7 +131,7 @@ def login_redirect(request):
 
 def nav_links(principal):
     """The menu for whoever is signed in (by the roles they hold)."""
-    links = [("/", "首页"), ("/publicity", "公示")]
+    links = [("/", "首页"), ("/publicity", "公示"), ("/certificates/verify", "证书查验")]
     if principal is None:
         return links + [("/login", "登录"), ("/register", "注册")]
     if principal.has("applicant"):
@@ -140,6 +144,8 @@ def nav_links(principal):
         links += [("/committees", "评委会"), ("/meetings", "评审会议")]
     if principal.has("city_admin"):
         links.append(("/admin/publicity", "公示管理"))
+    if principal.has("city_admin", "auditor"):
+        links += [("/admin/fees", "收费对账"), ("/admin/certificates", "证书管理")]
     if principal.has("expert"):
         links.append(("/expert", "评审表决"))
     return links

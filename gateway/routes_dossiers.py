@@ -1,8 +1,13 @@
 """Dossiers: create, list in the caller's scope, the composed view, sections, submit, decisions, audit."""
+import logging
+
+from services.payment.domain import MONEY_RECEIVED
 from shared.errors import NotFound, PermissionDenied, ValidationFailed
 
 from .http import http
 from .web import created, int_arg, json_body, ok, query_args
+
+log = logging.getLogger(__name__)
 
 # The reviewer whose turn it is, by status: (role, which organisation of the dossier it must hold).
 DECIDER_BY_STATUS = {
@@ -13,7 +18,36 @@ DECIDER_BY_STATUS = {
 }
 # Whose list a person sees when they hold several roles and do not say which one they act in.
 LIST_ROLE_PRIORITY = ("city_admin", "auditor", "district_admin", "unit_admin", "applicant")
+UNAVAILABLE = {"unavailable": True, "message": "暂时无法获取,请稍后刷新"}
 LIST_FILTERS = ("status", "review_year", "series", "level", "unit_id", "district_id", "q", "page", "per_page")
+
+
+def optional_call(method, *args):
+    """Start an RPC now; calling the result waits for the answer: None for NotFound, and
+    ``{"unavailable": True}`` (logged) when the service is down or failed."""
+    try:
+        reply = method.call_async(*args)
+    except Exception as error:  # no instance is consuming the service's queue
+        log.warning("composed view: %s unavailable: %r", method, error)
+        return lambda: UNAVAILABLE
+
+    def result():
+        try:
+            return reply.result()
+        except NotFound:
+            return None
+        except Exception as error:
+            log.warning("composed view: %s failed: %r", method, error)
+            return UNAVAILABLE
+
+    return result
+
+
+def payment_view(orders):
+    """The composed view's payment part from the dossier's orders (newest first)."""
+    if not orders or orders is UNAVAILABLE:
+        return orders or None
+    return {"orders": orders, "paid": any(order["status"] in MONEY_RECEIVED for order in orders)}
 
 
 def decider(principal, dossier):
@@ -153,12 +187,20 @@ class DossierRoutes:
 
     @http("GET", "/api/v1/dossiers/<dossier_id>")
     def get_dossier(self, request, dossier_id):
-        """One page's worth: the dossier with its history, fetched concurrently."""
+        """One page's worth: the dossier with its history, its fee orders and its certificate."""
         principal = self.principal(request)
         history = self.dossier.history.call_async(dossier_id)
         dossier = self.visible_dossier(principal, dossier_id)
         return ok({"dossier": dossier, "opinions": dossier["opinions"], "history": history.result(),
-                   "payment": None, "certificate": None})
+                   **self.money_and_certificate(dossier)})
+
+    def money_and_certificate(self, dossier):
+        """``{payment, certificate}`` of a dossier the caller may see, asked concurrently. Either part
+        is None when there is nothing yet, or ``{"unavailable": true}`` when its service did not
+        answer: the dossier still shows (it is the record; these are views beside it)."""
+        orders = optional_call(self.payment.orders_of_dossier, dossier["id"])
+        certificate = optional_call(self.certificate.get_by_dossier, dossier["id"])
+        return {"payment": payment_view(orders()), "certificate": certificate()}
 
     @http("GET", "/api/v1/dossiers/<dossier_id>/history")
     def history(self, request, dossier_id):

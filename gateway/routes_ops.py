@@ -8,7 +8,7 @@ from .http import http
 from .metrics import REGISTRY, record_health
 from .openapi import openapi_document
 
-CHECKED_SERVICES = ("identity", "dossier", "review")
+CHECKED_SERVICES = ("identity", "dossier", "review", "payment", "certificate")
 HEALTH_TIMEOUT_SECONDS = 5
 
 

@@ -1,4 +1,5 @@
-"""Server-rendered Chinese pages: applicants, reviewers, the committee office and experts, publicity.
+"""Server-rendered Chinese pages: applicants, reviewers, the committee office and experts, publicity,
+fees and certificates.
 
 The pages call the same services as the JSON API (and reuse its helpers for visibility and
 acting roles); see page_http for how a page answers and page_session for cookies and CSRF.
@@ -11,13 +12,16 @@ from .errors import json_response
 from .page_http import PageHandler, page, secure_headers
 from .pages import static_file
 from .routes_pages_account import AccountPages
+from .routes_pages_certificates import CertificatePages
 from .routes_pages_committees import CommitteePages
 from .routes_pages_dossiers import DossierPages
+from .routes_pages_payments import PaymentPages
 from .routes_pages_publicity import PublicityPages
 from .routes_pages_review import ReviewPages
 
 
-class PageRoutes(AccountPages, DossierPages, ReviewPages, CommitteePages, PublicityPages):
+class PageRoutes(AccountPages, DossierPages, ReviewPages, CommitteePages, PublicityPages, PaymentPages,
+                 CertificatePages):
     @PageHandler.decorator("GET", "/static/<path:path>")
     def static(self, request, path):
         found = static_file(path)

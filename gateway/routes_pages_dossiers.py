@@ -12,6 +12,8 @@ from .page_views import continuing_education_summary, flatten_errors, history_ro
 from .routes_materials import MULTIPART_OVERHEAD
 from .routes_pages_account import REVIEWER_ROLES, refusal
 
+# Before the city accepts a dossier there is no fee and no certificate to ask about.
+BEFORE_FEES = (st.DRAFT, st.SUBMITTED, st.RETURNED, st.UNIT_APPROVED, st.RECOMMENDED, st.DISTRICT_APPROVED)
 LIST_SECTIONS = [name for name, form in SECTION_FORMS.items() if form.is_list]
 
 
@@ -101,6 +103,7 @@ class DossierPages(PageBase):
         """The editor page; after a refused form, *form_values* and *errors* (by section) show it again."""
         history = self.dossier.history.call_async(dossier["id"])
         notice = self.dossier.get_notice.call_async(dossier["review_year"])
+        money = self.money_and_certificate(dossier) if dossier["status"] not in BEFORE_FEES else {}
         try:
             requirement = notice.result()["policy"]["continuing_education"]
         except PlatformError:
@@ -116,7 +119,7 @@ class DossierPages(PageBase):
             can_submit="submit" in dossier["allowed_commands"],
             can_withdraw="withdraw" in dossier["allowed_commands"],
             return_notice=notice_of_return, flagged=set((notice_of_return or {}).get("sections") or []),
-            list_sections=LIST_SECTIONS, rules=RULES, **extra)
+            list_sections=LIST_SECTIONS, rules=RULES, **money, **extra)
 
     def own_dossier(self, request, session, dossier_id):
         """The signed-in applicant's own dossier and their acting role (others: 404 or 403)."""

@@ -2,33 +2,38 @@
 the caller's role and scope, calls the services over RPC and composes their answers."""
 from shared.observability import CorrelationId
 
-from .dependencies import AuthenticatorProvider, EvidenceStoreProvider, Settings
+from .dependencies import AuthenticatorProvider, ClientAddresses, EvidenceStoreProvider, Settings
 from .metrics import HttpMetrics, TimedRpcProxy
 from .page_session import request_principal
 from .routes_auth import AuthRoutes
+from .routes_certificates import CertificateRoutes
 from .routes_committees import CommitteeRoutes
 from .routes_dossiers import DossierRoutes
 from .routes_materials import MaterialRoutes
 from .routes_notices import NoticeRoutes
 from .routes_ops import OpsRoutes
 from .routes_orgs import OrgRoutes
+from .routes_payments import PaymentRoutes
 from .routes_pages import PageRoutes
 from .routes_publicity import PublicityRoutes
 from .routes_review import ReviewRoutes
 
 
 class GatewayService(AuthRoutes, OrgRoutes, NoticeRoutes, DossierRoutes, MaterialRoutes, ReviewRoutes, CommitteeRoutes,
-                     PublicityRoutes, OpsRoutes, PageRoutes):
+                     PublicityRoutes, PaymentRoutes, CertificateRoutes, OpsRoutes, PageRoutes):
     name = "gateway"
 
     identity = TimedRpcProxy("identity")
     dossier = TimedRpcProxy("dossier")
     review = TimedRpcProxy("review")
+    payment = TimedRpcProxy("payment")
+    certificate = TimedRpcProxy("certificate")
     correlation_id = CorrelationId()  # from X-Request-Id or new; travels with every RPC and event
     http_metrics = HttpMetrics()
     authenticator = AuthenticatorProvider()
     evidence = EvidenceStoreProvider()
     settings = Settings()
+    client_addresses = ClientAddresses()
 
     def principal(self, request):
         """The signed-in caller of *request* (401 if there is none): bearer token, or a page's session cookie."""

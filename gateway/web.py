@@ -45,10 +45,25 @@ def int_arg(args, name, default):
         raise ValidationFailed("查询参数有误", fields={name: ["应为整数"]}) from None
 
 
-def client_address(request):
-    """The caller's address as our reverse proxy reports it, else the socket peer."""
-    forwarded = request.headers.get("X-Forwarded-For", "")
-    return forwarded.split(",")[0].strip() or request.remote_addr
+# How many reverse proxies of ours stand in front of the gateway (GATEWAY_TRUSTED_PROXY_HOPS); set
+# once at start-up by the ClientAddresses dependency. Each proxy appends the address it saw to
+# X-Forwarded-For, so only the last *hops* entries are ours: anything left of them came from the
+# client and may be forged, and trusting it would let anyone dodge address-based limits.
+_trusted_proxy_hops = 0
+
+
+def trust_proxy_hops(hops):
+    global _trusted_proxy_hops
+    _trusted_proxy_hops = max(0, int(hops))
+
+
+def client_address(request, hops=None):
+    """The caller's address as the outermost of our proxies saw it; the socket peer without proxies."""
+    hops = _trusted_proxy_hops if hops is None else hops
+    forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
+    if hops > 0 and len(forwarded) >= hops:
+        return forwarded[-hops]
+    return request.remote_addr
 
 
 def created(payload):

@@ -77,7 +77,10 @@ def dev_environment():
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
         key_path.write_bytes(pem)
         key_path.chmod(0o600)
-    return {"IDENTITY_TOKEN_PRIVATE_KEY": str(key_path), "IDENTITY_EXPOSE_OUTBOX": "true"}
+    # The payment simulator confirms refunds and re-sends notifications through the gateway's notify route.
+    notify_url = os.environ.get("PAYMENT_SIMULATOR_NOTIFY_URL", "http://127.0.0.1:8000/api/v1/payments/notify/simulator")
+    return {"IDENTITY_TOKEN_PRIVATE_KEY": str(key_path), "IDENTITY_EXPOSE_OUTBOX": "true",
+            "PAYMENT_SIMULATOR_NOTIFY_URL": notify_url}
 
 
 def main():

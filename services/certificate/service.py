@@ -6,10 +6,11 @@ public (the gateway serves it without login); the rest act for an authenticated 
 import logging
 
 from marshmallow import ValidationError
-from nameko.events import SERVICE_POOL, event_handler
+from nameko.events import SERVICE_POOL
 from nameko.rpc import RpcProxy, rpc
 
 from shared.errors import PlatformError
+from shared.event_failures import recorded_event_handler, unresolved_count
 from shared.observability import CorrelationId
 from shared.roles import Actor
 from shared.schemas import load_or_raise
@@ -38,8 +39,10 @@ def _event(payload):
 
 
 def _dossier_events(event_type):
-    # Shared by all instances (service pool); redelivered if handling fails, so none is lost.
-    return event_handler("dossier", event_type, handler_type=SERVICE_POOL, requeue_on_error=True)
+    # Shared by all instances (service pool); redelivered if handling fails, so none is lost; each
+    # failed handling is recorded until a redelivery succeeds (shared/event_failures.py).
+    return recorded_event_handler(lambda service: service.certificates.engine, "dossier", event_type,
+                                  handler_type=SERVICE_POOL, requeue_on_error=True)
 
 
 class CertificateService:
@@ -93,6 +96,7 @@ class CertificateService:
         report = {"service": self.name, "status": "ok"}
         try:
             report.update(self.certificates.health())
+            report["failed_event_handlings"] = unresolved_count(self.certificates.engine, self.name)
         except Exception as error:
             report.update(status="error", error=str(error))
         return report

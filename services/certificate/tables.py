@@ -8,6 +8,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from shared.event_failures import include_in
+
 metadata = MetaData()
 
 certificates = Table(
@@ -70,3 +72,6 @@ dossier_progress = Table(
     Column("last_error", Text),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
+
+# Event handlings that failed and wait for a successful redelivery or replay (shared/event_failures.py).
+failed_event_handlings = include_in(metadata)

@@ -229,6 +229,10 @@ class Payments:
             raise
         self._log_notification(provider_name, received_at, outcome.outcome, note.notification_id, note.order_id,
                                body, outcome.message)
+        if self.simulator is not None and provider.name == "simulator":
+            # Our own simulator learns at once that the merchant took it (a real provider learns it
+            # from our 2xx answer); without this it would send the notification again later.
+            self.simulator.acknowledge(note.notification_id)
         self._follow_up(outcome, dossier)
         return dict(outcome.to_dict(), notification_id=note.notification_id, kind=note.kind)
 

@@ -8,10 +8,11 @@ import logging
 
 from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from nameko.events import SERVICE_POOL, event_handler
+from nameko.events import SERVICE_POOL
 from nameko.rpc import RpcProxy, rpc
 
 from shared.errors import PlatformError
+from shared.event_failures import recorded_event_handler, unresolved_count
 from shared.observability import CorrelationId
 from shared.roles import Actor
 from shared.schemas import load_or_raise
@@ -39,8 +40,10 @@ def _event(payload):
 
 
 def _dossier_events(event_type):
-    # Shared by all instances (service pool); redelivered if handling fails, so none is lost.
-    return event_handler("dossier", event_type, handler_type=SERVICE_POOL, requeue_on_error=True)
+    # Shared by all instances (service pool); redelivered if handling fails, so none is lost; each
+    # failed handling is recorded until a redelivery succeeds (shared/event_failures.py).
+    return recorded_event_handler(lambda service: service.payments.engine, "dossier", event_type,
+                                  handler_type=SERVICE_POOL, requeue_on_error=True)
 
 
 class PaymentService:
@@ -134,6 +137,7 @@ class PaymentService:
         report = {"service": self.name, "status": "ok"}
         try:
             report.update(self.payments.health())
+            report["failed_event_handlings"] = unresolved_count(self.payments.engine, self.name)
         except Exception as error:
             report.update(status="error", error=str(error))
         return report

@@ -9,6 +9,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from shared.event_failures import include_in
+
 from .domain import LEDGER_KINDS
 
 metadata = MetaData()
@@ -156,3 +158,6 @@ reconciliation_reports = Table(
     Column("summary", JSONB, nullable=False),
     Column("csv", Text, nullable=False),
 )
+
+# Event handlings that failed and wait for a successful redelivery or replay (shared/event_failures.py).
+failed_event_handlings = include_in(metadata)

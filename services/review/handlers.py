@@ -3,20 +3,21 @@
 They are generated from ``projections.DOSSIER_EVENT_TYPES`` rather than written out 33 times; each
 is named ``handle_dossier_<event>`` and shares the load between instances (SERVICE_POOL). A payload
 that breaks the contract is logged and dropped (it would fail forever); any other failure (the
-database is down) puts the message back after a pause, so no event is lost. Redelivery is harmless:
-the projections are idempotent by version.
+database is down) puts the message back after a pause, so no event is lost, and is recorded until a
+redelivery succeeds (shared/event_failures.py). Redelivery is harmless: the projections are
+idempotent by version.
 """
 import logging
 
-import eventlet
 from marshmallow import ValidationError
-from nameko.events import SERVICE_POOL, event_handler
+from nameko.events import SERVICE_POOL
+
+from shared.event_failures import recorded_event_handler
 
 from .application import apply_dossier_event
 from .projections import DOSSIER_EVENT_TYPES
 
 log = logging.getLogger(__name__)
-RETRY_PAUSE_SECONDS = 1.0
 
 
 def _handler(event_type):
@@ -26,13 +27,17 @@ def _handler(event_type):
         except ValidationError as error:
             log.warning("ignored %s that does not match DossierEventV1: %s", event_type, error.messages)
         except Exception:
-            log.exception("could not project %s; the message goes back to the queue", event_type)
-            eventlet.sleep(RETRY_PAUSE_SECONDS)
+            log.exception("could not project %s; the message goes back to the queue after a pause", event_type)
             raise
 
     handle.__name__ = f"handle_{event_type}"
     handle.__doc__ = f"Project ``{event_type}`` into the work queue (idempotent by version)."
-    return event_handler("dossier", event_type, handler_type=SERVICE_POOL, requeue_on_error=True)(handle)
+    return recorded_event_handler(_engine, "dossier", event_type, handler_type=SERVICE_POOL,
+                                  requeue_on_error=True)(handle)
+
+
+def _engine(service):
+    return service.store.engine
 
 
 class DossierEventHandlers:

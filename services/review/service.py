@@ -11,6 +11,7 @@ from sqlalchemy import func, select, text
 from services.dossier import domain as dossier_domain, exceptions as dossier_errors, policy_errors
 from services.identity import exceptions as identity_errors
 from shared.errors import PlatformError
+from shared.event_failures import unresolved_count
 from shared.observability import CorrelationId
 from shared.roles import Actor
 from shared.rpc import register_platform_errors
@@ -277,6 +278,7 @@ class ReviewService(DossierEventHandlers):
             with self.store.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
                 report["queue_rows"] = connection.execute(select(func.count()).select_from(review_queue)).scalar()
+            report["failed_event_handlings"] = unresolved_count(self.store.engine, self.name)
         except Exception as error:
             report.update(status="error", error=str(error))
         return report

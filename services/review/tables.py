@@ -8,6 +8,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from shared.event_failures import include_in
+
 metadata = MetaData()
 
 # One row per dossier, the state after the newest event applied (DESIGN.md "Read models").
@@ -148,3 +150,6 @@ automated_actions = Table(
 )
 
 Index("ix_review_queue_year_status", review_queue.c.review_year, review_queue.c.status)
+
+# Event handlings that failed and wait for a successful redelivery or replay (shared/event_failures.py).
+failed_event_handlings = include_in(metadata)

@@ -1,6 +1,7 @@
-"""The whole system in this process: identity, dossier, review and the gateway on real PostgreSQL,
-RabbitMQ and an S3-compatible server, with the dossier outbox relay publishing events to review;
-seeded with the demo organisations and accounts and an open notice."""
+"""The whole system in this process: identity, dossier, review, payment, certificate and the gateway on
+real PostgreSQL, RabbitMQ and an S3-compatible server, with the dossier outbox relay publishing events;
+seeded with the demo organisations and accounts and an open notice. The payment simulator's cashier
+and notifications, and the certificates' QR codes, point at this gateway."""
 import copy
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -13,7 +14,9 @@ from gateway.service import GatewayService
 from services.dossier.application import Dossiers
 from services.dossier.relay import OutboxRelay, run
 from services.dossier.service import DossierService
+from services.certificate.service import CertificateService
 from services.identity.service import IdentityService
+from services.payment.service import PaymentService
 from services.review.service import ReviewService
 from shared.config import load_config
 from tests.conftest import _free_port
@@ -49,6 +52,30 @@ def review_config(amqp_uri, database_url, clock):
     return config
 
 
+def payment_config(amqp_uri, database_url, gateway_url):
+    config = copy.deepcopy(load_config(ROOT / "services/payment/config.yaml"))
+    config.pop("LOGGING", None)
+    config.update(AMQP_URI=amqp_uri, DATABASE_URL=database_url("e2e_payment"))
+    # The sweep stays slow (tests do not wait on expiry); the simulator settles refunds and sends
+    # notifications to the gateway's notify route every second, as a provider would.
+    config["TIMERS"] = {"sweep_seconds": 3600, "simulator_seconds": 1}
+    config["SIMULATOR"].update(DATABASE_URL=database_url("e2e_paysim"), SEED="e2e-simulator-seed",
+                               CASHIER_URL=f"{gateway_url}/payments/simulator/cashier",
+                               NOTIFY_URL=f"{gateway_url}/api/v1/payments/notify/simulator",
+                               REFUND_DELAY_SECONDS=0, REDELIVER_AFTER_SECONDS=5)
+    return config
+
+
+def certificate_config(amqp_uri, database_url, gateway_url, s3_settings):
+    config = copy.deepcopy(load_config(ROOT / "services/certificate/config.yaml"))
+    config.pop("LOGGING", None)
+    config.update(AMQP_URI=amqp_uri, DATABASE_URL=database_url("e2e_certificate"),
+                  VERIFY_URL=f"{gateway_url}/certificates/verify")
+    config["S3"] = dict(s3_settings, bucket="e2e-certificates")
+    config["TIMERS"] = {"sweep_seconds": 2}
+    return config
+
+
 @pytest.fixture(scope="session")
 def system(database_url, amqp_vhost, s3_settings):
     amqp_uri = amqp_vhost("e2e")  # its own: these services stay up for the whole run
@@ -59,7 +86,9 @@ def system(database_url, amqp_vhost, s3_settings):
     dossier_config = {"AMQP_URI": amqp_uri, "DATABASE_URL": database_url("e2e_dossier"), "max_workers": 10}
     gateway_config = copy.deepcopy(load_config(ROOT / "gateway/config.yaml"))
     port = _free_port()
-    gateway_config.update(AMQP_URI=amqp_uri, WEB_SERVER_ADDRESS=f"127.0.0.1:{port}", S3=dict(s3_settings))
+    gateway_url = f"http://127.0.0.1:{port}"
+    gateway_config.update(AMQP_URI=amqp_uri, WEB_SERVER_ADDRESS=f"127.0.0.1:{port}", S3=dict(s3_settings),
+                          PUBLIC_BASE_URL=gateway_url, TRUSTED_PROXY_HOPS=1)  # tests speak as a proxy would
     gateway_config["UPLOADS"]["MAX_BYTES"] = 20 * 1024 * 1024
 
     clock = ReviewClock()
@@ -68,12 +97,15 @@ def system(database_url, amqp_vhost, s3_settings):
     dossier_app = Dossiers(dossier_config["DATABASE_URL"])  # the relay's own, as a relay process has
     containers = [ServiceContainer(cls, config) for cls, config in (
         (IdentityService, identity_config), (DossierService, dossier_config),
-        (ReviewService, review_config(amqp_uri, database_url("e2e_review"), clock)), (GatewayService, gateway_config))]
+        (ReviewService, review_config(amqp_uri, database_url("e2e_review"), clock)),
+        (PaymentService, payment_config(amqp_uri, database_url, gateway_url)),
+        (CertificateService, certificate_config(amqp_uri, database_url, gateway_url, s3_settings)),
+        (GatewayService, gateway_config))]
     for container in containers:
         container.start()
     relay, stop = OutboxRelay(dossier_app, amqp_uri, batch_size=50), []
     relay_runner = eventlet.spawn(run, dossier_app, [relay], poll_interval=0.05, should_stop=lambda: bool(stop))
-    client = HttpClient(f"http://127.0.0.1:{port}")
+    client = HttpClient(gateway_url)
     city = login(client, "city_admin")
     answer = city.post("/api/v1/notices", json_body=notice_document(2026))
     assert answer.status == 201, answer

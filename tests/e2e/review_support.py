@@ -73,9 +73,9 @@ class Staff:
         return self[f"expert{number:02d}"]
 
 
-def submitted_dossier(client, name, unit=UNIT_A, specialty="给排水工程", pdf=None):
+def submitted_dossier(client, name, unit=UNIT_A, specialty="给排水工程", pdf=None, phone=None):
     """A new applicant of *unit* with a complete, submitted intermediate engineering dossier: ``(api, id)``."""
-    phone = mobile_phone()
+    phone = phone or mobile_phone()
     answer = client.post("/api/v1/auth/register", json_body={"name": name, "id_number": unique_resident_id(),
                                                               "phone": phone, "password": PASSWORD})
     assert answer.status == 201, answer

@@ -9,6 +9,7 @@ import re
 import openpyxl
 import pytest
 
+from services.dossier.statuses import STATUS_LABELS
 from tests.e2e.review_support import (
     DISTRICT_ADMINS, UNIT_A, UNIT_ADMINS, UNIT_B, Staff, approve, committee_with_pool, decide, expert_unit,
     open_meeting, person_name, publicise_in_unit, submitted_dossier, vote, wait_until,
@@ -16,6 +17,8 @@ from tests.e2e.review_support import (
 
 DRAWN = range(1, 10)  # experts 01…09: 01 and 06 work in 甲, 02 and 07 in 乙
 CONTACT = "13912345678"
+# After publicity ends the certificate service soon issues the certificate: approved, then certified.
+PUBLICITY_ENDED = {"approved", "certified"}
 
 
 def status_of(staff, dossier_id):
@@ -198,13 +201,14 @@ class TestTheChainFromSubmissionToPublicityEnded:
         assert seen["timers"].status == 200
         ended = seen["timers"].json["publicity"]["ended"]
         assert {ids["a1"], ids["b1"]} <= set(ended) and ids["a2"] not in ended
-        assert seen["after_window"] == {"a1": "approved", "a2": "in_publicity", "b1": "approved"}
+        assert seen["after_window"]["a2"] == "in_publicity"
+        assert seen["after_window"]["a1"] in PUBLICITY_ENDED and seen["after_window"]["b1"] in PUBLICITY_ENDED
 
     def test_once_dismissed_the_held_dossier_ends_its_publicity_too(self, chain):
         seen = chain["seen"]
         assert len(seen["dismissed"]) == 3 and all(answer.status == 200 for answer in seen["dismissed"])
         assert chain["ids"]["a2"] in seen["timers_after_dismissal"].json["publicity"]["ended"]
-        assert seen["final"] == {"a1": "approved", "a2": "approved", "b1": "approved"}
+        assert set(seen["final"].values()) <= PUBLICITY_ENDED
         types = [event["type"] for event in seen["history_a2"]]
         for step in ("submitted", "unit_approved", "unit_publicity_recorded", "recommended", "district_approved",
                      "city_approved", "fee_paid", "sent_to_committee", "review_started", "passed",
@@ -273,7 +277,8 @@ class TestScoping:
 
     def test_the_queue_counts_by_status_and_pages(self, staff, both):
         counts = staff["unit_a_admin"].get("/api/v1/review/queue/counts").json
-        assert counts["total"] == sum(counts["counts"].values()) and counts["labels"]["approved"] == "公示无异议"
+        assert counts["total"] == sum(counts["counts"].values()) and counts["counts"]
+        assert all(counts["labels"][code] == STATUS_LABELS[code] for code in counts["counts"])
         page = staff["unit_a_admin"].get("/api/v1/review/queue", params={"per_page": 1, "page": 2}).json
         assert page["per_page"] == 1 and page["page"] == 2 and len(page["items"]) == 1
 

@@ -1,0 +1,180 @@
+"""Failed event handlings, recorded in the consuming service's own database until a redelivery succeeds.
+
+Every bus consumer declares its handlers with ``recorded_event_handler`` instead of nameko's
+``event_handler``. When a handling raises, one row per (service, handler, event) counts the attempt
+and keeps the error and the payload; nameko then requeues the message (``requeue_on_error``). When
+the same event is later handled without error — redelivered, or replayed with
+``python -m shared.event_replay`` — the row is marked resolved. A service's ``health`` answers
+``failed_event_handlings`` = its unresolved rows; instances share the database, so that is the
+count across all of them, which the gateway exports as ``service_failed_event_handlings``.
+
+Why a wrapper around the handler rather than a DependencyProvider's ``worker_result`` hook: the
+wrapper exists only on event handlers (no filtering by entrypoint type), it runs in the handler's
+own worker with the service instance at hand, so it reaches the service's engine through the
+dependency that already owns it (no second engine or pool per container), and it is wired where
+the handler is declared, without another attribute on each service class. The bookkeeping never
+changes the handling's outcome: if it cannot be written, that is logged and the handler's own
+result or error goes on to nameko unchanged.
+"""
+import functools
+import hashlib
+import json
+import logging
+
+import eventlet
+from nameko.events import event_handler
+from sqlalchemy import (
+    BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, func, select,
+    update,
+)
+from sqlalchemy.dialects.postgresql import JSONB, insert
+
+from .observability import current_correlation_id
+
+log = logging.getLogger(__name__)
+ERROR_TEXT_LIMIT = 2000
+RETRY_PAUSE_SECONDS = 1.0
+
+metadata = MetaData()
+failed_event_handlings = Table(
+    "failed_event_handlings",
+    metadata,
+    Column("id", BigInteger, primary_key=True, autoincrement=True),
+    Column("service", String(64), nullable=False),
+    Column("handler", String(128), nullable=False),
+    Column("source_service", String(64), nullable=False),
+    Column("event_type", String(64), nullable=False),
+    # The event's id, or "<dossier id>:<version>", or a digest of a payload that has neither.
+    Column("event_key", String(128), nullable=False),
+    Column("dossier_id", String(36)),
+    Column("event_version", Integer),
+    Column("payload", JSONB),
+    Column("error", Text, nullable=False),
+    Column("correlation_id", String(64)),
+    Column("attempts", Integer, nullable=False),
+    Column("first_failed_at", DateTime(timezone=True), nullable=False),
+    Column("last_failed_at", DateTime(timezone=True), nullable=False),
+    Column("resolved_at", DateTime(timezone=True)),
+    UniqueConstraint("service", "handler", "event_key", name="failed_event_handlings_once_per_event"),
+)
+Index("failed_event_handlings_unresolved", failed_event_handlings.c.service,
+      postgresql_where=failed_event_handlings.c.resolved_at.is_(None))
+
+
+def include_in(service_metadata):
+    """Add the table to a service's MetaData, so it is created with the service's other tables."""
+    return failed_event_handlings.to_metadata(service_metadata)
+
+
+class Handling:
+    """One delivery of an event to one handler of one service."""
+
+    def __init__(self, service, handler, source_service, event_type, payload):
+        self.service, self.handler = service, handler
+        self.source_service, self.event_type, self.payload = source_service, event_type, payload
+
+    @property
+    def dossier_id(self):
+        value = self.payload.get("dossier_id") if isinstance(self.payload, dict) else None
+        return str(value)[:36] if value is not None else None
+
+    @property
+    def event_version(self):
+        value = self.payload.get("version") if isinstance(self.payload, dict) else None
+        return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+    @property
+    def event_key(self):
+        event_id = self.payload.get("event_id") if isinstance(self.payload, dict) else None
+        if event_id:
+            return str(event_id)[:128]
+        if self.dossier_id and self.event_version is not None:
+            return f"{self.dossier_id}:{self.event_version}"
+        canonical = json.dumps(self.payload, sort_keys=True, default=str, ensure_ascii=False)
+        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def error_text(error):
+    return f"{type(error).__name__}: {error}"[:ERROR_TEXT_LIMIT]
+
+
+def record_failure(connection, handling, error, correlation_id=None):
+    """Count one failed attempt of *handling*; a resolved record of the same event opens again."""
+    table = failed_event_handlings
+    now = func.now()
+    statement = insert(table).values(
+        service=handling.service, handler=handling.handler, source_service=handling.source_service,
+        event_type=handling.event_type, event_key=handling.event_key, dossier_id=handling.dossier_id,
+        event_version=handling.event_version, payload=handling.payload, error=error_text(error),
+        correlation_id=str(correlation_id)[:64] if correlation_id else None, attempts=1, first_failed_at=now,
+        last_failed_at=now, resolved_at=None)
+    excluded = statement.excluded
+    connection.execute(statement.on_conflict_do_update(
+        constraint="failed_event_handlings_once_per_event",
+        set_={"attempts": table.c.attempts + 1, "error": excluded.error, "payload": excluded.payload,
+              "correlation_id": excluded.correlation_id, "last_failed_at": excluded.last_failed_at,
+              "resolved_at": None}))
+
+
+def resolve(connection, handling):
+    """Mark *handling*'s open record resolved (it succeeded); the number of records resolved (0 or 1)."""
+    table = failed_event_handlings
+    return connection.execute(update(table).where(
+        table.c.service == handling.service, table.c.handler == handling.handler,
+        table.c.event_key == handling.event_key, table.c.resolved_at.is_(None)).values(resolved_at=func.now())).rowcount
+
+
+def unresolved_count(engine, service):
+    """Failed handlings of *service* not yet followed by a successful one, across all its instances."""
+    table = failed_event_handlings
+    with engine.connect() as connection:
+        return connection.execute(select(func.count()).select_from(table).where(
+            table.c.service == service, table.c.resolved_at.is_(None))).scalar()
+
+
+def unresolved(engine, service=None, ids=None, limit=1000):
+    """The open records (of *service*, or all in this database), oldest first; only *ids* if given."""
+    table = failed_event_handlings
+    query = select(table).where(table.c.resolved_at.is_(None))
+    if service:
+        query = query.where(table.c.service == service)
+    if ids:
+        query = query.where(table.c.id.in_([int(record_id) for record_id in ids]))
+    with engine.connect() as connection:
+        return [dict(row) for row in connection.execute(query.order_by(table.c.id).limit(limit)).mappings()]
+
+
+def _bookkeep(action, engine_of, service, handling, *arguments):
+    try:
+        with engine_of(service).begin() as connection:
+            action(connection, handling, *arguments)
+    except Exception:
+        log.exception("failed-event bookkeeping %s did not work for %s of event %s", action.__name__,
+                      handling.handler, handling.event_key)
+
+
+def recorded_event_handler(engine_of, source_service, event_type, retry_pause_seconds=RETRY_PAUSE_SECONDS,
+                           **handler_options):
+    """nameko's ``event_handler(source_service, event_type, **handler_options)`` whose failed handlings
+    are recorded; *engine_of(service instance)* gives the SQLAlchemy engine of the service's database.
+
+    A failed handling waits *retry_pause_seconds* before the message goes back to the queue, so a
+    lasting fault (a database down) costs a retry a second per worker, not a busy loop."""
+
+    def decorate(method):
+        @functools.wraps(method)
+        def handle(service, payload):
+            handling = Handling(service.name, method.__name__, source_service, event_type, payload)
+            try:
+                result = method(service, payload)
+            except Exception as error:
+                _bookkeep(record_failure, engine_of, service, handling, error, current_correlation_id())
+                eventlet.sleep(retry_pause_seconds)
+                raise
+            # One indexed UPDATE per handled event, matching no row unless this event failed before.
+            _bookkeep(resolve, engine_of, service, handling)
+            return result
+
+        return event_handler(source_service, event_type, **handler_options)(handle)
+
+    return decorate

@@ -1,0 +1,53 @@
+"""Payment's failed event handlings on real PostgreSQL and RabbitMQ: a dossier event payment cannot
+apply is recorded and reported by ``health`` until a redelivery succeeds."""
+import copy
+
+import pytest
+from sqlalchemy import create_engine, select
+
+from services.payment.service import PaymentService
+from services.payment.tables import dossier_progress
+from tests.integration.payment.dossier_journey import publish
+from tests.integration.shared.event_failure_support import (
+    dossier_event, health_of, records, refusing_writes, wait_until,
+)
+
+
+@pytest.fixture
+def isolated_payment_config(payment_config, database_url, amqp_vhost):
+    """Payment on a database and virtual host of its own, so no other test's service takes its events."""
+    config = copy.deepcopy(payment_config)
+    config.update(AMQP_URI=amqp_vhost("payment_failures"), DATABASE_URL=database_url("payment_failures"))
+    return config
+
+
+@pytest.fixture
+def payment_failures_db(isolated_payment_config):
+    engine = create_engine(isolated_payment_config["DATABASE_URL"])
+    yield engine
+    engine.dispose()
+
+
+def progress(engine, dossier_id):
+    with engine.connect() as connection:
+        return connection.execute(select(dossier_progress.c.status)
+                                  .where(dossier_progress.c.dossier_id == dossier_id)).scalar()
+
+
+def test_a_withdrawal_that_fails_is_reported_until_its_redelivery_succeeds(
+        run_services, isolated_payment_config, payment_failures_db):
+    run_services((PaymentService, isolated_payment_config))
+    amqp_uri = isolated_payment_config["AMQP_URI"]
+    assert health_of(amqp_uri, "payment")["failed_event_handlings"] == 0
+    event = dossier_event("dossier_withdrawn", status="withdrawn")
+
+    with refusing_writes(payment_failures_db, "dossier_progress"):
+        publish(amqp_uri, event)
+        (record,) = wait_until(lambda: records(payment_failures_db, event["event_id"]), what="the failure")
+        assert health_of(amqp_uri, "payment")["failed_event_handlings"] == 1
+        assert (record["service"], record["handler"]) == ("payment", "handle_dossier_withdrawn")
+        assert "injected fault on dossier_progress" in record["error"]
+
+    wait_until(lambda: health_of(amqp_uri, "payment")["failed_event_handlings"] == 0, what="the redelivery")
+    assert progress(payment_failures_db, event["dossier_id"]) == "withdrawn"
+    assert records(payment_failures_db, event["event_id"])[0]["resolved_at"] is not None
