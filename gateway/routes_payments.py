@@ -70,6 +70,8 @@ class PaymentRoutes:
         if (request.content_length or 0) > MAX_NOTIFICATION_BYTES:
             raise ValidationFailed("通知内容过长")
         body = request.get_data(cache=False, as_text=True)
+        if len(body) > MAX_NOTIFICATION_BYTES:  # sent without a length (chunked)
+            raise ValidationFailed("通知内容过长")
         return ok(self.accept_notification(provider, provider_headers(request), body))
 
     def accept_notification(self, provider, headers, body):

@@ -220,3 +220,21 @@ class TestVerificationLimit:
         assert int(limited[0].headers["Retry-After"]) > 0 and limited[0].json["error"]["code"] == "rate_limited"
         other = client.get("/api/v1/certificates/verify", params=params, headers={"X-Forwarded-For": "198.51.100.8"})
         assert other.status == 200
+
+
+class TestTheSurface:
+    def test_the_openapi_document_lists_the_fee_and_certificate_routes(self, system):
+        paths = system["client"].get("/api/v1/openapi.json").json["paths"]
+        for path, method in (("/api/v1/dossiers/{dossier_id}/orders", "get"), ("/api/v1/orders/{order_id}/pay", "post"),
+                             ("/api/v1/payments/notify/{provider}", "post"), ("/api/v1/payments/reconciliation", "get"),
+                             ("/api/v1/dossiers/{dossier_id}/certificate", "get"), ("/api/v1/certificates/verify", "get"),
+                             ("/api/v1/certificates/{number}/revoke", "post")):
+            assert method in paths.get(path, {}), path
+
+    def test_health_and_metrics_report_payment_and_certificate(self, system):
+        report = system["client"].get("/health").json["services"]
+        for service in ("payment", "certificate"):
+            assert report[service]["status"] == "ok" and report[service]["failed_event_handlings"] == 0
+        metrics = system["client"].get("/metrics").body.decode("utf-8")
+        assert 'service_up{service="certificate"} 1.0' in metrics
+        assert 'service_failed_event_handlings{service="payment"} 0.0' in metrics
