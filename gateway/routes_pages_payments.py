@@ -14,7 +14,7 @@ from .routes_review import file_download
 
 
 def fen_from_yuan(text):
-    """'160' or '160.50' yuan as fen; None (the service then names the field) when it is not an amount."""
+    """'160' or '160.50' yuan as fen; None (the form then names the field) when it is not such an amount."""
     text = (text or "").strip()
     try:
         whole, _, cents = text.partition(".")
