@@ -335,7 +335,9 @@ class WorkerTimer(DependencyProvider):
     def time_app_calls(app, names=("create", "execute", "submit")):
         """Time the service's own Dossiers instance from inside its workers (instance attributes only)."""
         for name in names:
-            def timed(*arguments, _call=getattr(app, name), **keywords):
+            call = getattr(app, name)
+
+            def timed(*arguments, _call=call, **keywords):
                 started = time.perf_counter()
                 try:
                     return _call(*arguments, **keywords)
@@ -1003,7 +1005,7 @@ def run(env, dossiers, concurrency, warmup, rounds, args):
           "host CPU = whole machine, 100% = all cores busy.")
     loads = [f"{load * 100:.0f}%" if load is not None else "n/a" for load in (load_before, load_after)]
     print(f"machine busy with other work while idle: {loads[0]} before the run, {loads[1]} after"
-          + (" -- figures are skewed by other load" if any(l and l > 0.15 for l in (load_before, load_after)) else ""))
+          + (" -- figures are skewed by other load" if any(load and load > 0.15 for load in (load_before, load_after)) else ""))
 
     print()
     print("ratios (throughput, events/s):")

@@ -1,7 +1,7 @@
 """Container health check: ``python -m deploy.healthcheck <service>`` exits 0 when its health RPC says ok."""
-import eventlet
+from shared.green import monkey_patch
 
-eventlet.monkey_patch()
+monkey_patch()
 
 import sys  # noqa: E402
 

@@ -1,6 +1,8 @@
 """nameko dependencies of the gateway: settings, the authenticator and the evidence store."""
 from nameko.extensions import DependencyProvider
 
+from shared.revocations import connect_redis
+
 from . import web
 from .auth import Authenticator
 from .storage import EvidenceStore
@@ -16,7 +18,9 @@ class Settings(DependencyProvider):
 class AuthenticatorProvider(DependencyProvider):
     def setup(self):
         cache = self.container.config.get("AUTH", {}).get("PRINCIPAL_CACHE_SECONDS", 30)
-        self.authenticator = Authenticator(cache_seconds=float(cache))
+        # The revocation list of ended sign-ins (shared by every instance); identity names its key space.
+        redis_client = connect_redis((self.container.config.get("REDIS") or {}).get("URL"))
+        self.authenticator = Authenticator(cache_seconds=float(cache), redis_client=redis_client)
 
     def get_dependency(self, worker_ctx):
         return self.authenticator

@@ -42,4 +42,6 @@ def error_body(exc):
 
 def error_response(exc):
     status, body = error_body(exc)
-    return json_response(body, status)
+    # Throttled callers are told when to come back (identity's TooManyAttempts, the gateway's limits).
+    retry_after = getattr(exc, "retry_after", None) if status == 429 else None
+    return json_response(body, status, headers={"Retry-After": str(retry_after)} if retry_after else None)

@@ -25,3 +25,10 @@ class TooManyRequests(PlatformError):
     def __init__(self, message, fields=None, retry_after=60):
         super().__init__(message, fields)
         self.retry_after = retry_after
+
+
+class RequestTooLarge(PlatformError):
+    """Raised when a JSON request body exceeds the gateway's bound (uploads have their own, FileTooLarge)."""
+
+    code = "request_too_large"
+    http_status = 413

@@ -4,10 +4,19 @@ from nameko.web.handlers import HttpRequestHandler
 from shared.errors import PlatformError
 
 from . import remote_errors  # noqa: F401  (registers every service's error types with nameko)
+from .edge import check_request_line
 from .errors import error_response
+from .webserver import GatewayWebServer
 
 
 class JsonHttpHandler(HttpRequestHandler):
+    server = GatewayWebServer()  # shared with the pages' handler: one socket, platform 404/405 answers
+
+    def get_entrypoint_parameters(self, request):
+        # Before a worker starts: a hostile path or query never reaches the route (gateway/edge.py).
+        check_request_line(request)
+        return super().get_entrypoint_parameters(request)
+
     def response_from_exception(self, exc):
         return error_response(exc)
 

@@ -12,6 +12,7 @@ from nameko.rpc import RpcProxy
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from werkzeug import Response
 
+from .edge import check_outgoing
 from .errors import error_body
 
 REGISTRY = CollectorRegistry()
@@ -58,7 +59,8 @@ class HttpMetrics(DependencyProvider):
 
 
 class TimedRpcProxy(RpcProxy):
-    """An RpcProxy whose every call (plain or call_async) is timed into RPC_LATENCY."""
+    """An RpcProxy whose every call (plain or call_async) is timed into RPC_LATENCY — and whose
+    arguments pass the edge's text rules first (gateway/edge.py), so nothing hostile leaves the gateway."""
 
     def get_dependency(self, worker_ctx):
         return _TimedService(super().get_dependency(worker_ctx), self.target_service)
@@ -80,6 +82,7 @@ class _TimedMethod:
         return self.call_async(*args, **kwargs).result()
 
     def call_async(self, *args, **kwargs):
+        check_outgoing(args, kwargs)
         started = time.perf_counter()
         return _TimedReply(self._method.call_async(*args, **kwargs), self._service, self._name, started)
 

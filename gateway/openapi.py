@@ -1,19 +1,29 @@
 """The OpenAPI document, generated from the gateway's routes and the marshmallow schemas they accept."""
+import inspect
 import re
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
+from services.certificate import schemas as certificate_schemas
 from services.dossier import notice_schemas
 from services.dossier import schemas as dossier_schemas
 from services.identity import schemas as identity_schemas
+from services.payment import schemas as payment_schemas
 from services.review import schemas as review_schemas
+
+from .api_parameters import query_parameters
 
 # (method, route) -> the schema of its JSON body; the services validate with the same schemas.
 REQUEST_BODIES = {
     ("POST", "/api/v1/auth/register"): identity_schemas.RegisterSchema,
     ("POST", "/api/v1/auth/login"): identity_schemas.LoginSchema,
     ("POST", "/api/v1/auth/refresh"): identity_schemas.RefreshTokenSchema,
+    ("POST", "/api/v1/auth/logout"): identity_schemas.LogoutSchema,
+    ("POST", "/api/v1/accounts"): identity_schemas.CreateAdminAccountSchema,
+    ("POST", "/api/v1/accounts/<account_id>/roles"): identity_schemas.RoleGrantSchema(exclude=("account_id",)),
+    ("POST", "/api/v1/role-requests/<request_id>/refuse"): identity_schemas.RoleRequestDecisionSchema(
+        exclude=("request_id",)),
     ("POST", "/api/v1/orgs/units"): identity_schemas.RegisterUnitSchema,
     ("POST", "/api/v1/memberships"): identity_schemas.MembershipRequestSchema,
     ("POST", "/api/v1/dossiers"): dossier_schemas.CreateDossierSchema,
@@ -36,12 +46,35 @@ REQUEST_BODIES = {
     ("POST", "/api/v1/objections/<objection_id>/resolve"): review_schemas.ResolutionSchema,
     ("PATCH", "/api/v1/committees/<committee_id>"): review_schemas.CommitteeSchema,
     ("PUT", "/api/v1/calendar/<int:year>"): review_schemas.CalendarYearSchema,
+    ("POST", "/api/v1/auth/password"): identity_schemas.ChangePasswordSchema,
+    ("POST", "/api/v1/auth/password-reset/request"): identity_schemas.ResetRequestSchema,
+    ("POST", "/api/v1/auth/password-reset/confirm"): identity_schemas.ResetConfirmSchema,
+    ("POST", "/api/v1/orgs/units/<unit_id>/approve"): identity_schemas.UnitDecisionSchema(exclude=("unit_id",)),
+    ("POST", "/api/v1/memberships/<membership_id>/reject"): identity_schemas.MembershipDecisionSchema(
+        exclude=("membership_id",)),
+    ("POST", "/api/v1/certificates/<number>/revoke"): certificate_schemas.RevokeSchema(exclude=("number",)),
+    ("PUT", "/api/v1/fee-schedules/<review_year>"): payment_schemas.FeeScheduleSchema(exclude=("review_year",)),
 }
+# Bodies that are not one marshmallow schema, as JSON Schema.
+OTHER_BODIES = {
+    ("POST", "/api/v1/dossiers/<dossier_id>/withdraw"): {"application/json": {"schema": {
+        "type": "object", "properties": {"reason": {"type": "string", "maxLength": 2000, "description": "撤销原因"}}}}},
+    ("PUT", "/api/v1/dossiers/<dossier_id>/sections/<section>"): {"application/json": {"schema": {
+        "type": "object", "description": "该栏目的内容:basic_info、review_form、commitment 为栏目字段;education、"
+        "work_experience、continuing_education、annual_assessments 为 {entries: [...]}(字段见各服务校验的中文错误)"}}},
+    ("POST", "/api/v1/dossiers/<dossier_id>/materials"): {"multipart/form-data": {"schema": {
+        "type": "object", "required": ["file", "category"], "properties": {
+            "file": {"type": "string", "format": "binary", "description": "PDF 文件(按内容检查,不看扩展名)"},
+            "category": {"type": "string", "description": "材料类别代码"}}}}},
+    ("POST", "/api/v1/payments/notify/<provider>"): {"application/json": {"schema": {
+        "type": "object", "description": "支付渠道的通知原文(签名覆盖原文,网关原样转交)"}}},
+}
+
 _PARAMETER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 ERROR_RESPONSES = {
     "400": "请求无效", "401": "未登录或令牌无效", "403": "无权执行此操作", "404": "不存在或无权查看",
     "409": "状态冲突或非法流转", "413": "文件过大", "415": "文件类型不被接受", "422": "字段校验失败",
-    "429": "请求过于频繁(如异议限流)", "503": "后台服务暂时不可用",
+    "429": "请求过于频繁(登录失败过多、异议限流;见 Retry-After)", "503": "后台服务暂时不可用",
 }
 
 
@@ -64,6 +97,11 @@ def routes(service_cls):
     return sorted(found, key=lambda item: (item[1], item[0]))
 
 
+def acts_in_a_role(function):
+    """Whether the route picks the caller's role (``?role=``) through ``acting``."""
+    return "self.acting(" in inspect.getsource(function)
+
+
 def openapi_document(service_cls):
     spec = APISpec(title="昆明市职称申报评审系统 API", version="1.0.0", openapi_version="3.0.3",
                    plugins=[MarshmallowPlugin(schema_name_resolver=schema_name)])
@@ -77,7 +115,8 @@ def openapi_document(service_cls):
             "operationId": function.__name__,
             "tags": [function.__module__.rsplit(".", 1)[-1].replace("routes_", "")],
             "parameters": [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-                           for name in _PARAMETER.findall(url)],
+                           for name in _PARAMETER.findall(url)]
+                          + [query.openapi() for query in query_parameters(method, url, acts_in_a_role(function))],
             "responses": {"200": {"description": "成功"},
                           **{code: {"description": text, "content": {"application/json": {
                               "schema": {"$ref": "#/components/schemas/Error"}}}} for code, text in ERROR_RESPONSES.items()}},
@@ -85,6 +124,8 @@ def openapi_document(service_cls):
         body = REQUEST_BODIES.get((method, url))
         if body is not None:
             operation["requestBody"] = {"required": True, "content": {"application/json": {"schema": body}}}
+        elif (method, url) in OTHER_BODIES:
+            operation["requestBody"] = {"required": True, "content": OTHER_BODIES[(method, url)]}
         paths.setdefault(_PARAMETER.sub(r"{\1}", url), {})[method.lower()] = operation
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)

@@ -12,9 +12,11 @@ from werkzeug.routing import Rule
 
 from shared.errors import NotAuthenticated
 
+from .edge import check_request_line
 from .errors import error_body
-from .page_session import CSRF_FIELD, CSRF_HEADER, SAFE_METHODS, PageSessions
+from .page_session import CSRF_FIELD, CSRF_HEADER, REFRESH_PATH, SAFE_METHODS, PageSessions, RefreshNeeded
 from .pages import Pages
+from .webserver import GatewayWebServer
 
 # Inline scripts and styles are not allowed: everything comes from /static.
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -66,12 +68,18 @@ class PageHandler(HttpRequestHandler):
     """``@http`` for pages. The route is kept as ``page_method``/``page_url`` rather than ``method``/``url``
     because the OpenAPI document lists every entrypoint that has those, and pages are not API."""
 
+    server = GatewayWebServer()  # the same server as the API's handler (gateway/webserver.py)
+
     def __init__(self, method, url, **kwargs):
         self.page_method, self.page_url = method, url
         Entrypoint.__init__(self, **kwargs)
 
     def get_url_rule(self):
         return Rule(self.page_url, methods=self.page_method.split(","))
+
+    def get_entrypoint_parameters(self, request):
+        check_request_line(request)  # hostile path or query: refused before the page runs (gateway/edge.py)
+        return super().get_entrypoint_parameters(request)
 
     def response_from_exception(self, exc):
         # Only reached when the page code itself could not run (its own errors become error pages).
@@ -104,6 +112,8 @@ def page(method, url, *, csrf=True):
                 if csrf and request.method not in SAFE_METHODS:
                     session.check_csrf(request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER))
                 response = fn(self, request, session, **path)
+            except RefreshNeeded:
+                response = refresh_redirect(request)
             except NotAuthenticated:
                 if session.has_cookies:
                     session.end()
@@ -121,6 +131,14 @@ def redirect(location, msg=None, anchor=""):
     if msg:
         location += ("&" if "?" in location else "?") + urlencode({"msg": msg})
     return Response("", status=303, headers={"Location": location + anchor})
+
+
+def refresh_redirect(request):
+    """Through the refresh route and back: 303 for reads; 307 for forms, so the browser sends the
+    same form again (to the refresh route, then here) and nothing typed is lost."""
+    here = request.path + (f"?{request.query_string.decode()}" if request.query_string else "")
+    status = 303 if request.method in SAFE_METHODS else 307
+    return Response("", status=status, headers={"Location": f"{REFRESH_PATH}?{urlencode({'next': here})}"})
 
 
 def login_redirect(request):

@@ -1,10 +1,15 @@
-"""Signed-in pages: the tokens in HttpOnly cookies, a CSRF token, and transparent token refresh.
+"""Signed-in pages: the tokens in HttpOnly cookies, a CSRF token bound to the sign-in, and refresh.
 
-The JSON API keeps its bearer header. Pages keep the access and refresh tokens in HttpOnly,
-SameSite=Lax cookies; when the access token has expired the refresh cookie buys new tokens
-(identity.refresh) and the new cookies ride on that page's response. Every state-changing request
-made with cookies must carry the CSRF token that equals the csrf cookie (double submit): a hidden
-form field for forms, the X-CSRF-Token header for scripts.
+The JSON API keeps its bearer header. Pages keep the access token in an HttpOnly, SameSite=Lax
+cookie for the whole site and the refresh token in one that travels only to ``/session/refresh``.
+When the access token has expired, a page request is sent there (303 for reads, 307 for forms, so
+the browser repeats the form as it was) and comes back with new cookies.
+
+Every state-changing request made with cookies must come from this site (Origin, else Referer) and
+carry the CSRF token of its sign-in: identity issues it at login and each access token carries its
+digest, so a token planted in another cookie, or one from another session, never matches. Forms
+send it as a hidden field, scripts as the X-CSRF-Token header. Before signing in (login, register,
+public forms) there is no session: the token then equals the csrf cookie (double submit).
 """
 import hashlib
 import hmac
@@ -16,11 +21,14 @@ from urllib.parse import urlsplit
 from nameko.extensions import DependencyProvider
 
 from shared.errors import NotAuthenticated, PermissionDenied
+from shared.tokens import csrf_matches_session
 
 from .web import client_address
 
 ACCESS_COOKIE = "kt_access"
 REFRESH_COOKIE = "kt_refresh"
+# The refresh cookie goes nowhere else: a page that leaks its request cookies leaks no refresh token.
+REFRESH_PATH = "/session/refresh"
 CSRF_COOKIE = "kt_csrf"
 CSRF_FIELD = "csrf_token"
 CSRF_HEADER = "X-CSRF-Token"
@@ -30,10 +38,43 @@ PRINCIPAL_KEY = "kunming.page_principal"
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
+CSRF_REFUSED = "页面已过期或请求来源不可信,请刷新页面后重试"
+CROSS_SITE = "请求来源不可信:不接受从其他网站提交的表单,请在本系统页面中操作"
+# The public origin (scheme://host[:port] of PUBLIC_BASE_URL), set once at start-up by PageSessions.
+_public_origin = None
+
+
 class CsrfRefused(PermissionDenied):
-    """Raised when a state-changing request made with session cookies lacks the matching CSRF token."""
+    """Raised when a state-changing request made with session cookies lacks the matching CSRF token,
+    or comes from another site."""
 
     code = "csrf_refused"
+
+
+class RefreshNeeded(Exception):
+    """Raised when the access cookie no longer works and only the refresh route can renew it."""
+
+
+def origin_of(url):
+    parts = urlsplit(str(url or ""))
+    return f"{parts.scheme}://{parts.netloc}".lower() if parts.scheme and parts.netloc else None
+
+
+def same_site(request):
+    """Whether a state-changing request comes from this site: its Origin (else Referer) is the public
+    origin or the host it was sent to. Without either header (not a browser) the CSRF token decides."""
+    source = request.headers.get("Origin") or request.headers.get("Referer")
+    if not source:
+        return True
+    parts = urlsplit(source)
+    if not parts.scheme or not parts.netloc:  # "Origin: null" and the like
+        return False
+    return origin_of(source) == _public_origin or parts.netloc.lower() == request.host.lower()
+
+
+def check_same_site(request):
+    if not same_site(request):
+        raise CsrfRefused(CROSS_SITE)
 
 
 def new_csrf_token():
@@ -48,25 +89,35 @@ def csrf_matches(expected, presented):
 
 
 def check_csrf(request, presented):
+    """The double-submit check of pages used before signing in: the token equals the csrf cookie."""
+    check_same_site(request)
     if not csrf_matches(request.cookies.get(CSRF_COOKIE), presented):
-        raise CsrfRefused("页面已过期或请求来源不可信,请刷新页面后重试")
+        raise CsrfRefused(CSRF_REFUSED)
+
+
+def check_session_csrf(request, principal, presented):
+    """A signed-in request: from this site, with the CSRF token of the principal's own sign-in."""
+    check_same_site(request)
+    if not csrf_matches_session(principal.csrf_digest, presented):
+        raise CsrfRefused(CSRF_REFUSED)
 
 
 def request_principal(request, authenticator, identity):
     """The caller of any gateway request: the bearer token for API clients, else the page session cookie.
 
-    A cookie alone never authorises a state-changing request: it must come with the CSRF header.
-    No refresh happens here (a JSON answer cannot carry new cookies); scripts that get 401 ask
-    ``POST /session/refresh`` and retry.
+    A cookie alone never authorises a state-changing request: it must come from this site with the
+    CSRF header of its sign-in. No refresh happens here (a JSON answer cannot carry new cookies);
+    scripts that get 401 ask ``POST /session/refresh`` and retry.
     """
     known = request.environ.get(PRINCIPAL_KEY)
     if known is not None:
         return known
     token = request.cookies.get(ACCESS_COOKIE)
     if token and not request.headers.get("Authorization"):
+        principal = authenticator.principal_for_token(token, identity)
         if request.method not in SAFE_METHODS:
-            check_csrf(request, request.headers.get(CSRF_HEADER))
-        return authenticator.principal_for_token(token, identity)
+            check_session_csrf(request, principal, request.headers.get(CSRF_HEADER))
+        return principal
     return authenticator.principal(request, identity)
 
 
@@ -154,17 +205,35 @@ class PageSession:
             return None
 
     def check_csrf(self, presented):
+        """A state-changing request: from this site, with the token of its sign-in (or, with no live
+        sign-in, the double-submit token of the anonymous forms)."""
+        check_same_site(self.request)
+        if self.request.cookies.get(ACCESS_COOKIE) and not self._ended:
+            try:
+                principal = self.principal()  # RefreshNeeded goes up: the request comes back renewed
+            except NotAuthenticated:
+                self.end()  # a dead sign-in: the request goes on as nobody's
+            else:
+                check_session_csrf(self.request, principal, presented)
+                return
         check_csrf(self.request, presented)
 
     def start(self, tokens):
-        """Sign in with *tokens* (from identity.login); a fresh CSRF token goes with the new session."""
+        """Sign in with *tokens* (from identity.login): the sign-in's own CSRF token goes with it."""
         self._new_tokens = tokens
         self._ended = False
-        self.csrf_token, self._csrf_is_new = new_csrf_token(), True
+        self.csrf_token, self._csrf_is_new = tokens.get("csrf_token") or new_csrf_token(), True
 
     def end(self):
         self._ended, self._new_tokens, self._principal = True, None, None
         self.request.environ.pop(PRINCIPAL_KEY, None)
+
+    @property
+    def access_token(self):
+        """The sign-in's access token (possibly expired: enough to end its session)."""
+        if self._new_tokens:
+            return self._new_tokens["access_token"]
+        return self.request.cookies.get(ACCESS_COOKIE)
 
     @property
     def refresh_token(self):
@@ -174,17 +243,18 @@ class PageSession:
 
     def apply(self, response):
         """Write this request's cookie changes onto *response* and return it."""
-        options = {"httponly": True, "samesite": "Lax", "secure": self.secure, "path": "/"}
+        site = {"httponly": True, "samesite": "Lax", "secure": self.secure, "path": "/"}
+        refresh_route = {**site, "path": REFRESH_PATH}
         if self._ended:
-            for name in (ACCESS_COOKIE, REFRESH_COOKIE):
-                response.delete_cookie(name, **options)
+            response.delete_cookie(ACCESS_COOKIE, **site)
+            response.delete_cookie(REFRESH_COOKIE, **refresh_route)
         elif self._new_tokens:
             # Session cookies: closing the browser signs out (shared computers); expiry is enforced
             # by the tokens themselves.
-            response.set_cookie(ACCESS_COOKIE, self._new_tokens["access_token"], **options)
-            response.set_cookie(REFRESH_COOKIE, self._new_tokens["refresh_token"], **options)
+            response.set_cookie(ACCESS_COOKIE, self._new_tokens["access_token"], **site)
+            response.set_cookie(REFRESH_COOKIE, self._new_tokens["refresh_token"], **refresh_route)
         if self._csrf_is_new:
-            response.set_cookie(CSRF_COOKIE, self.csrf_token, **options)
+            response.set_cookie(CSRF_COOKIE, self.csrf_token, **site)
         return response
 
     def _resolve(self):
@@ -193,9 +263,13 @@ class PageSession:
             try:
                 return self.authenticator.principal_for_token(access, self.identity)
             except NotAuthenticated:
-                pass  # expired or revoked: try the refresh token
+                pass  # expired or ended: try the refresh token
         refresh = self.request.cookies.get(REFRESH_COOKIE)
-        if not refresh or self._ended:
+        if self._ended:
+            raise NotAuthenticated("请先登录")
+        if not refresh:
+            if access:
+                raise RefreshNeeded()  # the refresh cookie only travels to the refresh route
             raise NotAuthenticated("请先登录")
         source = client_address(self.request)
         tokens = self.coalescer.tokens_for(
@@ -204,17 +278,21 @@ class PageSession:
         return self.authenticator.principal_for_token(tokens["access_token"], self.identity)
 
 
+def cookies_must_be_secure(public_url, setting):
+    """Secure cookies whenever the public URL is https; ``COOKIE_SECURE`` true forces them anyway."""
+    forced = setting if isinstance(setting, bool) else str(setting or "").lower() in ("1", "true", "yes")
+    return str(public_url or "").lower().startswith("https://") or forced
+
+
 class PageSessions(DependencyProvider):
     """Opens a PageSession per page request; holds the process-wide refresh coalescer."""
 
     def setup(self):
         config = self.container.config
         pages = config.get("PAGES") or {}
-        secure = pages.get("COOKIE_SECURE")
-        if secure is None or secure == "":
-            # Default: Secure cookies exactly when the site is served over https.
-            secure = str(config.get("PUBLIC_BASE_URL", "")).startswith("https://")
-        self.secure = secure if isinstance(secure, bool) else str(secure).lower() in ("1", "true", "yes")
+        self.secure = cookies_must_be_secure(config.get("PUBLIC_BASE_URL"), pages.get("COOKIE_SECURE"))
+        global _public_origin
+        _public_origin = origin_of(config.get("PUBLIC_BASE_URL"))
         self.coalescer = RefreshCoalescer()
 
     def get_dependency(self, worker_ctx):

@@ -3,13 +3,11 @@ totals, history rows, open notices, field errors. No I/O; the services stay the 
 (these only describe what they answered)."""
 from datetime import datetime, timezone
 from fractions import Fraction
-from zoneinfo import ZoneInfo
 
 from services.dossier import statuses as st
+from shared.clock import beijing_text, utc_now
 from shared.roles import ROLE_LABELS
 from shared.titles import LEVELS, MATERIAL_CATEGORIES, SERIES
-
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 
 # The review chain as the applicant sees it (DOMAIN.md §5).
 STEPS = ("个人申报", "单位审核", "主管部门审核", "市人社局审核", "缴费", "送评", "评审", "公示", "发证")
@@ -158,7 +156,7 @@ def _detail(kind, data):
 
 def open_notices(notices, now=None):
     """The notices whose application window covers *now*, newest review year first."""
-    now = now or datetime.now(timezone.utc)
+    now = now or utc_now()
     found = []
     for notice in notices:
         window = (notice.get("notice") or {}).get("window") or {}
@@ -183,7 +181,7 @@ def shanghai_time(value, pattern="%Y-%m-%d %H:%M"):
     if isinstance(value, str) and len(value) == 10:
         return value
     try:
-        return _moment(value).astimezone(SHANGHAI).strftime(pattern)
+        return beijing_text(_moment(value), pattern)
     except (TypeError, ValueError):
         return str(value)
 

@@ -2,6 +2,8 @@
 
 The object is written first and attached second; if the dossier refuses the attachment (not
 editable, wrong person) the object is removed again, so nothing is ever left orphaned.
+Downloads are inert whatever the file holds: the API serves them as attachments, the pages' preview
+inline, and both under ``Content-Security-Policy: sandbox`` with ``nosniff`` (no script, no origin).
 """
 import logging
 import os
@@ -20,6 +22,8 @@ from .web import created, ok
 
 log = logging.getLogger(__name__)
 MULTIPART_OVERHEAD = 64 * 1024
+# A sandboxed document runs no script and has no origin; nosniff keeps the browser from taking it for HTML.
+INERT_DOWNLOAD_HEADERS = {"Content-Security-Policy": "sandbox", "X-Content-Type-Options": "nosniff"}
 # An oversized upload is read and discarded up to this much so the browser receives our 413
 # instead of a reset connection; beyond it the connection is simply closed.
 DRAIN_LIMIT = 256 * 1024 * 1024
@@ -72,16 +76,21 @@ class MaterialRoutes:
 
     @http("GET", "/api/v1/dossiers/<dossier_id>/materials/<material_id>")
     def download_material(self, request, dossier_id, material_id):
+        """The PDF as an attachment, to those who may see the dossier."""
+        return self.material_file(request, dossier_id, material_id, inline=False)
+
+    def material_file(self, request, dossier_id, material_id, inline):
+        """The stored PDF, inline (the pages' preview) or as an attachment, always sandboxed."""
         dossier = self.visible_dossier(self.principal(request), dossier_id)
         material = next((m for m in dossier["materials"] if m["material_id"] == material_id), None)
         if material is None:
             raise NotFound("证明材料不存在")
         data = self.evidence.read(material["object_key"])
-        disposition = "attachment" if request.args.get("download") else "inline"
+        disposition = "inline" if inline else "attachment"
         headers = {
             "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(material['filename'])}",
-            "X-Content-Type-Options": "nosniff",
             "Cache-Control": "private, no-store",
+            **INERT_DOWNLOAD_HEADERS,
         }
         return Response(data, mimetype="application/pdf", headers=headers)
 

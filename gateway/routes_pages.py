@@ -6,10 +6,7 @@ acting roles); see page_http for how a page answers and page_session for cookies
 """
 from werkzeug import Response
 
-from shared.errors import NotAuthenticated
-
-from .errors import json_response
-from .page_http import PageHandler, page, secure_headers
+from .page_http import PageHandler, secure_headers
 from .pages import static_file
 from .routes_pages_account import AccountPages
 from .routes_pages_certificates import CertificatePages
@@ -31,13 +28,3 @@ class PageRoutes(AccountPages, DossierPages, ReviewPages, CommitteePages, Public
         # URLs carry a content hash (?v=...), so a long cache is safe.
         return secure_headers(Response(content, content_type=content_type,
                                        headers={"Cache-Control": "public, max-age=86400"}))
-
-    @page("POST", "/session/refresh")
-    def refresh_session(self, request, session):
-        """For page scripts whose API call got 401: refresh the cookies, then they retry once."""
-        try:
-            session.principal()
-        except NotAuthenticated as error:
-            session.end()
-            return json_response({"error": error.to_dict()}, 401)
-        return json_response({"ok": True})

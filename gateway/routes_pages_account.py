@@ -1,8 +1,13 @@
-"""Pages for accounts: home, register, sign in and out, password reset, joining a work unit."""
-from shared.errors import PlatformError
+"""Pages for accounts: home, register, sign in and out, session refresh, password reset, joining a unit."""
+from urllib.parse import urlencode
 
+from werkzeug import Response
+
+from shared.errors import NotAuthenticated, PlatformError
+
+from .errors import json_response
 from .page_http import PageBase, page, redirect
-from .page_session import safe_next
+from .page_session import CSRF_FIELD, CSRF_HEADER, REFRESH_PATH, check_csrf, safe_next
 from .page_views import flatten_errors, open_notices
 from .web import client_address
 
@@ -26,6 +31,18 @@ def landing_for(roles):
 def refusal(error):
     """``(message, field errors)`` of a refused command, for showing beside the form."""
     return error.message, flatten_errors(getattr(error, "fields", None) or {})
+
+
+def with_retry_after(response, error):
+    """A throttled form answer tells the browser (and any script) when to come back."""
+    if getattr(error, "retry_after", None):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
+def login_redirect_to(target):
+    """To the login page, coming back to *target* afterwards (a form's page, not the form itself)."""
+    return redirect(f"/login?{urlencode({'next': target})}", msg="signin_needed")
 
 
 class AccountPages(PageBase):
@@ -66,6 +83,8 @@ class AccountPages(PageBase):
                                              source_address=client_address(request))
             except PlatformError as error:
                 (message, errors), status = refusal(error), error.http_status
+                return with_retry_after(self.render_page(session, "login.html", status=status, values=values,
+                                                         errors=errors, message=message, next=target), error)
             else:
                 session.start(tokens)
                 return redirect(target or landing_for(role["role"] for role in tokens["account"]["roles"]))
@@ -78,14 +97,40 @@ class AccountPages(PageBase):
 
     @page("POST", "/logout")
     def logout_page(self, request, session):
-        refresh_token = session.refresh_token
-        if refresh_token:
+        """End this sign-in: its access cookie stops working at once, everywhere."""
+        access_token = session.access_token
+        if access_token:
             try:
-                self.identity.logout({"refresh_token": refresh_token}, source_address=client_address(request))
+                self.identity.logout({"access_token": access_token}, source_address=client_address(request))
             except PlatformError:
-                pass  # already signed out or expired: the cookies go anyway
+                pass  # already signed out: the cookies go anyway
         session.end()
         return redirect("/", msg="signed_out")
+
+    @page("GET,POST", REFRESH_PATH, csrf=False)
+    def refresh_session(self, request, session):
+        """Renew the cookies with the refresh cookie (which travels only here), then go back.
+
+        With ``?next=`` a page was sent here: reads come back with 303, forms with 307 (the browser
+        repeats the form, whose CSRF token the page then checks against the sign-in). Without it a
+        script whose API call got 401 asks, and gets JSON.
+        """
+        target = safe_next(request.args.get("next"), default="")
+        if request.method == "POST":
+            # Renewing cookies changes nothing a forger could use; the page behind it checks the
+            # sign-in's own token. Here the double-submit check keeps other sites out.
+            check_csrf(request, request.form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER))
+        try:
+            session.principal()
+        except NotAuthenticated as error:
+            session.end()
+            if not target:
+                return json_response({"error": error.to_dict()}, 401)
+            # A form's address cannot be opened after signing in; a page's can.
+            return login_redirect_to(target if request.method == "GET" else "/")
+        if not target:
+            return json_response({"ok": True})
+        return Response("", status=307 if request.method == "POST" else 303, headers={"Location": target})
 
     # -- password reset by SMS code -------------------------------------------------------------
 

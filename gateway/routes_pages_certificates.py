@@ -6,7 +6,6 @@ from .exceptions import TooManyRequests
 from .page_http import PageBase, page, redirect
 from .routes_pages_account import refusal
 from .routes_payments import FINANCE_ROLES
-from .routes_review import file_download
 from .web import query_args
 
 

@@ -62,7 +62,7 @@ class DossierPages(PageBase):
         listing = self.dossier.list({**self.scope_filter(principal, "applicant"), "per_page": 50})
         histories = [self.dossier.history.call_async(item["dossier_id"]) for item in listing["items"]]
         cards = []
-        for item, history in zip(listing["items"], histories):
+        for item, history in zip(listing["items"], histories, strict=True):
             events = history.result()
             cards.append({"summary": item, "steps": progress_steps(item["status"], events),
                           "events": [row for row in history_rows(events) if row["workflow"]]})
@@ -178,8 +178,9 @@ class DossierPages(PageBase):
 
     @page("GET", "/dossiers/<dossier_id>/materials/<material_id>")
     def view_material(self, request, session, dossier_id, material_id):
+        """The preview the review page frames (inline, sandboxed); ``?download=1`` saves it instead."""
         session.principal()
-        return self.download_material(request, dossier_id, material_id)
+        return self.material_file(request, dossier_id, material_id, inline=not request.args.get("download"))
 
     @page("POST", "/dossiers/<dossier_id>/materials/<material_id>/remove")
     def remove_material_page(self, request, session, dossier_id, material_id):

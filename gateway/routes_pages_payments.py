@@ -1,13 +1,13 @@
 """Fee pages: paying an order from the dossier page, the receipt, a new order after expiry; the
 payment simulator's cashier (development and demos: it stands in for the provider's own page); the
 city admin's fee schedules and the daily reconciliation download."""
-from datetime import datetime, timedelta
+from datetime import timedelta
 
+from shared.clock import beijing_today
 from shared.errors import PlatformError
 from shared.titles import LEVELS
 
 from .page_http import PageBase, page, redirect
-from .page_views import SHANGHAI
 from .routes_pages_account import refusal
 from .routes_payments import FINANCE_ROLES, reader_actor, reconciliation_csv
 from .routes_review import file_download
@@ -86,12 +86,12 @@ class PaymentPages(PageBase):
     def fees_page(self, request, session):
         session.principal().actor(*FINANCE_ROLES)
         year = request.args.get("review_year", "")
-        return self.fees_view(session, int(year) if year.isdigit() else datetime.now(SHANGHAI).year)
+        return self.fees_view(session, int(year) if year.isdigit() else beijing_today().year)
 
     def fees_view(self, session, review_year, status=200, **extra):
         actor = session.principal().actor(*FINANCE_ROLES)
         schedule = self.payment.get_fee_schedule(review_year)
-        yesterday = (datetime.now(SHANGHAI).date() - timedelta(days=1)).isoformat()
+        yesterday = (beijing_today() - timedelta(days=1)).isoformat()
         return self.render_page(session, "fees_admin.html", status=status, schedule=schedule, levels=LEVELS,
                                 can_edit=actor.role == "city_admin", yesterday=yesterday,
                                 values=extra.pop("values", None), errors=extra.pop("errors", {}), **extra)
@@ -103,7 +103,7 @@ class PaymentPages(PageBase):
         year = form.get("review_year", "").strip()
         values = {level: form.get(f"fee-{level}", "").strip() for level in LEVELS}
         values["certificate"] = form.get("certificate_fee", "").strip()
-        shown_year = int(year) if year.isdigit() else datetime.now(SHANGHAI).year
+        shown_year = int(year) if year.isdigit() else beijing_today().year
         amounts = {name: fen_from_yuan(text) for name, text in values.items()}
         unreadable = {name: ["请填写金额(元),可带两位小数,如 160 或 160.50"]
                       for name, amount in amounts.items() if amount is None}
@@ -132,6 +132,6 @@ class PaymentPages(PageBase):
             report = self.payment.reconciliation_report(actor.to_dict(), day)
         except PlatformError as error:
             message, errors = refusal(error)
-            return self.fees_view(session, datetime.now(SHANGHAI).year, status=error.http_status,
+            return self.fees_view(session, beijing_today().year, status=error.http_status,
                                   message=message, errors={"date": errors.get("date") or [message]})
         return reconciliation_csv(report)

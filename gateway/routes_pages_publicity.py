@@ -1,12 +1,10 @@
 """Publicity pages: the PUBLIC list and the objection form (no login; name, unit, series, specialty and
 level only, never an ID number), the city admin's publishing and objection handling, running due
 jobs, and the working-day calendar the city admin maintains."""
-from datetime import datetime
-
+from shared.clock import beijing_today
 from shared.errors import PlatformError
 
 from .page_http import PageBase, page, redirect
-from .page_views import SHANGHAI
 from .review_views import error_lines, selected_ids
 from .routes_pages_account import refusal
 from .web import client_address, int_arg, query_args
@@ -58,7 +56,7 @@ class PublicityPages(PageBase):
         names = {row["dossier_id"]: row["applicant_name"] for row in passed["items"]}
         return self.render_page(session, "publicity_admin.html", status=status, passed=passed,
                                 publicities=publicities, can_manage=actor["role"] == "city_admin",
-                                today=datetime.now(SHANGHAI).date().isoformat(),
+                                today=beijing_today().isoformat(),
                                 problems=error_lines(extra.pop("errors", {}), names), **extra)
 
     @page("POST", "/admin/publicity")
@@ -116,7 +114,7 @@ class PublicityPages(PageBase):
     def calendar_page(self, request, session):
         actor = session.principal().actor("city_admin").to_dict()
         args = query_args(request)
-        year = int_arg(args, "year", datetime.now(SHANGHAI).year)
+        year = int_arg(args, "year", beijing_today().year)
         message, errors, status, preview = None, {}, 200, None
         if request.method == "POST":
             form = request.form

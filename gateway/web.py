@@ -1,25 +1,19 @@
 """Small helpers shared by the gateway's route modules: JSON bodies, query strings, client address."""
-import json
-
 from shared.errors import ValidationFailed
 from shared.schemas import load_or_raise
 
+from .edge import MAX_JSON_BODY_BYTES, parse_json_object
 from .errors import json_response
+from .exceptions import RequestTooLarge
 
 
 def json_body(request):
-    """The request's JSON object, or a Chinese 400-class error saying what is wrong with it."""
+    """The request's JSON object, its text checked at the edge (gateway/edge.py), or a Chinese
+    400-class error saying what is wrong with it."""
+    if request.content_length and request.content_length > MAX_JSON_BODY_BYTES:
+        raise RequestTooLarge(f"请求体过大,不能超过 {MAX_JSON_BODY_BYTES // 1024} KB")
     # The raw body whatever the declared content type (request.data is empty for form types).
-    raw = request.get_data(cache=True, as_text=True)
-    if not raw.strip():
-        return {}
-    try:
-        body = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        raise ValidationFailed("请求体不是有效的 JSON") from None
-    if not isinstance(body, dict):
-        raise ValidationFailed("请求体应为 JSON 对象")
-    return body
+    return parse_json_object(request.get_data(cache=True))
 
 
 def load_body(request, schema):

@@ -8,6 +8,14 @@ the same event is later handled without error — redelivered, or replayed with
 ``failed_event_handlings`` = its unresolved rows; instances share the database, so that is the
 count across all of them, which the gateway exports as ``service_failed_event_handlings``.
 
+An event that *cannot be applied* — its own data is refused (a NUL byte a text column will not hold,
+a value too long for its column, a field the code cannot read) — would fail on every delivery and
+hold its queue forever. Such a handling is recorded and then *parked*: the message is acknowledged,
+the record stays open (``parked_at`` set) for ``python -m shared.event_replay`` after the repair, and
+the handler goes on with the next event. Any other failure (the database is down) is retried.
+The record itself must survive the bad bytes: payloads PostgreSQL cannot hold are stored in a
+reversible escaped form (``storable_payload``), error texts and keys with the bytes escaped.
+
 Why a wrapper around the handler rather than a DependencyProvider's ``worker_result`` hook: the
 wrapper exists only on event handlers (no filtering by entrypoint type), it runs in the handler's
 own worker with the service instance at hand, so it reaches the service's engine through the
@@ -20,16 +28,20 @@ import functools
 import hashlib
 import json
 import logging
+import re
 
 import eventlet
-from nameko.events import event_handler
+from nameko.events import SERVICE_POOL, event_handler
 from sqlalchemy import (
-    BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, func, select,
-    update,
+    DDL, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, event, func,
+    select, update,
 )
 from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.exc import DataError
 
+from .events import DOSSIER_SOURCE_SERVICE
 from .observability import current_correlation_id
+from .text_rules import printable
 
 log = logging.getLogger(__name__)
 ERROR_TEXT_LIMIT = 2000
@@ -55,28 +67,76 @@ failed_event_handlings = Table(
     Column("first_failed_at", DateTime(timezone=True), nullable=False),
     Column("last_failed_at", DateTime(timezone=True), nullable=False),
     Column("resolved_at", DateTime(timezone=True)),
+    # Set when the event could not be applied and its message was acknowledged: only a replay brings it back.
+    Column("parked_at", DateTime(timezone=True)),
     UniqueConstraint("service", "handler", "event_key", name="failed_event_handlings_once_per_event"),
 )
 Index("failed_event_handlings_unresolved", failed_event_handlings.c.service,
       postgresql_where=failed_event_handlings.c.resolved_at.is_(None))
 
+# Tables created before parking existed gain the column on the service's next start (create_all).
+_ADD_PARKED_AT = DDL("ALTER TABLE failed_event_handlings ADD COLUMN IF NOT EXISTS parked_at TIMESTAMPTZ")
+event.listen(metadata, "after_create", _ADD_PARKED_AT)
+
 
 def include_in(service_metadata):
-    """Add the table to a service's MetaData, so it is created with the service's other tables."""
+    """Add the table to a service's MetaData, so it is created (or brought up to date) with the service's other tables."""
+    event.listen(service_metadata, "after_create", _ADD_PARKED_AT)
     return failed_event_handlings.to_metadata(service_metadata)
 
 
-class Handling:
-    """One delivery of an event to one handler of one service."""
+# An error about the event itself — its data refused by the database (a NUL byte, a value too long
+# for its column) or by the code that applies it — fails the same way on every delivery.
+UNAPPLICABLE_ERRORS = (ValueError, TypeError, LookupError, AttributeError, DataError)
 
-    def __init__(self, service, handler, source_service, event_type, payload):
+
+def cannot_be_applied(error):
+    """True when delivering the same event again would fail the same way (so it is parked, not retried)."""
+    return isinstance(error, UNAPPLICABLE_ERRORS)
+
+
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+UNSTORABLE_KEY = "unstorable_json"
+
+
+def _holds_unstorable(value):
+    if isinstance(value, str):
+        return bool(_UNSTORABLE.search(value))
+    if isinstance(value, dict):
+        return any(_holds_unstorable(key) or _holds_unstorable(item) for key, item in value.items())
+    if isinstance(value, (list, tuple)):
+        return any(_holds_unstorable(item) for item in value)
+    return False
+
+
+def storable_payload(payload):
+    """*payload* as PostgreSQL JSONB can hold it: itself, or — when it holds a NUL or a lone surrogate,
+    which JSONB refuses — ``{"unstorable_json": <the payload as ASCII JSON, those characters escaped>}``."""
+    if not _holds_unstorable(payload):
+        return payload
+    return {UNSTORABLE_KEY: json.dumps(payload, ensure_ascii=True, default=str)}
+
+
+def original_payload(stored):
+    """The payload exactly as it arrived, from what ``storable_payload`` kept."""
+    if isinstance(stored, dict) and set(stored) == {UNSTORABLE_KEY}:
+        return json.loads(stored[UNSTORABLE_KEY])
+    return stored
+
+
+class Handling:
+    """One delivery of an event to one handler of one service; *key* overrides the event key (a
+    projector that keeps one record per dossier rather than per event)."""
+
+    def __init__(self, service, handler, source_service, event_type, payload, key=None):
         self.service, self.handler = service, handler
         self.source_service, self.event_type, self.payload = source_service, event_type, payload
+        self.key = key
 
     @property
     def dossier_id(self):
         value = self.payload.get("dossier_id") if isinstance(self.payload, dict) else None
-        return str(value)[:36] if value is not None else None
+        return printable(str(value))[:36] if value is not None else None
 
     @property
     def event_version(self):
@@ -85,43 +145,54 @@ class Handling:
 
     @property
     def event_key(self):
+        if self.key:
+            return printable(str(self.key))[:128]
         event_id = self.payload.get("event_id") if isinstance(self.payload, dict) else None
         if event_id:
-            return str(event_id)[:128]
+            return printable(str(event_id))[:128]
         if self.dossier_id and self.event_version is not None:
             return f"{self.dossier_id}:{self.event_version}"
-        canonical = json.dumps(self.payload, sort_keys=True, default=str, ensure_ascii=False)
+        canonical = json.dumps(self.payload, sort_keys=True, default=str, ensure_ascii=True)
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
 
 def error_text(error):
-    return f"{type(error).__name__}: {error}"[:ERROR_TEXT_LIMIT]
+    return printable(f"{type(error).__name__}: {error}")[:ERROR_TEXT_LIMIT]
 
 
-def record_failure(connection, handling, error, correlation_id=None):
-    """Count one failed attempt of *handling*; a resolved record of the same event opens again."""
+def record_failure(connection, handling, error, correlation_id=None, parked=False):
+    """Count one failed attempt of *handling*; a resolved record of the same event opens again.
+    *parked*: the event cannot be applied and will not be delivered again by itself."""
     table = failed_event_handlings
     now = func.now()
     statement = insert(table).values(
         service=handling.service, handler=handling.handler, source_service=handling.source_service,
         event_type=handling.event_type, event_key=handling.event_key, dossier_id=handling.dossier_id,
-        event_version=handling.event_version, payload=handling.payload, error=error_text(error),
-        correlation_id=str(correlation_id)[:64] if correlation_id else None, attempts=1, first_failed_at=now,
-        last_failed_at=now, resolved_at=None)
+        event_version=handling.event_version, payload=storable_payload(handling.payload), error=error_text(error),
+        correlation_id=printable(str(correlation_id))[:64] if correlation_id else None, attempts=1,
+        first_failed_at=now, last_failed_at=now, resolved_at=None, parked_at=now if parked else None)
     excluded = statement.excluded
     connection.execute(statement.on_conflict_do_update(
         constraint="failed_event_handlings_once_per_event",
         set_={"attempts": table.c.attempts + 1, "error": excluded.error, "payload": excluded.payload,
+              "event_type": excluded.event_type, "event_version": excluded.event_version,
               "correlation_id": excluded.correlation_id, "last_failed_at": excluded.last_failed_at,
-              "resolved_at": None}))
+              "resolved_at": None, "parked_at": excluded.parked_at}))
 
 
 def resolve(connection, handling):
     """Mark *handling*'s open record resolved (it succeeded); the number of records resolved (0 or 1)."""
+    return resolve_keys(connection, handling.service, handling.handler, [handling.event_key])
+
+
+def resolve_keys(connection, service, handler, event_keys):
+    """Mark the open records of *event_keys* resolved (their events now applied); how many there were."""
     table = failed_event_handlings
+    if not event_keys:
+        return 0
     return connection.execute(update(table).where(
-        table.c.service == handling.service, table.c.handler == handling.handler,
-        table.c.event_key == handling.event_key, table.c.resolved_at.is_(None)).values(resolved_at=func.now())).rowcount
+        table.c.service == service, table.c.handler == handler, table.c.event_key.in_(list(event_keys)),
+        table.c.resolved_at.is_(None)).values(resolved_at=func.now())).rowcount
 
 
 def unresolved_count(engine, service):
@@ -144,13 +215,16 @@ def unresolved(engine, service=None, ids=None, limit=1000):
         return [dict(row) for row in connection.execute(query.order_by(table.c.id).limit(limit)).mappings()]
 
 
-def _bookkeep(action, engine_of, service, handling, *arguments):
+def _bookkeep(action, engine_of, service, handling, *arguments, **options):
+    """Run one bookkeeping *action* in its own transaction; True when it was written."""
     try:
         with engine_of(service).begin() as connection:
-            action(connection, handling, *arguments)
+            action(connection, handling, *arguments, **options)
+        return True
     except Exception:
         log.exception("failed-event bookkeeping %s did not work for %s of event %s", action.__name__,
                       handling.handler, handling.event_key)
+        return False
 
 
 def recorded_event_handler(engine_of, source_service, event_type, retry_pause_seconds=RETRY_PAUSE_SECONDS,
@@ -159,7 +233,9 @@ def recorded_event_handler(engine_of, source_service, event_type, retry_pause_se
     are recorded; *engine_of(service instance)* gives the SQLAlchemy engine of the service's database.
 
     A failed handling waits *retry_pause_seconds* before the message goes back to the queue, so a
-    lasting fault (a database down) costs a retry a second per worker, not a busy loop."""
+    lasting fault (a database down) costs a retry a second per worker, not a busy loop. An event that
+    cannot be applied is parked instead, once its record is written: the handler returns, nameko
+    acknowledges the message and the queue moves on (if the record cannot be written, it is retried)."""
 
     def decorate(method):
         @functools.wraps(method)
@@ -168,7 +244,13 @@ def recorded_event_handler(engine_of, source_service, event_type, retry_pause_se
             try:
                 result = method(service, payload)
             except Exception as error:
-                _bookkeep(record_failure, engine_of, service, handling, error, current_correlation_id())
+                park = cannot_be_applied(error)
+                recorded = _bookkeep(record_failure, engine_of, service, handling, error, current_correlation_id(),
+                                     parked=park)
+                if park and recorded:
+                    log.error("parked %s of event %s: it cannot be applied (%s); replay it after the repair",
+                              handling.handler, handling.event_key, error_text(error))
+                    return None
                 eventlet.sleep(retry_pause_seconds)
                 raise
             # One indexed UPDATE per handled event, matching no row unless this event failed before.
@@ -178,3 +260,10 @@ def recorded_event_handler(engine_of, source_service, event_type, retry_pause_se
         return event_handler(source_service, event_type, **handler_options)(handle)
 
     return decorate
+
+
+def dossier_event_handler(engine_of, event_type):
+    """The usual consumer of one dossier event type: shared by the service's instances (service pool),
+    put back on the queue when handling fails (none is lost) and each failure recorded."""
+    return recorded_event_handler(engine_of, DOSSIER_SOURCE_SERVICE, event_type, handler_type=SERVICE_POOL,
+                                  requeue_on_error=True)

@@ -5,8 +5,13 @@ as JSON lines; ``... replay --id 12 --id 13`` (or ``--all``) publishes each stor
 straight to the queue of the handler that failed, so only that handler sees it. A successful
 handling then marks the record resolved. Consumers are idempotent by dossier version, so replaying
 an event that is still being redelivered, or one that was in fact applied, changes nothing.
+
+A handler that is not a bus consumer — the dossier's summary projector — names a local replayer in
+its service's config (``FAILED_HANDLING_REPLAYERS: {handler: "module:function"}``); ``replay`` calls
+``function(config, records)``, which applies the records itself and returns those it resolved.
 """
 import argparse
+import importlib
 import json
 import sys
 
@@ -14,15 +19,29 @@ from kombu import Connection, Producer
 
 from .config import load_config, service_config
 from .db import make_engine
-from .event_failures import unresolved
+from .event_failures import original_payload, unresolved
+from .text_rules import printable
 
 SHOWN = ("id", "service", "handler", "event_type", "event_key", "dossier_id", "event_version", "attempts",
-         "first_failed_at", "last_failed_at", "correlation_id", "error")
+         "first_failed_at", "last_failed_at", "parked_at", "correlation_id", "error")
 
 
 def handler_queue(record):
     """The queue nameko declares for a SERVICE_POOL event handler (nameko.events.EventHandler.setup)."""
     return f"evt-{record['source_service']}-{record['event_type']}--{record['service']}.{record['handler']}"
+
+
+def replay_records(records, config):
+    """Replay *records*: through a local replayer where the config names one, else on the bus."""
+    replayers = config.get("FAILED_HANDLING_REPLAYERS") or {}
+    local = [record for record in records if record["handler"] in replayers]
+    done = []
+    for handler in sorted({record["handler"] for record in local}):
+        module, _, function = replayers[handler].partition(":")
+        replayer = getattr(importlib.import_module(module), function)
+        done += replayer(config, [record for record in local if record["handler"] == handler])
+    on_bus = [record for record in records if record["handler"] not in replayers]
+    return done + (replay(on_bus, config["AMQP_URI"]) if on_bus else [])
 
 
 def replay(records, amqp_uri):
@@ -35,17 +54,18 @@ def replay(records, amqp_uri):
             channel.queue_declare(queue, passive=True)
         producer = Producer(channel)
         for record in records:
-            producer.publish(record["payload"], exchange="", routing_key=handler_queue(record), serializer="json",
+            producer.publish(original_payload(record["payload"]), exchange="", routing_key=handler_queue(record), serializer="json",
                              delivery_mode=2, retry=False,
                              headers={"nameko.correlation_id": record.get("correlation_id") or f"replay-{record['id']}"})
     return records
 
 
 def _line(record, with_payload):
-    shown = {name: record[name] for name in SHOWN}
+    shown = {name: record.get(name) for name in SHOWN}
     if with_payload:
-        shown["payload"] = record["payload"]
-    return json.dumps(shown, ensure_ascii=False, default=str)
+        shown["payload"] = original_payload(record["payload"])
+    # printable: a payload may hold a lone surrogate, which a terminal cannot be sent.
+    return printable(json.dumps(shown, ensure_ascii=False, default=str))
 
 
 def main(argv=None):
@@ -67,7 +87,7 @@ def main(argv=None):
     try:
         records = unresolved(engine, args.service, ids=getattr(args, "ids", None))
         if args.command == "replay":
-            records = replay(records, config["AMQP_URI"])
+            records = replay_records(records, config)
         for record in records:
             print(_line(record, getattr(args, "payload", False)))
         print(f"{len(records)} record(s) {'replayed' if args.command == 'replay' else 'unresolved'}", file=sys.stderr)

@@ -5,7 +5,11 @@ The dossier relay publishes every stored dossier event as ``dossier_<event>`` on
 consumers build their read models without calling back; consumers keep the last applied
 ``version`` per dossier and ignore anything not newer, which makes redelivery harmless.
 """
-from marshmallow import EXCLUDE, Schema, fields, validate
+import logging
+
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
+
+log = logging.getLogger(__name__)
 
 DOSSIER_EXCHANGE = "dossier.events"
 DOSSIER_SOURCE_SERVICE = "dossier"
@@ -60,3 +64,16 @@ class DossierEventV1(Schema):
 def dossier_event_type(event_name):
     """Bus name of a dossier event: ``submitted`` -> ``dossier_submitted``."""
     return f"dossier_{event_name}"
+
+
+_DOSSIER_EVENT_V1 = DossierEventV1()
+
+
+def load_dossier_event(payload):
+    """*payload* as DossierEventV1 defines it; None (logged) when it breaks the contract: such a
+    message would fail on every redelivery, so a consumer drops it instead of requeueing it."""
+    try:
+        return _DOSSIER_EVENT_V1.load(payload)
+    except ValidationError as error:
+        log.error("ignoring malformed dossier event: %s", error.messages)
+        return None

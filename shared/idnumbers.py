@@ -12,8 +12,10 @@ current list, because numbers issued under retired codes (for example 530122, th
 remain valid for life.
 """
 from dataclasses import dataclass
-from datetime import date
 import string
+from datetime import date
+
+from .clock import beijing_today
 
 # Only ASCII letters are upper-cased: str.upper() can turn one character into two
 # ("ﬀ" -> "FF"), which would let a 17-character input pass as 18 valid characters.
@@ -76,7 +78,7 @@ class CreditCodeCheck:
 
 def resident_id_check_character(first_17_digits):
     """The check character ("0"–"9" or "X") for the first 17 digits of a resident ID number."""
-    total = sum(int(digit) * weight for digit, weight in zip(first_17_digits, _RESIDENT_ID_WEIGHTS))
+    total = sum(int(digit) * weight for digit, weight in zip(first_17_digits, _RESIDENT_ID_WEIGHTS, strict=True))
     return _RESIDENT_ID_CHECK_CHARACTERS[total % 11]
 
 
@@ -86,7 +88,7 @@ def parse_resident_id(text, *, today=None):
     Surrounding whitespace and a lower-case ``x`` are accepted; the returned ``number`` is stripped
     and upper-case. Checks run in a fixed order — length, characters, birth date, check digit — so
     the error names the first thing a person should fix. *today* exists for tests; it defaults to
-    ``date.today()``.
+    today's Beijing date (shared/clock.py), whatever the server's time zone.
     """
     if not isinstance(text, str):
         # An int loses leading zeros and cannot hold an X, so it is never a usable number.
@@ -116,7 +118,7 @@ def parse_resident_id(text, *, today=None):
         raise InvalidResidentId(
             InvalidResidentId.BIRTH_DATE, "身份证号码中的出生日期不是真实存在的日期"
         ) from None
-    if birth_date > (today if today is not None else date.today()):
+    if birth_date > (today if today is not None else beijing_today()):
         raise InvalidResidentId(InvalidResidentId.BIRTH_DATE, "身份证号码中的出生日期晚于今天")
 
     if resident_id_check_character(body) != check_character:
@@ -137,7 +139,7 @@ def credit_code_check_character(first_17_characters):
     """The check character for the first 17 characters of a credit code (all from the alphabet)."""
     total = sum(
         _CREDIT_CODE_VALUES[character] * weight
-        for character, weight in zip(first_17_characters, _CREDIT_CODE_WEIGHTS)
+        for character, weight in zip(first_17_characters, _CREDIT_CODE_WEIGHTS, strict=True)
     )
     # 31 - (total mod 31) is 1..31; the standard writes a result of 31 as 0.
     return CREDIT_CODE_ALPHABET[(31 - total % 31) % 31]

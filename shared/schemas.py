@@ -2,16 +2,38 @@
 
 Every service's ``schemas.py`` uses these field classes so that a person always reads field-level
 errors in Chinese, and ``load_or_raise`` turns marshmallow's errors into ``ValidationFailed``.
+The text and date fields apply the platform's text rules (shared/text_rules.py), the same ones the
+gateway applies at its edge: a service refuses hostile text even if it arrives some other way.
 """
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
+from . import text_rules
 from .errors import ValidationFailed
 
 _COMMON = {"required": "此项为必填项", "null": "此项不能为空", "validator_failed": "填写内容无效"}
 
 
+def _refuse(problem):
+    if problem:
+        raise ValidationError(problem)
+
+
 class Str(fields.String):
+    """One line of text — a name, a code, an id: no control or invisible characters, bounded length."""
+
     default_error_messages = {**_COMMON, "invalid": "应为文字", "invalid_utf8": "文字编码无效"}
+    rule = staticmethod(text_rules.line_problem)
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        text = super()._deserialize(value, attr, data, **kwargs)
+        _refuse(self.rule(text))
+        return text
+
+
+class Text(Str):
+    """Multi-line free text (an opinion, a work summary): may also hold line breaks and tabs."""
+
+    rule = staticmethod(text_rules.text_problem)
 
 
 class Int(fields.Integer):
@@ -27,7 +49,14 @@ class Bool(fields.Boolean):
 
 
 class Date(fields.Date):
+    """A calendar date in the years a dossier can mean (shared/text_rules.py)."""
+
     default_error_messages = {**_COMMON, "invalid": "日期格式应为 YYYY-MM-DD", "format": "日期格式无效"}
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        day = super()._deserialize(value, attr, data, **kwargs)
+        _refuse(text_rules.date_problem(day))
+        return day
 
 
 class DateTime(fields.AwareDateTime):
@@ -37,6 +66,11 @@ class DateTime(fields.AwareDateTime):
         "invalid_awareness": "时间须带时区",
         "format": "时间格式无效",
     }
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        moment = super()._deserialize(value, attr, data, **kwargs)
+        _refuse(text_rules.date_problem(moment))
+        return moment
 
 
 class List(fields.List):

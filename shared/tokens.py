@@ -12,22 +12,27 @@ tests, useless across restarts or replicas); other services then fetch the publi
 """
 import base64
 import hashlib
+import hmac
 import json
 import logging
 import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from shared.clock import utc_now
 from shared.errors import NotAuthenticated
 
 ALGORITHM = "EdDSA"
 ACCESS_TOKEN = "access"
+# Claims naming the sign-in session a token belongs to, and the digest of that session's CSRF token.
+SESSION_CLAIM = "sid"
+CSRF_CLAIM = "csrf"
 _REQUIRED_CLAIMS = ["exp", "iat", "iss", "aud", "sub"]
 
 log = logging.getLogger(__name__)
@@ -164,7 +169,7 @@ class TokenSigner:
 
     def issue(self, subject, claims=None, now=None):
         """Return ``(token, expires_at)`` for *subject* with extra *claims*."""
-        issued_at = (now or datetime.now(timezone.utc)).replace(microsecond=0)
+        issued_at = (now or utc_now()).replace(microsecond=0)
         expires_at = issued_at + self.ttl
         payload = dict(claims or {})
         payload.update(
@@ -195,8 +200,12 @@ class TokenVerifier:
         self.audience = audience
         self.leeway = leeway_seconds
 
-    def verify(self, token):
-        """Return the token's claims, or raise NotAuthenticated saying why it was refused."""
+    def verify(self, token, allow_expired=False):
+        """Return the token's claims, or raise NotAuthenticated saying why it was refused.
+
+        *allow_expired* accepts a genuine token past its expiry: only for ending its session (logout)
+        or reading the session it belonged to, never for letting it act.
+        """
         if not token or not isinstance(token, str):
             raise NotAuthenticated("未登录或缺少访问令牌")
         try:
@@ -217,7 +226,7 @@ class TokenVerifier:
                 audience=self.audience,
                 issuer=self.issuer,
                 leeway=self.leeway,
-                options={"require": _REQUIRED_CLAIMS},
+                options={"require": _REQUIRED_CLAIMS, "verify_exp": not allow_expired},
             )
         except jwt.ExpiredSignatureError:
             raise NotAuthenticated("登录已过期，请重新登录") from None
@@ -230,6 +239,18 @@ class TokenVerifier:
         if claims.get("token_use") != ACCESS_TOKEN:
             raise NotAuthenticated("该令牌不是访问令牌")
         return claims
+
+
+def csrf_digest(csrf_token):
+    """What an access token carries of its session's CSRF token: the SHA-256, never the token itself."""
+    return hashlib.sha256(str(csrf_token).encode("utf-8")).hexdigest()
+
+
+def csrf_matches_session(digest, presented):
+    """Whether *presented* is the CSRF token of the session whose access token carries *digest*."""
+    if not digest or not presented:
+        return False
+    return hmac.compare_digest(digest, csrf_digest(presented))
 
 
 def verifier_from_key_set(key_set, leeway_seconds=0):

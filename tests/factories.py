@@ -1,7 +1,8 @@
 """Small factories for tests: actors, complete section data, and dossiers driven to any status."""
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import timedelta
 
+from shared.clock import beijing_today, utc_now
 from shared.roles import Actor
 
 
@@ -107,7 +108,7 @@ def fill_eligible(dossier, cast):
 
 def notice_document(review_year=2026, *, start=None, end=None, **overrides):
     """An annual notice opening every level of 工程 and 卫生, its window by default covering now."""
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     return {
         "review_year": review_year,
         "title": f"{review_year}年度昆明市职称评审工作通知",
@@ -119,9 +120,9 @@ def notice_document(review_year=2026, *, start=None, end=None, **overrides):
     }
 
 
-PAST_START = (date.today() - timedelta(days=20)).isoformat()
-PAST_END = (date.today() - timedelta(days=10)).isoformat()
-TODAY = date.today().isoformat()
+PAST_START = (beijing_today() - timedelta(days=20)).isoformat()
+PAST_END = (beijing_today() - timedelta(days=10)).isoformat()
+TODAY = beijing_today().isoformat()
 
 
 def resident_id(birth=None, region="530102", male=True):

@@ -37,7 +37,8 @@ def wait_for_port(host, port, seconds=30):
 
 
 HEALTH_SCRIPT = """
-import eventlet; eventlet.monkey_patch()
+from shared.green import monkey_patch; monkey_patch()
+import eventlet
 import json, sys, time
 from nameko.exceptions import UnknownService
 from nameko.standalone.rpc import ClusterRpcProxy
@@ -79,18 +80,24 @@ def dev_environment():
         key_path.chmod(0o600)
     # The payment simulator confirms refunds and re-sends notifications through the gateway's notify route.
     notify_url = os.environ.get("PAYMENT_SIMULATOR_NOTIFY_URL", "http://127.0.0.1:8000/api/v1/payments/notify/simulator")
-    return {"IDENTITY_TOKEN_PRIVATE_KEY": str(key_path), "IDENTITY_EXPOSE_OUTBOX": "true",
+    # The simulator stands in for the payment provider in development and demos only.
+    return {"IDENTITY_TOKEN_PRIVATE_KEY": str(key_path), "IDENTITY_EXPOSE_OUTBOX": "true", "PAYMENT_SIMULATOR_ENABLED": "true",
             "PAYMENT_SIMULATOR_NOTIFY_URL": notify_url}
 
 
 def main():
     os.environ.update({**dev_environment(), **{k: v for k, v in os.environ.items() if k.startswith("IDENTITY_")}})
-    for seed in SEEDS:
-        subprocess.run([f"{BIN}/python", *seed], cwd=ROOT, check=True)
     children = {}
+    # The object store comes first: the demo data keeps its PDFs there.
     children["s3"] = start("s3", [f"{BIN}/moto_server", "-H", S3_HOST, "-p", str(S3_PORT)])
     if not wait_for_port(S3_HOST, S3_PORT):
         print(f"S3 兼容对象存储未能在 {S3_HOST}:{S3_PORT} 启动,见 .run/logs/s3.log")
+    try:
+        for seed in SEEDS:
+            subprocess.run([f"{BIN}/python", *seed], cwd=ROOT, check=True)
+    except BaseException:  # a failed or interrupted load must not leave the object store running
+        os.killpg(children["s3"].pid, signal.SIGTERM)
+        raise
     for service in SERVICES:
         children[service.name] = start(service.name, service.command(BIN))
     for worker in WORKERS:

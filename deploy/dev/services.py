@@ -42,9 +42,12 @@ SERVICES = [
 # Services that answer the `health` RPC (the gateway reports them all at GET /health).
 RPC_SERVICES = [service for service in SERVICES if service.name != "gateway"]
 
-# Idempotent data loads run by `make run` before the services start.
+# Idempotent data loads run by `make run` before the services start (the object store already runs).
+# The demo story (deploy/dev/demo) goes before the notice seed, so that on a fresh machine it publishes
+# the year's notice itself, on the first morning of its story.
 SEEDS = [
     ["-m", "services.identity.seed"],
+    ["-m", "deploy.dev.demo"],
     ["-m", "services.dossier.seed"],
 ]
 

@@ -14,11 +14,11 @@ import hmac
 import logging
 import zlib
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
 from sqlalchemy import func, insert, or_, select, update
 
+from shared.clock import beijing_date, utc_now
 from shared.db import ensure_database, make_engine
 from shared.errors import NotFound
 
@@ -36,12 +36,7 @@ from .signing import load_signer
 from .tables import certificates, metadata
 
 log = logging.getLogger(__name__)
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 _CREATE_TABLES_LOCK = 0xCE_57_0001
-
-
-def _utcnow():
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -67,7 +62,7 @@ class CertificateSettings:
 
 class Certificates:
     def __init__(self, database_url, *, store, settings=None, numbering=None, private_key=None,
-                 previous_public_keys=None, clock=_utcnow):
+                 previous_public_keys=None, clock=utc_now):
         ensure_database(database_url)
         self.engine = make_engine(database_url)
         with self.engine.begin() as connection:
@@ -123,12 +118,12 @@ class Certificates:
             "review_year": record["review_year"], "series": record["series"], "level": record["level"],
             "name": account.get("name") or record["applicant_name"], "gender": GENDER_LABELS.get(gender, gender or ""),
             "id_number_masked": account.get("id_number_masked") or "", "unit": record["unit_name"],
-            "specialty": record["specialty"], "pass_date": pass_moment.astimezone(SHANGHAI).date().isoformat(),
+            "specialty": record["specialty"], "pass_date": beijing_date(pass_moment).isoformat(),
         }
 
     def _claim(self, facts):
         now = self.clock()
-        issue_date = now.astimezone(SHANGHAI).date()
+        issue_date = beijing_date(now)
         lock = zlib.crc32(f"kunming-certificate:{facts['dossier_id']}".encode())
         with self.engine.begin() as connection:
             connection.execute(select(func.pg_advisory_xact_lock(lock)))

@@ -2,6 +2,8 @@
 from nameko.extensions import DependencyProvider
 from nameko.timer import Timer
 
+from shared.clock import configured_clock
+
 from .application import Certificates, CertificateSettings
 from .numbering import Numbering
 from .storage import CertificateStore
@@ -32,7 +34,7 @@ class CertificateApplication(DependencyProvider):
     """One Certificates application per container, closed in stop()."""
 
     def setup(self):
-        self.certificates = build_certificates(self.container.config)
+        self.certificates = build_certificates(self.container.config, clock=configured_clock(self.container.config))
 
     def stop(self):
         self.certificates.close()

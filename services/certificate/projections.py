@@ -1,13 +1,12 @@
 """The certificate service's read side: consumer progress (with the issue queue) and answer shapes."""
-from zoneinfo import ZoneInfo
-
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from shared.clock import BEIJING
 
 from .domain import CertificateFields, face, printed_code, verify_url
 from .tables import certificates, dossier_progress
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 APPROVED, REVOKED = "approved", "revoked"
 
 
@@ -50,7 +49,7 @@ def note_failure(connection, dossier_id, error, max_attempts):
 
 
 def local_iso(moment):
-    return moment.astimezone(SHANGHAI).isoformat() if moment else None
+    return moment.astimezone(BEIJING).isoformat() if moment else None
 
 
 def certificate_view(row, verify_base):

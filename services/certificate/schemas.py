@@ -1,7 +1,6 @@
 """Schemas at the certificate service's RPC edge, with Chinese field errors (shared.schemas)."""
-from shared.events import DossierEventV1
 from shared.roles import ROLE_LABELS
-from shared.schemas import Bool, StrictSchema, Str, length, not_blank, one_of
+from shared.schemas import Bool, StrictSchema, Str, Text, length, not_blank, one_of
 
 
 class ActorSchema(StrictSchema):
@@ -24,8 +23,5 @@ class VerifySchema(StrictSchema):
 
 class RevokeSchema(StrictSchema):
     number = Str(required=True, validate=[not_blank, length(maximum=40)])
-    reason = Str(required=True, validate=[not_blank, length(maximum=500)])
+    reason = Text(required=True, validate=[not_blank, length(maximum=500)])
     fraud = Bool(load_default=False)
-
-
-dossier_event = DossierEventV1()

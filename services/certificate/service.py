@@ -5,12 +5,11 @@ public (the gateway serves it without login); the rest act for an authenticated 
 """
 import logging
 
-from marshmallow import ValidationError
-from nameko.events import SERVICE_POOL
 from nameko.rpc import RpcProxy, rpc
 
 from shared.errors import PlatformError
-from shared.event_failures import recorded_event_handler, unresolved_count
+from shared.event_failures import dossier_event_handler, unresolved_count
+from shared.events import load_dossier_event
 from shared.observability import CorrelationId
 from shared.roles import Actor
 from shared.schemas import load_or_raise
@@ -30,19 +29,9 @@ def _id(value):
     return load_or_raise(schemas.IdSchema(), {"id": value})["id"]
 
 
-def _event(payload):
-    try:
-        return schemas.dossier_event.load(payload)
-    except ValidationError as error:
-        log.error("ignoring malformed dossier event: %s", error.messages)
-        return None
-
-
 def _dossier_events(event_type):
-    # Shared by all instances (service pool); redelivered if handling fails, so none is lost; each
-    # failed handling is recorded until a redelivery succeeds (shared/event_failures.py).
-    return recorded_event_handler(lambda service: service.certificates.engine, "dossier", event_type,
-                                  handler_type=SERVICE_POOL, requeue_on_error=True)
+    # Shared by all instances, requeued on failure and each failure recorded (shared/event_failures.py).
+    return dossier_event_handler(lambda service: service.certificates.engine, event_type)
 
 
 class CertificateService:
@@ -105,14 +94,14 @@ class CertificateService:
 
     @_dossier_events("dossier_publicity_ended")
     def handle_dossier_publicity_ended(self, payload):
-        event = _event(payload)
+        event = load_dossier_event(payload)
         if event and self.certificates.on_publicity_ended(event):
             self.certificates.try_issue(event["dossier_id"], RpcDossierPort(self.dossier),
                                         RpcIdentityPort(self.identity))
 
     @_dossier_events("dossier_title_revoked")
     def handle_dossier_title_revoked(self, payload):
-        event = _event(payload)
+        event = load_dossier_event(payload)
         if event:
             self.certificates.on_title_revoked(event)
 

@@ -7,12 +7,12 @@ public half of every key that ever signed is kept, so certificates verify after 
 """
 import base64
 import logging
-from datetime import datetime, timezone
 
 from cryptography.exceptions import InvalidSignature
 from sqlalchemy import func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from shared.clock import utc_now
 from shared.tokens import SigningKey, load_public_key, public_key_pem, public_keys_from_setting
 
 from .tables import signing_keys
@@ -73,5 +73,5 @@ def load_signer(engine, private_key_setting=None, previous_public_keys=None):
 def _remember(connection, key, keep_private):
     connection.execute(pg_insert(signing_keys).values(
         key_id=key.kid, public_pem=public_key_pem(key.public_key),
-        private_pem=key.private_pem() if keep_private else None, created_at=datetime.now(timezone.utc),
+        private_pem=key.private_pem() if keep_private else None, created_at=utc_now(),
     ).on_conflict_do_nothing(index_elements=["key_id"]))

@@ -12,20 +12,21 @@ import time
 import uuid
 import zlib
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import datetime
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError as DatabaseIntegrityError
 
+from shared.clock import beijing_date, utc_now
 from shared.db import ensure_database, make_engine
 from shared.errors import PlatformError
 from shared.roles import APPLICANT, AUDITOR, CITY_ADMIN, DISTRICT_ADMIN, UNIT_ADMIN, Actor
 
 from . import notices, policy, projections
 from . import statuses as st
-from .domain import Dossier, DossierEvent, event_name
+from .domain import Dossier, DossierEvent, event_name, events_stamped_by
 from .exceptions import ActorNotAllowedError, ConcurrentModificationError, DossierNotFound, InvalidCommandError
 from .hashchain import verify_chain
 from .policy_errors import IneligibleError, NoticeNotPublishedError
@@ -46,17 +47,22 @@ def persistence_env(database_url):
 
 
 class Dossiers(Application):
-    """The dossier bounded context: an event store of Dossier aggregates plus its summary read model."""
+    """The dossier bounded context: an event store of Dossier aggregates plus its summary read model.
+
+    *clock* (an aware-UTC callable, shared/clock.py) is the application's now: it stamps every event
+    its commands record and decides application windows, so in-process tests and the demo can move it.
+    """
 
     name = "Dossiers"
 
-    def __init__(self, database_url, *, command_retries=6, retry_backoff=0.02):
+    def __init__(self, database_url, *, command_retries=6, retry_backoff=0.02, clock=utc_now):
         ensure_database(database_url)
         super().__init__(env=persistence_env(database_url))
         self.read_engine = make_engine(database_url)
         projections.metadata.create_all(self.read_engine)
         self.command_retries = command_retries
         self.retry_backoff = retry_backoff
+        self.clock = clock
 
     def close(self):
         self.read_engine.dispose()
@@ -67,9 +73,10 @@ class Dossiers(Application):
     def create(self, actor: Actor, *, now=None, **fields):
         """Open a draft dossier and return it: inside the year's application window, for a series and
         level the notice opens, and while the applicant has fewer active dossiers that year than allowed."""
-        dossier = Dossier.create(actor, **fields)
+        with events_stamped_by(self.clock):
+            dossier = Dossier.create(actor, **fields)
         notice = self.notice_for(dossier.review_year)
-        policy.check_window(notice, now or _utcnow(), "create")
+        policy.check_window(notice, now or self.clock(), "create")
         policy.check_open(notice, dossier.series, dossier.level)
         with self._applicant_year_lock(actor.account_id, dossier.review_year):
             active = self.active_dossier_count(actor.account_id, dossier.review_year)
@@ -80,7 +87,7 @@ class Dossiers(Application):
     def submit(self, dossier_id, actor: Actor, sanctions=(), now=None):
         """Submit (or resubmit) a dossier: the aggregate's own checks, then the application window,
         completeness and every eligibility rule of the year's policy; nothing is recorded on failure."""
-        now = now or _utcnow()
+        now = now or self.clock()
         for attempt in range(self.command_retries + 1):
             dossier = self.load(dossier_id)
             dossier.check_legal("submit")
@@ -88,7 +95,8 @@ class Dossiers(Application):
             notice = self.notice_for(dossier.review_year)
             policy.check_window(notice, now, "resubmit" if dossier.status == st.RETURNED else "submit")
             eligibility = self._failures(dossier, notice, sanctions, now)
-            dossier.submit(actor)  # completeness is the aggregate's rule; its event is saved only below
+            with events_stamped_by(self.clock):
+                dossier.submit(actor)  # completeness is the aggregate's rule; its event is saved only below
             if eligibility:
                 raise _ineligible(eligibility)
             try:
@@ -99,13 +107,13 @@ class Dossiers(Application):
 
     def check_eligibility(self, dossier_id, actor: Actor, sanctions=(), now=None):
         """The eligibility failures submission would report now (empty when eligible); records nothing."""
-        now = now or _utcnow()
+        now = now or self.clock()
         dossier = self.load(dossier_id)
         _check_may_see(dossier, actor)
         return self._failures(dossier, self.notice_for(dossier.review_year), sanctions, now)
 
     def _failures(self, dossier, notice, sanctions, now):
-        today = now.astimezone(policy.SHANGHAI).date()
+        today = beijing_date(now)
         return policy.check_eligibility(notice.policy, dossier.to_dict(), review_year=dossier.review_year,
                                         sanctions=list(sanctions or ()), today=today)
 
@@ -143,7 +151,7 @@ class Dossiers(Application):
         """Publish (or replace) a review year's notice; city admins only. Returns the stored record."""
         try:
             with self.read_engine.begin() as connection:
-                return notices.publish(connection, actor, document, now or _utcnow())
+                return notices.publish(connection, actor, document, now or self.clock())
         except DatabaseIntegrityError:  # two first publications of one year at the same moment
             raise ConcurrentModificationError("该年度通知正由他人同时发布,请刷新后重试") from None
 
@@ -167,7 +175,8 @@ class Dossiers(Application):
         """Run one command on one dossier; returns ``(dossier, command result)``."""
         for attempt in range(self.command_retries + 1):
             dossier = self.load(dossier_id)
-            result = getattr(dossier, command)(actor, **arguments)
+            with events_stamped_by(self.clock):
+                result = getattr(dossier, command)(actor, **arguments)
             try:
                 self.save(dossier)
                 return dossier, result
@@ -185,7 +194,8 @@ class Dossiers(Application):
             for dossier_id, arguments in items:
                 try:
                     dossier = self.load(dossier_id)
-                    getattr(dossier, command)(actor, **arguments)
+                    with events_stamped_by(self.clock):
+                        getattr(dossier, command)(actor, **arguments)
                 except PlatformError as error:
                     results.append({"dossier_id": str(dossier_id), "ok": False, "error": error.to_dict()})
                 else:
@@ -290,10 +300,6 @@ def _history_entry(event: DossierEvent):
         "prev_hash": event.prev_hash,
         "hash": event.hash,
     }
-
-
-def _utcnow():
-    return datetime.now(timezone.utc)
 
 
 def _ineligible(failures):

@@ -5,11 +5,17 @@ import uuid
 
 from nameko.extensions import DependencyProvider
 
+from shared.clock import configured_clock
+
 from .application import Dossiers
 
 
 class DossierStore(DependencyProvider):
-    """Creates the event-sourced application in setup() and closes it in stop()."""
+    """Creates the event-sourced application in setup() and closes it in stop().
+
+    A ``CLOCK`` callable in the config (in-process tests and the demo loader; YAML cannot hold one)
+    replaces the real clock for the events recorded and the dates decided.
+    """
 
     def setup(self):
         config = self.container.config
@@ -18,6 +24,7 @@ class DossierStore(DependencyProvider):
             config["DATABASE_URL"],
             command_retries=int(commands.get("retries", 6)),
             retry_backoff=float(commands.get("retry_backoff_seconds", 0.02)),
+            clock=configured_clock(config),
         )
 
     def stop(self):

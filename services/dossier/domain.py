@@ -7,11 +7,14 @@ recorded, so replaying the events always rebuilds the same dossier.
 """
 import re
 import uuid
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
+from shared.clock import utc_now
 from shared.roles import APPLICANT, CITY_ADMIN, COMMITTEE_SECRETARY, DISTRICT_ADMIN, SYSTEM, UNIT_ADMIN, Actor
 
 from . import statuses as st
@@ -36,12 +39,34 @@ class RuleViolationError(IllegalTransitionError):
 # ---------------------------------------------------------------------------------------------
 
 
+# The clock that stamps the events a command records: the running application's (``Dossiers.clock``),
+# else the real one. A context variable rather than a module global because several applications with
+# different clocks may share one process (in-process tests, the demo loader), and each greenthread has
+# its own context, so one worker's clock never leaks into another's.
+_event_clock = ContextVar("dossier_event_clock", default=utc_now)
+
+
+@contextmanager
+def events_stamped_by(clock):
+    """Stamp the events of the commands run inside this block with *clock* (an aware-UTC callable)."""
+    token = _event_clock.set(clock)
+    try:
+        yield
+    finally:
+        _event_clock.reset(token)
+
+
 class DossierEvent(Aggregate.Event):
     """Every dossier event names its actor and carries its link in the hash chain."""
 
     actor: dict
     prev_hash: str
     hash: str
+
+    @staticmethod
+    def create_timestamp():
+        """When the event happens (the library and ``Dossier`` ask this before hashing the event)."""
+        return _event_clock.get()()
 
     def apply(self, dossier):
         dossier.head_hash = self.hash

@@ -50,7 +50,7 @@ class DeadlinesSchema(StrictSchema):
     @validates_schema
     def review_steps_in_order(self, data, **_):
         steps = [name for name in ("unit", "district", "city") if data.get(name)]
-        for earlier, later in zip(steps, steps[1:]):
+        for earlier, later in zip(steps, steps[1:], strict=False):
             if data[later] < data[earlier]:
                 raise ValidationError(f"不能早于{DEADLINES[earlier]}", field_name=later)
 

@@ -8,7 +8,11 @@ projector in the relay process follows the event log so a crash between the two 
 """
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, func, or_, select, text
 
+from shared.event_failures import include_in
+
 metadata = MetaData()
+# Summaries the projector could not write, one open record per dossier (catchup.py); in ``health``.
+failed_event_handlings = include_in(metadata)
 
 dossier_summary = Table(
     "dossier_summary",

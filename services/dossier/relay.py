@@ -6,9 +6,11 @@ exchange with publisher confirms, and saves the position only after the whole ba
 A broker outage therefore delays events and never loses them. Only the instance holding the
 advisory lock publishes; the process also runs the summary catch-up projector.
 """
-import eventlet
+from shared.green import monkey_patch
 
-eventlet.monkey_patch()
+monkey_patch()
+
+import eventlet  # noqa: E402
 
 import argparse  # noqa: E402
 import logging  # noqa: E402

@@ -5,7 +5,7 @@ from marshmallow import ValidationError, validates_schema
 
 from shared.roles import ROLE_LABELS
 from shared.schemas import (
-    Bool, Date, Int, List, Nested, Num, StrictSchema, Str, count, in_range, length, not_blank, one_of,
+    Bool, Date, Int, List, Nested, Num, StrictSchema, Str, Text, count, in_range, length, not_blank, one_of,
 )
 from shared.titles import (
     ASSESSMENT_RESULTS, CONTINUING_EDUCATION_KINDS, EDUCATION_LEVELS, LEVELS, MATERIAL_CATEGORIES, SERIES,
@@ -82,7 +82,7 @@ class WorkEntrySchema(_Period):
     position = Str(required=True, validate=[not_blank, length(maximum=50)])
     start = Date(required=True)
     end = Date(allow_none=True, load_default=None)  # None: 至今
-    duties = Str(load_default="", validate=length(maximum=2000))
+    duties = Text(load_default="", validate=length(maximum=2000))
 
 
 class ContinuingEducationEntrySchema(StrictSchema):
@@ -98,7 +98,7 @@ class AchievementSchema(StrictSchema):
     title = Str(required=True, validate=[not_blank, length(maximum=200)])
     date = Date(required=True)
     role = Str(load_default="", validate=length(maximum=50))
-    description = Str(load_default="", validate=length(maximum=2000))
+    description = Text(load_default="", validate=length(maximum=2000))
 
 
 class AssessmentEntrySchema(StrictSchema):
@@ -107,9 +107,9 @@ class AssessmentEntrySchema(StrictSchema):
 
 
 class ReviewFormSchema(StrictSchema):
-    work_summary = Str(required=True, validate=[not_blank, length(maximum=5000)])
-    main_achievements = Str(required=True, validate=[not_blank, length(maximum=5000)])
-    self_assessment = Str(load_default="", validate=length(maximum=2000))
+    work_summary = Text(required=True, validate=[not_blank, length(maximum=5000)])
+    main_achievements = Text(required=True, validate=[not_blank, length(maximum=5000)])
+    self_assessment = Text(load_default="", validate=length(maximum=2000))
 
 
 class CommitmentSchema(StrictSchema):
@@ -145,10 +145,14 @@ SECTION_COMMANDS = {
 }
 
 
+class WithdrawSchema(StrictSchema):
+    reason = Text(load_default="", allow_none=True, validate=length(maximum=2000))
+
+
 class DecisionSchema(StrictSchema):
     action = Str(required=True, validate=one_of(["approve", "return", "reject"]))
-    opinion = Str(load_default="", validate=length(maximum=2000))
-    reason = Str(load_default="", validate=length(maximum=2000))
+    opinion = Text(load_default="", validate=length(maximum=2000))
+    reason = Text(load_default="", validate=length(maximum=2000))
     sections = List(Str(validate=one_of(st.SECTIONS)), load_default=list)
 
 

@@ -3,14 +3,14 @@
 Publishes the 2026 annual notice (工程 and 卫生, every level, the window covering today) unless a
 notice for 2026 whose window covers today is already there, so a re-run never adds versions.
 """
-import eventlet
+from shared.green import monkey_patch
 
-eventlet.monkey_patch()
+monkey_patch()
 
 import argparse  # noqa: E402
-from datetime import datetime, timedelta, timezone  # noqa: E402
-from zoneinfo import ZoneInfo  # noqa: E402
+from datetime import datetime, timedelta  # noqa: E402
 
+from shared.clock import BEIJING, beijing_date, utc_now  # noqa: E402
 from shared.config import load_config, service_config  # noqa: E402
 from shared.roles import CITY_ADMIN, Actor  # noqa: E402
 from shared.titles import LEVEL_ORDER  # noqa: E402
@@ -18,16 +18,15 @@ from shared.titles import LEVEL_ORDER  # noqa: E402
 from .application import Dossiers  # noqa: E402
 from .policy_errors import NoticeNotPublishedError  # noqa: E402
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 SEED_ACTOR = Actor(account_id="seed-demo", role=CITY_ADMIN, org_id=None)
 
 
 def demo_notice(review_year, today):
     # The demo must be usable whenever it runs, so the window always covers today.
-    start = min(datetime(review_year, 1, 1, tzinfo=SHANGHAI),
-                datetime.combine(today - timedelta(days=30), datetime.min.time(), SHANGHAI))
-    end = max(datetime(review_year, 12, 31, 17, 30, tzinfo=SHANGHAI),
-              datetime.combine(today + timedelta(days=60), datetime.min.time(), SHANGHAI))
+    start = min(datetime(review_year, 1, 1, tzinfo=BEIJING),
+                datetime.combine(today - timedelta(days=30), datetime.min.time(), BEIJING))
+    end = max(datetime(review_year, 12, 31, 17, 30, tzinfo=BEIJING),
+              datetime.combine(today + timedelta(days=60), datetime.min.time(), BEIJING))
     return {
         "review_year": review_year,
         "title": f"关于做好{review_year}年度昆明市职称评审工作的通知(演示)",
@@ -38,14 +37,14 @@ def demo_notice(review_year, today):
 
 def seed_notice(app, review_year=2026, now=None):
     """Publish the demo notice if needed; returns True when it published one."""
-    now = now or datetime.now(timezone.utc)
+    now = now or utc_now()
     try:
         notice = app.notice_for(review_year)
         if notice.window_start <= now <= notice.window_end:
             return False
     except NoticeNotPublishedError:
         pass
-    app.publish_notice(SEED_ACTOR, demo_notice(review_year, now.astimezone(SHANGHAI).date()), now)
+    app.publish_notice(SEED_ACTOR, demo_notice(review_year, beijing_date(now)), now)
     return True
 
 

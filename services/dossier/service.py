@@ -2,13 +2,13 @@
 application, and returns plain data; every rule lives in the aggregate or in the year's policy (policy.py)."""
 import uuid
 from dataclasses import replace
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from nameko.rpc import rpc
 from sqlalchemy import text
 
+from shared.clock import beijing_today
 from shared.errors import PlatformError
+from shared.event_failures import unresolved_count
 from shared.observability import CorrelationId, current_correlation_id
 from shared.roles import Actor
 from shared.schemas import load_or_raise, plain
@@ -19,7 +19,6 @@ from .dependencies import DossierStore, InstanceName
 from .exceptions import InvalidCommandError
 from .logfollower import OUTBOX_RELAY, SUMMARY_PROJECTOR, LogFollower
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 DECISION_COMMANDS = {"approve": "approve", "return": "return_for_changes", "reject": "reject"}
 
 
@@ -27,10 +26,6 @@ def _actor(data):
     actor = Actor.from_dict(load_or_raise(schemas.ActorSchema(), data, "操作人信息无效"))
     # The request's correlation id travels with the events it causes (and on to the bus).
     return replace(actor, correlation_id=current_correlation_id())
-
-
-def _today():
-    return datetime.now(SHANGHAI).date().isoformat()
 
 
 class DossierService:
@@ -94,6 +89,7 @@ class DossierService:
 
     @rpc(expected_exceptions=PlatformError)
     def withdraw(self, actor, dossier_id, reason=""):
+        reason = load_or_raise(schemas.WithdrawSchema(), {"reason": reason})["reason"] or ""
         return self._run(dossier_id, "withdraw", actor, reason=reason)
 
     # -- reviewers ---------------------------------------------------------------------------
@@ -120,7 +116,7 @@ class DossierService:
         """Send approved dossiers upward in one transaction; all move or none do."""
         loaded = plain(load_or_raise(schemas.RecommendBatchSchema(), request))
         batch_id = loaded["batch_id"] or uuid.uuid4().hex
-        today = loaded["today"] or _today()
+        today = loaded["today"] or beijing_today(self.dossiers.clock).isoformat()
         items = [(dossier_id, {"batch_id": batch_id, "today": today}) for dossier_id in loaded["dossier_ids"]]
         saved, results = self.dossiers.execute_batch(_actor(actor), "recommend", items)
         return {"batch_id": batch_id, "saved": saved, "results": results}
@@ -227,6 +223,8 @@ class DossierService:
             report["events"] = self.dossiers.recorder.max_notification_id() or 0
             report["relay_backlog"] = LogFollower(self.dossiers, name=OUTBOX_RELAY).backlog()
             report["projection_lag"] = LogFollower(self.dossiers, name=SUMMARY_PROJECTOR).backlog()
+            # Summaries the projector could not write and went past (services/dossier/catchup.py).
+            report["failed_event_handlings"] = unresolved_count(self.dossiers.read_engine, self.name)
         except Exception as error:
             report.update(status="error", error=str(error))
         return report

@@ -3,40 +3,34 @@
 Each public method is one use case in one transaction (sometimes two: slow password hashing never
 runs while a row is locked). Methods return plain dicts that the service dumps with schemas.
 When a refusal must still leave a trace (a failed login, a wrong reset code), the transaction
-commits first and the error is raised after it.
+commits first and the error is raised after it. Sign-in, tokens and passwords live in
+sign_in_cases.py, administrator accounts and role requests in role_cases.py.
 """
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import or_, select, text, update
+from sqlalchemy import or_, select, text
 from sqlalchemy.exc import IntegrityError
 
-from shared.errors import NotAuthenticated
+from shared.clock import utc_now
 from shared.idnumbers import InvalidResidentId, check_credit_code, mask_resident_id, parse_resident_id
 from shared.roles import APPLICANT, AUDITOR, CITY_ADMIN, ROLE_LABELS, SYSADMIN, SYSTEM, UNIT_ADMIN
-from shared.tokens import public_key_pem
 
 from . import domain
-from .credentials import hash_refresh_token, hash_reset_code, new_refresh_token, new_reset_code
-from .credentials import reset_code_matches
-from .domain import APPROVED, ORG_KIND_LABELS, PENDING, REJECTED, UNIT, LockoutPolicy, OrgNode, OrgTree
-from .domain import PasswordPolicy, ResetCodePolicy, local_date, require_role, username_kind
+from .counters import MemoryCounters
+from .domain import APPROVED, ORG_KIND_LABELS, PENDING, REJECTED, UNIT, OrgNode, OrgTree
+from .domain import PasswordPolicy, ResetCodePolicy, local_date, require_role
 from .exceptions import (
-    AccountDisabled, AccountLocked, AccountNotFound, ActionNotAllowed, CreditCodeNeedsConfirmation,
-    DuplicateCreditCode, DuplicateIdNumber, DuplicateLoginName, DuplicatePhone, InvalidCredentials,
-    MembershipNotFound, OrganisationNotFound, OutOfScope, InvalidInput, RefreshTokenReused, ResetCodeExhausted, ResetCodeExpired,
-    ResetRequestedTooSoon, StateConflict, TokenRefused, UnsuitableOrganisation, WeakPassword,
-    WrongCurrentPassword, WrongResetCode,
+    AccountDisabled, AccountNotFound, ActionNotAllowed, CreditCodeNeedsConfirmation, DuplicateCreditCode,
+    DuplicateIdNumber, DuplicateLoginName, DuplicatePhone, InvalidInput, MembershipNotFound,
+    OrganisationNotFound, StateConflict, UnsuitableOrganisation, WeakPassword, OutOfScope,
 )
-from .models import (
-    Account, AuditEntry, Membership, Organisation, OutboxMessage, RefreshToken, ResetCode, RoleGrant,
-    Sanction, new_id, utc_now,
-)
-from .notifications import Notification
+from .models import Account, AuditEntry, Membership, Organisation, OutboxMessage, RoleGrant, Sanction, new_id
+from .role_cases import RoleCases
+from .sign_in_cases import PENDING_ACCOUNT, SignInCases, username_keys
+from .throttles import BackOff, ThrottlePolicy, Throttles
 
 ACTIVE, DISABLED = "active", "disabled"
 ACTIVE_MEMBERSHIP = ("pending", "confirmed")
-RESET_REQUESTED = "如该手机号已注册，验证码已发送，{minutes} 分钟内有效"
 
 
 @dataclass(frozen=True)
@@ -44,7 +38,7 @@ class Settings:
     """Identity's policy settings (config.yaml), with the defaults of the issue."""
 
     password_policy: PasswordPolicy = field(default_factory=PasswordPolicy)
-    lockout: LockoutPolicy = field(default_factory=LockoutPolicy)
+    throttles: ThrottlePolicy = field(default_factory=ThrottlePolicy)
     reset_codes: ResetCodePolicy = field(default_factory=ResetCodePolicy)
     refresh_ttl_seconds: int = 7 * 24 * 3600
     sanction_years: int = 3
@@ -53,15 +47,11 @@ class Settings:
 
     @classmethod
     def from_config(cls, config):
-        lockout = config.get("LOCKOUT") or {}
         codes = config.get("RESET_CODES") or {}
         passwords = config.get("PASSWORDS") or {}
         return cls(
             password_policy=PasswordPolicy(min_length=int(passwords.get("MIN_LENGTH") or 8)),
-            lockout=LockoutPolicy(
-                max_failures=int(lockout.get("MAX_FAILURES") or 5),
-                lock_minutes=int(lockout.get("MINUTES") or 15),
-            ),
+            throttles=throttle_policy(config.get("THROTTLES") or {}),
             reset_codes=ResetCodePolicy(
                 ttl_minutes=int(codes.get("TTL_MINUTES") or 10),
                 max_attempts=int(codes.get("MAX_ATTEMPTS") or 5),
@@ -74,23 +64,39 @@ class Settings:
         )
 
 
+def throttle_policy(section):
+    """The ``THROTTLES`` config section as a ThrottlePolicy (defaults for what is missing)."""
+    defaults = ThrottlePolicy()
+
+    def backoff(prefix, default):
+        return BackOff(
+            free=int(section.get(f"{prefix}_FREE_FAILURES") or default.free),
+            base_seconds=int(section.get(f"{prefix}_BASE_SECONDS") or default.base_seconds),
+            cap_seconds=int(section.get(f"{prefix}_MAX_SECONDS") or default.cap_seconds),
+            memory_seconds=int(section.get(f"{prefix}_MEMORY_SECONDS") or default.memory_seconds),
+        )
+
+    return ThrottlePolicy(
+        address=backoff("ADDRESS", defaults.address), pair=backoff("ACCOUNT_ADDRESS", defaults.pair),
+        reset_codes=backoff("RESET_CODE_ADDRESS", defaults.reset_codes),
+        reset_requests_per_address_hour=int(section.get("RESET_REQUESTS_PER_ADDRESS_HOUR")
+                                            or defaults.reset_requests_per_address_hour),
+    )
+
+
 def mask_phone(phone):
     return f"{phone[:3]}****{phone[-4:]}" if phone else None
 
 
-def _masked_username(username):
-    column, value = username_kind(username)
-    if column == "id_number":
-        return mask_resident_id(value)
-    if column == "phone":
-        return mask_phone(value)
-    return value[:32]
+class Identity(SignInCases, RoleCases):
+    """Accounts, credentials, organisations, roles and sanctions of the platform.
 
+    *counters* hold the throttles' counts (Redis in production, memory by default); *revocations*
+    is the shared list of ended sessions (None: only the database knows, see shared/revocations.py).
+    """
 
-class Identity:
-    """Accounts, credentials, organisations, roles and sanctions of the platform."""
-
-    def __init__(self, session_factory, settings, hasher, signer, verifier, sender, clock=utc_now):
+    def __init__(self, session_factory, settings, hasher, signer, verifier, sender, clock=utc_now,
+                 counters=None, revocations=None):
         self.session_factory = session_factory
         self.settings = settings
         self.hasher = hasher
@@ -98,6 +104,8 @@ class Identity:
         self.verifier = verifier
         self.sender = sender
         self.clock = clock
+        self.throttles = Throttles(settings.throttles, counters or MemoryCounters(), clock)
+        self.revocations = revocations
 
     # --- registration and login ------------------------------------------------------------------
 
@@ -122,308 +130,11 @@ class Identity:
             self._audit(session, "register", "success", account.id, source_address=source_address)
             return self._account_view(session, account)
 
-    def login(self, username, password, source_address=None):
-        """Log in by ID number, phone or login name; five failures in a row lock the account."""
-        now = self.clock()
-        column, value = username_kind(username)
-        with self._tx() as session:
-            account = session.scalar(select(Account).where(getattr(Account, column) == value))
-            found = account and (account.id, account.password_hash, account.status, account.locked_until)
-        if not found:
-            self.hasher.waste_time(password)
-            with self._tx() as session:
-                self._audit(session, "login", "failure", None, source_address=source_address,
-                            reason="unknown_user", username=_masked_username(username))
-            raise InvalidCredentials("用户名或密码错误")
-        account_id, password_hash, status, locked_until = found
-        if status != ACTIVE or self.settings.lockout.is_locked(locked_until, now):
-            with self._tx() as session:
-                error = self._refusal(session, session.get(Account, account_id), source_address)
-            raise error
-        password_ok = self.hasher.verify(password_hash, password)
-        new_hash = self.hasher.hash(password) if password_ok and self.hasher.needs_rehash(password_hash) else None
-        with self._tx() as session:
-            account = session.get(Account, account_id, with_for_update=True)
-            if account.status != ACTIVE or self.settings.lockout.is_locked(account.locked_until, now):
-                error = self._refusal(session, account, source_address)
-            elif not password_ok:
-                error = self._count_failure(session, account, now, source_address)
-            else:
-                account.failed_logins, account.locked_until = 0, None
-                if new_hash:
-                    account.password_hash = new_hash
-                self._audit(session, "login", "success", account.id, source_address=source_address)
-                result = self._issue_tokens(session, account)
-                error = None
-        if error:
-            raise error
-        return result
-
-    def _refusal(self, session, account, source_address):
-        if account.status != ACTIVE:
-            self._audit(session, "login", "refused", account.id, source_address=source_address, reason="disabled")
-            return AccountDisabled("账号已停用，请联系管理员")
-        self._audit(session, "login", "refused", account.id, source_address=source_address, reason="locked")
-        return AccountLocked(self.settings.lockout.locked_message(account.locked_until),
-                             {"locked_until": [account.locked_until.isoformat()]})
-
-    def _count_failure(self, session, account, now, source_address):
-        lockout = self.settings.lockout
-        account.failed_logins, account.locked_until = lockout.after_failure(account.failed_logins, now)
-        locked = account.locked_until is not None
-        self._audit(session, "login", "failure", account.id, source_address=source_address,
-                    reason="bad_password", locked=locked)
-        if locked:
-            return AccountLocked(lockout.locked_message(account.locked_until),
-                                 {"locked_until": [account.locked_until.isoformat()]})
-        return InvalidCredentials(lockout.failure_message(account.failed_logins))
-
-    # --- tokens ----------------------------------------------------------------------------------
-
-    def refresh(self, refresh_token, source_address=None):
-        """Swap a refresh token for new tokens; a token that comes back a second time revokes its family."""
-        now = self.clock()
-        result = error = None
-        with self._tx() as session:
-            row = session.scalar(
-                select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(refresh_token))
-                .with_for_update()
-            )
-            if row is None or row.revoked_at is not None:
-                error = TokenRefused("登录凭证无效或已注销，请重新登录")
-            elif row.used_at is not None:
-                self._revoke_family(session, row.family_id, now, "reuse")
-                self._audit(session, "refresh", "refused", row.account_id, source_address=source_address,
-                            reason="reuse", family_id=row.family_id)
-                error = RefreshTokenReused("该登录凭证已被使用过，为保护账号安全，此设备的登录已全部注销，请重新登录")
-            elif row.expires_at <= now:
-                error = TokenRefused("登录已过期，请重新登录")
-            else:
-                account = session.get(Account, row.account_id, with_for_update=True)
-                if account.status != ACTIVE:
-                    self._revoke_family(session, row.family_id, now, "disabled")
-                    error = AccountDisabled("账号已停用，请联系管理员")
-                else:
-                    row.used_at = now
-                    result = self._issue_tokens(session, account, family_id=row.family_id)
-                    self._audit(session, "refresh", "success", account.id, source_address=source_address)
-        if error:
-            raise error
-        return result
-
-    def logout(self, refresh_token, everywhere=False, source_address=None):
-        """Revoke this sign-in's refresh tokens (or every sign-in of the account)."""
-        now = self.clock()
-        with self._tx() as session:
-            row = session.scalar(
-                select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(refresh_token))
-            )
-            if row is None:
-                return {"ok": True}
-            if everywhere:
-                account = session.get(Account, row.account_id, with_for_update=True)
-                self._end_all_sessions(session, account, now, "logout")
-            else:
-                self._revoke_family(session, row.family_id, now, "logout")
-            self._audit(session, "logout", "success", row.account_id, source_address=source_address,
-                        everywhere=bool(everywhere))
-        return {"ok": True}
-
-    def authenticate(self, access_token):
-        """Who an access token belongs to, refusing forged, expired, stale or disabled-account tokens."""
-        try:
-            claims = self.verifier.verify(access_token)
-        except NotAuthenticated as refused:
-            raise TokenRefused(refused.message) from None
-        with self._tx() as session:
-            account = session.get(Account, claims["sub"])
-            if account is None:
-                raise TokenRefused("访问令牌对应的账号不存在")
-            if account.status != ACTIVE:
-                raise AccountDisabled("账号已停用，请联系管理员")
-            if claims.get("ver") != account.session_epoch:
-                raise TokenRefused("登录已失效（密码已修改、角色已变更或已退出登录），请重新登录")
-            return {
-                "account_id": account.id,
-                "name": account.name,
-                "roles": self._roles(session, account.id),
-                "expires_at": _from_timestamp(claims["exp"]),
-            }
-
-    def public_keys(self):
-        """The key set other services verify access tokens with."""
-        return {
-            "algorithm": "EdDSA",
-            "issuer": self.verifier.issuer,
-            "audience": self.verifier.audience,
-            "keys": {kid: public_key_pem(key) for kid, key in self.verifier.public_keys.items()},
-        }
-
-    # --- passwords -------------------------------------------------------------------------------
-
-    def change_password(self, actor, old_password, new_password, source_address=None):
-        """The account holder changes their password; every sign-in then ends."""
-        with self._tx() as session:
-            account = self._acting_account(session, actor)
-            snapshot = (account.id, account.password_hash, account.id_number, account.birth_date)
-        account_id, password_hash, id_number, birth_date = snapshot
-        if not self.hasher.verify(password_hash, old_password):
-            raise WrongCurrentPassword("原密码不正确", {"old_password": ["原密码不正确"]})
-        self._check_password(new_password, "new_password", id_number, birth_date)
-        new_hash = self.hasher.hash(new_password)
-        with self._tx() as session:
-            account = session.get(Account, account_id, with_for_update=True)
-            self._set_password(session, account, new_hash)
-            self._audit(session, "password_change", "success", account.id, source_address=source_address)
-        return {"ok": True}
-
-    def request_password_reset(self, phone, source_address=None):
-        """Text a 6-digit code to a registered phone; a new code replaces any earlier one."""
-        now, policy = self.clock(), self.settings.reset_codes
-        answer = {"message": RESET_REQUESTED.format(minutes=policy.ttl_minutes),
-                  "expires_in": policy.ttl_minutes * 60}
-        error = None
-        with self._tx() as session:
-            account = session.scalar(select(Account).where(Account.phone == phone))
-            if account is None or account.status != ACTIVE:
-                # Same answer as for a registered phone: the reset form must not confirm who is registered.
-                self._audit(session, "password_reset_request", "refused", account and account.id,
-                            source_address=source_address, reason="unknown_or_disabled")
-                return answer
-            latest = self._live_code(session, phone)
-            if latest is not None and not policy.may_resend(latest.created_at, now):
-                wait = int((latest.created_at + timedelta(seconds=policy.resend_seconds) - now).total_seconds()) + 1
-                error = ResetRequestedTooSoon(f"验证码已发送，请 {wait} 秒后再重新获取")
-            else:
-                session.execute(
-                    update(ResetCode).where(ResetCode.phone == phone, ResetCode.consumed_at.is_(None),
-                                            ResetCode.superseded_at.is_(None)).values(superseded_at=now)
-                )
-                code = new_reset_code(policy.digits)
-                row = ResetCode(id=new_id(), account_id=account.id, phone=phone, created_at=now,
-                                expires_at=policy.expires_at(now), attempts=0)
-                row.code_hash = hash_reset_code(self.settings.reset_code_pepper, row.id, code)
-                session.add(row)
-                self.sender.send(session, Notification(
-                    phone, "password_reset_code", {"code": code, "minutes": policy.ttl_minutes}))
-                self._audit(session, "password_reset_request", "success", account.id, source_address=source_address)
-        if error:
-            raise error
-        return answer
-
-    def confirm_password_reset(self, phone, code, new_password, source_address=None):
-        """Set a new password with the texted code: valid 10 minutes, 5 tries; it also unlocks."""
-        now = self.clock()
-        error = None
-        with self._tx() as session:
-            account = session.scalar(select(Account).where(Account.phone == phone))
-            row = self._live_code(session, phone, lock=True)
-            if account is None or row is None:
-                error = ResetCodeExpired("验证码不存在或已失效，请重新获取", {"code": ["请重新获取验证码"]})
-            elif row.expires_at <= now:
-                error = ResetCodeExpired("验证码已过期，请重新获取", {"code": ["验证码已过期"]})
-            else:
-                error = self._try_code(session, account, row, code, source_address)
-            if error is None:
-                problems = self.settings.password_policy.problems(new_password, account.id_number, account.birth_date)
-                if problems:
-                    error = WeakPassword(problems[0], {"new_password": problems})
-            verified = error is None and (account.id, row.id)
-        if error:
-            raise error
-        new_hash = self.hasher.hash(new_password)
-        with self._tx() as session:
-            row = session.get(ResetCode, verified[1], with_for_update=True)
-            if row.consumed_at is not None or row.superseded_at is not None:
-                raise ResetCodeExpired("验证码已失效，请重新获取", {"code": ["请重新获取验证码"]})
-            row.consumed_at = now
-            account = session.get(Account, verified[0], with_for_update=True)
-            self._set_password(session, account, new_hash)
-            account.failed_logins, account.locked_until = 0, None
-            self._audit(session, "password_reset", "success", account.id, source_address=source_address)
-        return {"ok": True}
-
-    def _try_code(self, session, account, row, code, source_address):
-        policy = self.settings.reset_codes
-        if row.attempts >= policy.max_attempts:
-            return ResetCodeExhausted("验证码错误次数过多，已失效，请重新获取", {"code": ["请重新获取验证码"]})
-        if reset_code_matches(self.settings.reset_code_pepper, row.id, code, row.code_hash):
-            return None
-        row.attempts += 1
-        self._audit(session, "password_reset", "failure", account.id, source_address=source_address,
-                    reason="wrong_code", attempts=row.attempts)
-        left = policy.max_attempts - row.attempts
-        if left <= 0:
-            return ResetCodeExhausted(f"验证码已错误 {policy.max_attempts} 次，已失效，请重新获取",
-                                      {"code": ["请重新获取验证码"]})
-        return WrongResetCode(f"验证码错误，还可尝试 {left} 次", {"code": [f"验证码错误，还可尝试 {left} 次"]})
-
-    def _live_code(self, session, phone, lock=False):
-        query = (
-            select(ResetCode)
-            .where(ResetCode.phone == phone, ResetCode.consumed_at.is_(None), ResetCode.superseded_at.is_(None))
-            .order_by(ResetCode.created_at.desc()).limit(1)
-        )
-        return session.scalar(query.with_for_update() if lock else query)
-
-    def _set_password(self, session, account, new_hash):
-        now = self.clock()
-        account.password_hash = new_hash
-        account.password_changed_at = now
-        self._end_all_sessions(session, account, now, "password_changed")
-        if account.phone:
-            self.sender.send(session, Notification(
-                account.phone, "password_changed", {"time": domain.local_time_text(now)}))
-
     # --- accounts --------------------------------------------------------------------------------
 
     def get_account(self, account_id):
         with self._tx() as session:
             return self._account_view(session, self._account(session, account_id))
-
-    def create_admin_account(self, actor, login_name, name, password, role, org_id, phone=None,
-                             work_unit_id=None):
-        """Sysadmin and higher administrators create administrator, secretary and expert accounts."""
-        self._check_password(password, "password")
-        password_hash = self.hasher.hash(password)
-        with self._tx() as session:
-            self._acting_account(session, actor)
-            tree = self._tree(session)
-            domain.check_can_grant(actor, role, self._node(tree, org_id), tree)
-            if work_unit_id is not None:
-                self._approved_unit(tree, work_unit_id, "work_unit_id")
-                domain.check_separation_of_duties(role, org_id, [work_unit_id])
-            self._refuse_duplicates(session, login_name=login_name, phone=phone)
-            account = Account(id=new_id(), name=name, login_name=login_name, phone=phone,
-                              password_hash=password_hash, created_by=actor.account_id,
-                              created_at=self.clock(), password_changed_at=self.clock())
-            session.add(account)
-            session.add(RoleGrant(account_id=account.id, role=role, org_id=org_id,
-                                  granted_by=actor.account_id, granted_at=self.clock()))
-            if work_unit_id is not None:
-                session.add(Membership(account_id=account.id, unit_id=work_unit_id, status="confirmed",
-                                       requested_at=self.clock(), decided_at=self.clock(),
-                                       decided_by=actor.account_id))
-            self._flush_or_duplicate(session)
-            self._audit(session, "account_created", "success", account.id, actor=actor, role=role, org_id=org_id)
-            return self._account_view(session, account)
-
-    def grant_role(self, actor, account_id, role, org_id):
-        """Give an existing account an administrative role (a district admin appoints unit admins)."""
-        with self._tx() as session:
-            self._acting_account(session, actor)
-            account = self._account(session, account_id, lock=True)
-            tree = self._tree(session)
-            domain.check_can_grant(actor, role, self._node(tree, org_id), tree)
-            domain.check_separation_of_duties(role, org_id, self._member_unit_ids(session, account.id))
-            exists = session.scalar(select(RoleGrant.id).where(
-                RoleGrant.account_id == account.id, RoleGrant.role == role, RoleGrant.org_id == org_id))
-            if exists is None:
-                session.add(RoleGrant(account_id=account.id, role=role, org_id=org_id,
-                                      granted_by=actor.account_id, granted_at=self.clock()))
-                self._audit(session, "role_granted", "success", account.id, actor=actor, role=role, org_id=org_id)
-            session.flush()
-            return self._account_view(session, account)
 
     def revoke_role(self, actor, account_id, role, org_id):
         """Take an administrative role away; tokens that still name it stop working."""
@@ -436,7 +147,7 @@ class Identity:
                 RoleGrant.account_id == account.id, RoleGrant.role == role, RoleGrant.org_id == org_id))
             if grant is not None:
                 session.delete(grant)
-                account.session_epoch += 1
+                self._make_tokens_stale(session, account)
                 self._audit(session, "role_revoked", "success", account.id, actor=actor, role=role, org_id=org_id)
             session.flush()
             return self._account_view(session, account)
@@ -458,19 +169,25 @@ class Identity:
             self._acting_account(session, actor)
             require_role(actor, SYSADMIN)
             account = self._account(session, account_id, lock=True)
+            if account.status == PENDING_ACCOUNT:
+                # Only the city admin office's confirmation opens an account created for a review role.
+                raise StateConflict("该账号的授权申请尚待市人社局审核员确认，不能直接启用")
             account.status, account.disabled_reason = ACTIVE, None
             self._audit(session, "account_enabled", "success", account.id, actor=actor)
             return self._account_view(session, account)
 
     def unlock_account(self, actor, account_id):
-        """A sysadmin lifts a lockout before it runs out."""
+        """A sysadmin clears the login back-off of every name of the account, from every address."""
         with self._tx() as session:
             self._acting_account(session, actor)
             require_role(actor, SYSADMIN)
             account = self._account(session, account_id, lock=True)
             account.failed_logins, account.locked_until = 0, None
             self._audit(session, "account_unlocked", "success", account.id, actor=actor)
-            return self._account_view(session, account)
+            usernames = username_keys(account)
+            view = self._account_view(session, account)
+        self.throttles.forget_login_failures(*usernames)
+        return view
 
     # --- organisations ---------------------------------------------------------------------------
 
@@ -783,43 +500,6 @@ class Identity:
             constraint = getattr(getattr(error.orig, "diag", None), "constraint_name", "") or ""
             raise _duplicate_error(constraint) from None
 
-    def _issue_tokens(self, session, account, family_id=None):
-        now = self.clock()
-        roles = self._roles(session, account.id)
-        access_token, access_expires_at = self.signer.issue(account.id, {
-            "name": account.name,
-            "roles": [{"role": r["role"], "org_id": r["org_id"]} for r in roles],
-            "ver": account.session_epoch,
-        })
-        refresh_token, digest = new_refresh_token()
-        refresh_expires_at = now + timedelta(seconds=self.settings.refresh_ttl_seconds)
-        session.add(RefreshToken(family_id=family_id or new_id(), account_id=account.id, token_hash=digest,
-                                 issued_at=now, expires_at=refresh_expires_at))
-        session.flush()
-        return {
-            "access_token": access_token,
-            "token_type": "Bearer",
-            "expires_in": int(self.signer.ttl.total_seconds()),
-            "access_expires_at": access_expires_at,
-            "refresh_token": refresh_token,
-            "refresh_expires_at": refresh_expires_at,
-            "account": self._account_view(session, account),
-        }
-
-    def _revoke_family(self, session, family_id, now, reason):
-        session.execute(
-            update(RefreshToken).where(RefreshToken.family_id == family_id, RefreshToken.revoked_at.is_(None))
-            .values(revoked_at=now, revoked_reason=reason)
-        )
-
-    def _end_all_sessions(self, session, account, now, reason):
-        """Revoke every refresh token and make every access token issued so far stale."""
-        session.execute(
-            update(RefreshToken).where(RefreshToken.account_id == account.id, RefreshToken.revoked_at.is_(None))
-            .values(revoked_at=now, revoked_reason=reason)
-        )
-        account.session_epoch += 1
-
     def _acting_account(self, session, actor):
         """The actor's account, after checking it is active and really holds the claimed role."""
         if actor.role == SYSTEM:
@@ -907,6 +587,7 @@ class Identity:
             "locked_until": account.locked_until,
             "roles": self._roles(session, account.id),
             "membership": membership and self._membership_view(session, membership),
+            "pending_role_requests": self._pending_role_requests(session, account.id),
             "created_at": account.created_at,
         }
 
@@ -956,10 +637,6 @@ def _duplicate_error(constraint):
     }
     error, field_name, message = errors.get(constraint, (StateConflict, "_schema", "数据已被修改，请刷新后重试"))
     return error(message, {field_name: [message]})
-
-
-def _from_timestamp(seconds):
-    return datetime.fromtimestamp(seconds, timezone.utc)
 
 
 def _sanction_view(sanction):

@@ -25,7 +25,8 @@ class PasswordHasher:
     pool so one login does not stall every other request in the process).
     """
 
-    def __init__(self, settings=Argon2Settings(), offload=None):
+    def __init__(self, settings=None, offload=None):
+        settings = settings or Argon2Settings()
         self._argon2 = Argon2Hasher(
             time_cost=settings.time_cost,
             memory_cost=settings.memory_cost_kib,

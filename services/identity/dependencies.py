@@ -1,13 +1,16 @@
 """Composition root: builds identity's application (database, keys, hasher, sender) from config."""
 import eventlet.tpool
 from nameko.extensions import DependencyProvider
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 from sqlalchemy.orm import sessionmaker
 
+from shared.clock import configured_clock
 from shared.db import ensure_database, make_engine
+from shared.revocations import RevocationList, connect_redis
 from shared.tokens import TokenSigner, TokenVerifier, public_keys_from_setting, signing_key_from_setting
 
 from .application import Identity, Settings
+from .counters import MemoryCounters, SharedCounters
 from .credentials import Argon2Settings, PasswordHasher
 from .models import metadata
 from .notifications import sender_from_config
@@ -54,10 +57,28 @@ def token_signer_and_verifier(config):
     return signer, verifier
 
 
+def redis_key_prefix(config):
+    """``REDIS.KEY_PREFIX``, or one derived from identity's database name when it is empty."""
+    prefix = (config.get("REDIS") or {}).get("KEY_PREFIX")
+    return prefix or make_url(config["DATABASE_URL"]).database + ":"
+
+
+def counters_and_revocations(config, signer):
+    """The throttles' counters and the revocation list: in Redis when ``REDIS.URL`` is set."""
+    client = connect_redis((config.get("REDIS") or {}).get("URL"))
+    if client is None:
+        return MemoryCounters(), None
+    prefix = redis_key_prefix(config)
+    # Entries outlive the longest-lived access token they cover, plus the verifiers' leeway.
+    ttl = int(signer.ttl.total_seconds()) + int((config.get("TOKENS") or {}).get("LEEWAY_SECONDS") or 0) + 60
+    return SharedCounters(client, prefix + "throttle:"), RevocationList(client, prefix, ttl)
+
+
 def build_identity(config, offload=None, clock=None):
     """``(Identity, engine)`` for *config*; the caller disposes of the engine. *clock* is for tests."""
     engine, session_factory = open_database(config)
     signer, verifier = token_signer_and_verifier(config)
+    counters, revocations = counters_and_revocations(config, signer)
     identity = Identity(
         session_factory=session_factory,
         settings=Settings.from_config(config),
@@ -65,6 +86,8 @@ def build_identity(config, offload=None, clock=None):
         signer=signer,
         verifier=verifier,
         sender=sender_from_config(config.get("SMS"), session_factory),
+        counters=counters,
+        revocations=revocations,
         **({"clock": clock} if clock else {}),
     )
     return identity, engine
@@ -75,7 +98,8 @@ class IdentityApplication(DependencyProvider):
 
     def setup(self):
         # argon2 runs in eventlet's OS thread pool so a login does not stall the other workers.
-        self.identity, self.engine = build_identity(self.container.config, offload=eventlet.tpool.execute)
+        self.identity, self.engine = build_identity(self.container.config, offload=eventlet.tpool.execute,
+                                                    clock=configured_clock(self.container.config))
 
     def stop(self):
         self.engine.dispose()

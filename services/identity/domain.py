@@ -1,10 +1,11 @@
-"""Identity's pure rules: passwords, lockout, reset codes, the organisation tree and role scopes,
+"""Identity's pure rules: passwords, reset codes, the organisation tree and role scopes,
 who may grant which role, separation of duties, sanctions and who may apply. No I/O here."""
 import re
 import string
 from dataclasses import dataclass
 from datetime import date, timedelta
-from zoneinfo import ZoneInfo
+
+from shared.clock import beijing_date, beijing_text
 
 from shared.roles import (
     AUDITOR, CITY_ADMIN, COMMITTEE_SECRETARY, DISTRICT_ADMIN, EXPERT, ROLE_LABELS, SYSADMIN,
@@ -15,16 +16,13 @@ from .exceptions import (
     ActionNotAllowed, OutOfScope, SeparationOfDutiesViolated, StateConflict, UnsuitableOrganisation,
 )
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
 def local_time_text(moment):
     """A UTC moment as people in Kunming read it: ``2026-03-01 10:15（北京时间）``."""
-    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") + "（北京时间）"
+    return beijing_text(moment) + "（北京时间）"
 
 
 def local_date(moment):
-    return moment.astimezone(SHANGHAI).date()
+    return beijing_date(moment)
 
 
 # --- usernames -----------------------------------------------------------------------------------
@@ -97,40 +95,6 @@ class PasswordPolicy:
         if birth_date and birth_date.strftime("%Y%m%d") in password:
             found.append("密码不能使用出生日期")
         return found
-
-
-# --- lockout -------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class LockoutPolicy:
-    """After ``max_failures`` consecutive failed logins the account is locked for ``lock_minutes``."""
-
-    max_failures: int = 5
-    lock_minutes: int = 15
-
-    def is_locked(self, locked_until, now):
-        return locked_until is not None and now < locked_until
-
-    def after_failure(self, failures_before, now):
-        """``(failures, locked_until)`` after one more failure; a lock restarts the count."""
-        failures = failures_before + 1
-        if failures >= self.max_failures:
-            return 0, now + timedelta(minutes=self.lock_minutes)
-        return failures, None
-
-    def tries_left(self, failures):
-        return max(self.max_failures - failures, 0)
-
-    def locked_message(self, locked_until):
-        return (
-            f"密码连续错误 {self.max_failures} 次，账号已锁定 {self.lock_minutes} 分钟，"
-            f"请于 {local_time_text(locked_until)} 后再试，或通过短信验证码重置密码"
-        )
-
-    def failure_message(self, failures):
-        return (
-            f"用户名或密码错误；再错 {self.tries_left(failures)} 次账号将被锁定 {self.lock_minutes} 分钟"
-        )
 
 
 # --- password reset codes ------------------------------------------------------------------------
@@ -252,6 +216,25 @@ GRANTABLE_BY = {
     CITY_ADMIN: frozenset({DISTRICT_ADMIN, UNIT_ADMIN, COMMITTEE_SECRETARY, EXPERT}),
     DISTRICT_ADMIN: frozenset({UNIT_ADMIN}),
 }
+
+
+# Roles with review powers (DOMAIN.md §1): a sysadmin may only ask for them; a second person of the
+# city admin office confirms before they take effect.
+REVIEW_ROLES = frozenset({CITY_ADMIN, DISTRICT_ADMIN, UNIT_ADMIN, COMMITTEE_SECRETARY, EXPERT, AUDITOR})
+
+
+def needs_second_person(actor, role):
+    """Whether *actor* giving *role* is only a request until the city admin office confirms it."""
+    return actor.role == SYSADMIN and role in REVIEW_ROLES
+
+
+def check_can_decide_role_request(actor, requested_by, account_id):
+    """A city admin other than the requester (and other than the person receiving the role) decides."""
+    require_role(actor, CITY_ADMIN)
+    if actor.account_id == requested_by:
+        raise SeparationOfDutiesViolated("职责分离：授权申请须由提出人以外的市人社局审核员确认")
+    if actor.account_id == account_id:
+        raise SeparationOfDutiesViolated("职责分离：不能确认授予自己的角色")
 
 
 def require_role(actor, *roles):

@@ -6,7 +6,7 @@ type back (``PlatformError`` keeps ``message`` and ``fields`` in its args) inste
 """
 from nameko.exceptions import deserialize_to_instance
 
-from shared.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, ValidationFailed
+from shared.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied, PlatformError, ValidationFailed
 
 
 # --- bad input -----------------------------------------------------------------------------------
@@ -39,35 +39,36 @@ class UnsuitableOrganisation(ValidationFailed):
     code = "unsuitable_organisation"
 
 
-# --- reset codes ---------------------------------------------------------------------------------
+# --- reset codes and throttles ------------------------------------------------------------------
 
 @deserialize_to_instance
-class WrongResetCode(ValidationFailed):
-    """Raised when an SMS reset code does not match; the message says how many tries are left."""
+class InvalidResetCode(ValidationFailed):
+    """Raised when an SMS reset code is wrong, expired, used up or was never sent: one answer for all,
+    so the reset form does not tell who has an account or a live code."""
 
-    code = "wrong_reset_code"
-
-
-@deserialize_to_instance
-class ResetCodeExpired(ValidationFailed):
-    """Raised when there is no live reset code for the phone (expired, used or never sent)."""
-
-    code = "reset_code_expired"
+    code = "invalid_reset_code"
 
 
 @deserialize_to_instance
-class ResetCodeExhausted(ValidationFailed):
-    """Raised when the current reset code has had its maximum number of wrong tries."""
+class TooManyAttempts(PlatformError):
+    """Raised while an address (or a name from that address) must wait after repeated failures;
+    ``retry_after`` is the wait in seconds (the gateway sends it as Retry-After)."""
 
-    code = "reset_code_exhausted"
+    code = "too_many_attempts"
+    http_status = 429
+
+    def __init__(self, message, fields=None, retry_after=60):
+        super().__init__(message, fields)
+        self.retry_after = max(int(retry_after), 1)
+        # nameko rebuilds the error from args on the calling side, so the wait travels with them.
+        self.args = (message, self.fields, self.retry_after)
 
 
 @deserialize_to_instance
-class ResetRequestedTooSoon(Conflict):
-    """Raised when a new reset code is asked for before the resend interval has passed."""
+class ResetRequestedTooSoon(TooManyAttempts):
+    """Raised when a new reset code is asked for before the resend interval has passed (any phone)."""
 
     code = "reset_requested_too_soon"
-    http_status = 429
 
 
 # --- duplicates and state ------------------------------------------------------------------------
@@ -124,17 +125,17 @@ class InvalidCredentials(NotAuthenticated):
 
 
 @deserialize_to_instance
-class AccountLocked(NotAuthenticated):
-    """Raised when logging in to an account locked after repeated failures; says until when."""
-
-    code = "account_locked"
-
-
-@deserialize_to_instance
 class AccountDisabled(NotAuthenticated):
     """Raised when a disabled account logs in or presents a token."""
 
     code = "account_disabled"
+
+
+@deserialize_to_instance
+class AccountPending(NotAuthenticated):
+    """Raised when an account created by a sysadmin logs in before the city admin office confirmed it."""
+
+    code = "account_pending"
 
 
 @deserialize_to_instance
@@ -188,6 +189,13 @@ class OrganisationNotFound(NotFound):
     """Raised when no organisation has the given id."""
 
     code = "organisation_not_found"
+
+
+@deserialize_to_instance
+class RoleRequestNotFound(NotFound):
+    """Raised when no role request has the given id."""
+
+    code = "role_request_not_found"
 
 
 @deserialize_to_instance

@@ -1,6 +1,6 @@
 """Identity's own tables (PostgreSQL). No other service reads them; they ask over RPC."""
 import uuid
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 from sqlalchemy import (
     BigInteger, Boolean, Date, DateTime, ForeignKey, Index, Integer, MetaData, String, Text,
@@ -9,13 +9,11 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared.clock import utc_now
+
 
 def new_id():
     return str(uuid.uuid4())
-
-
-def utc_now():
-    return datetime.now(timezone.utc)
 
 
 class Base(DeclarativeBase):
@@ -68,11 +66,14 @@ class Account(Base):
     phone: Mapped[str | None] = mapped_column(String(11), unique=True)
     login_name: Mapped[str | None] = mapped_column(String(32), unique=True)
     password_hash: Mapped[str] = mapped_column(Text)
+    # active, disabled, or pending (created by a sysadmin with a review role not yet confirmed).
     status: Mapped[str] = mapped_column(String(16), default="active")
     disabled_reason: Mapped[str | None] = mapped_column(Text)
+    # No longer set: failures are throttled per address (throttles.py), never by locking the account.
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None]
-    # Bumped on password change and disabling; access tokens carry it, older ones are refused.
+    # Bumped whenever every sign-in ends (password change, disabling, a revoked role); access tokens
+    # carry it as ``ver`` and older ones are refused.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0)
     created_by: Mapped[str | None] = mapped_column(Id)
     created_at: Mapped[datetime] = mapped_column(default=utc_now)
@@ -114,6 +115,43 @@ class Membership(Base):
     account_id: Mapped[str] = mapped_column(Id, ForeignKey("accounts.id"), index=True)
     unit_id: Mapped[str] = mapped_column(Id, ForeignKey("organisations.id"), index=True)
     status: Mapped[str] = mapped_column(String(16), default="pending")
+    requested_at: Mapped[datetime] = mapped_column(default=utc_now)
+    decided_by: Mapped[str | None] = mapped_column(Id)
+    decided_at: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class SignIn(Base):
+    """One sign-in session (a login and every token rotated from it); its id is the tokens' ``sid``.
+
+    Ending it (logout, password change, a reused refresh token) refuses its access tokens at once.
+    """
+
+    __tablename__ = "sign_ins"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    account_id: Mapped[str] = mapped_column(Id, ForeignKey("accounts.id"), index=True)
+    started_at: Mapped[datetime] = mapped_column(default=utc_now)
+    source_address: Mapped[str | None] = mapped_column(String(64))
+    # SHA-256 of the session's CSRF token: access tokens carry it so the gateway checks forms locally.
+    csrf_digest: Mapped[str] = mapped_column(String(64))
+    ended_at: Mapped[datetime | None]
+    ended_reason: Mapped[str | None] = mapped_column(String(32))
+
+
+class RoleRequest(Base):
+    """A review role a sysadmin asked for (for a new or existing account), waiting for a second person
+    of the city admin office to confirm or refuse it; nothing is granted before that."""
+
+    __tablename__ = "role_requests"
+
+    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
+    kind: Mapped[str] = mapped_column(String(16))  # "create_account" or "grant"
+    account_id: Mapped[str] = mapped_column(Id, ForeignKey("accounts.id"), index=True)
+    role: Mapped[str] = mapped_column(String(32))
+    org_id: Mapped[str] = mapped_column(Id, ForeignKey("organisations.id"))
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    requested_by: Mapped[str] = mapped_column(Id)
     requested_at: Mapped[datetime] = mapped_column(default=utc_now)
     decided_by: Mapped[str | None] = mapped_column(Id)
     decided_at: Mapped[datetime | None]

@@ -7,13 +7,16 @@ Which one runs is the ``SMS.SENDER`` setting in config.yaml.
 """
 import json
 import logging
+import threading
 import urllib.request
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 
 from sqlalchemy import event, update
 
-from .models import OutboxMessage, utc_now
+from shared.clock import utc_now
+
+from .models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -64,7 +67,8 @@ class OutboxSender(NotificationSender):
 
 
 class HttpSmsSender(OutboxSender):
-    """Records the message, then after commit POSTs ``{phone, template, params, text}`` as JSON.
+    """Records the message, then after commit POSTs ``{phone, template, params, text}`` as JSON
+    (in the background: the caller does not wait for the SMS gateway).
 
     Fits an in-house SMS gateway or a small bridge to a provider (Aliyun, Tencent Cloud), whose own
     signed APIs stay outside this service. A failed post marks the row ``failed``; the person asks
@@ -88,8 +92,10 @@ class HttpSmsSender(OutboxSender):
             "params": message.params,
             "text": message.body,
         }
-        # Only a committed message may leave: a rolled-back reset must not text a code.
-        event.listen(session, "after_commit", lambda _s: self._deliver(message.id, payload), once=True)
+        # Only a committed message may leave: a rolled-back reset must not text a code. It leaves in
+        # the background, so a reset request for a registered phone answers as fast as for any other.
+        event.listen(session, "after_commit", lambda _s: threading.Thread(
+            target=self._deliver, args=(message.id, payload), daemon=True).start(), once=True)
         return message
 
     def _deliver(self, message_id, payload):

@@ -4,9 +4,13 @@
 missing and leaves what exists untouched (passwords included), so ``make run`` may call it on every
 start. Demo accounts get the password in ``DEMO_PASSWORD`` (default ``Kunming@2026``).
 """
-import argparse
-import os
-import uuid
+from shared.green import monkey_patch
+
+monkey_patch()  # first: the seed imports the service's eventlet-based dependencies
+
+import argparse  # noqa: E402
+import os  # noqa: E402
+import uuid  # noqa: E402
 
 from sqlalchemy import select
 
@@ -53,11 +57,19 @@ DEMO_ADMINS = [
     ("auditor", "审计人员", AUDITOR, CITY_NAME),
 ]
 EXPERT_COUNT = 15
-# Two applicants already confirmed in their units, so a demo can start a dossier at once.
+# Applicants already confirmed in their units. 李四 can start a dossier at once; the demo story of
+# `make run` (deploy/dev/demo) takes the dossiers of the others to the step each stands at.
 # (name, first 17 digits of the ID number, phone, unit)
 DEMO_APPLICANTS = [
     ("张三", "53010219900101123", "13900000001", "演示单位甲"),
     ("李四", "53010319920315124", "13900000002", "演示单位乙"),
+    ("王五", "53010219880512135", "13900000003", "演示单位甲"),
+    ("赵六", "53010319900823246", "13900000004", "演示单位乙"),
+    ("孙七", "53010319870304157", "13900000005", "演示单位乙"),
+    ("周八", "53010319891117268", "13900000006", "演示单位乙"),
+    ("吴九", "53010219860621179", "13900000007", "演示单位甲"),
+    ("郑十", "53010219850909282", "13900000008", "演示单位甲"),
+    ("冯十一", "53010319840130193", "13900000009", "演示单位乙"),
 ]
 
 

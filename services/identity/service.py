@@ -48,8 +48,9 @@ class IdentityService:
 
     @rpc(expected_exceptions=EXPECTED)
     def logout(self, data, source_address=None):
-        """``{refresh_token, everywhere?}`` → ``{ok}``."""
-        return self.identity.logout(**load(s.RefreshTokenSchema, data), source_address=source_address)
+        """``{refresh_token | access_token, everywhere?}`` → ``{ok}``; that session's access tokens are
+        refused at once (all sessions' with *everywhere*)."""
+        return self.identity.logout(**load(s.LogoutSchema, data), source_address=source_address)
 
     @rpc(expected_exceptions=EXPECTED)
     def authenticate(self, access_token):
@@ -88,7 +89,8 @@ class IdentityService:
 
     @rpc(expected_exceptions=EXPECTED)
     def create_admin_account(self, actor, data):
-        """``{login_name, name, password, role, org_id, phone?, work_unit_id?}`` → the account."""
+        """``{login_name, name, password, role, org_id, phone?, work_unit_id?}`` → the account; a sysadmin
+        asking for a review role gets it ``pending`` with the request in ``pending_role_requests``."""
         return dump(s.AccountOut, self.identity.create_admin_account(
             _actor(actor), **load(s.CreateAdminAccountSchema, data)))
 
@@ -96,6 +98,25 @@ class IdentityService:
     def grant_role(self, actor, data):
         """``{account_id, role, org_id}``: e.g. a district admin appoints a unit admin."""
         return dump(s.AccountOut, self.identity.grant_role(_actor(actor), **load(s.RoleGrantSchema, data)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def role_requests(self, actor, query=None):
+        """``{status?: pending|confirmed|refused|all, limit?}`` → role requests (city admin, sysadmin, auditor)."""
+        return dump(s.RoleRequestOut, self.identity.role_requests(
+            _actor(actor), **load(s.RoleRequestQuerySchema, query or {})), many=True)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def confirm_role_request(self, actor, data):
+        """``{request_id}``: a city admin other than the requester confirms; the role takes effect."""
+        data = load(s.RoleRequestDecisionSchema, data)
+        return dump(s.RoleRequestOut, self.identity.confirm_role_request(_actor(actor), data["request_id"]))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def refuse_role_request(self, actor, data):
+        """``{request_id, reason?}``: the city admin office refuses; nothing is granted."""
+        data = load(s.RoleRequestDecisionSchema, data)
+        return dump(s.RoleRequestOut, self.identity.refuse_role_request(
+            _actor(actor), data["request_id"], data["reason"]))
 
     @rpc(expected_exceptions=EXPECTED)
     def revoke_role(self, actor, data):

@@ -8,10 +8,11 @@ sweep until the dossier has it. Reports (receipts, reconciliation) live in repor
 """
 import logging
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import delete, func, insert, select
 
+from shared.clock import utc_now
 from shared.db import ensure_database, make_engine
 
 from . import ledger, notifications
@@ -32,10 +33,6 @@ from .tables import orders as orders_table
 
 log = logging.getLogger(__name__)
 _CREATE_TABLES_LOCK = 0x9A_7E_0001
-
-
-def _utcnow():
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -61,7 +58,7 @@ class PaymentSettings:
 
 
 class Payments:
-    def __init__(self, database_url, *, providers, default_provider="simulator", settings=None, clock=_utcnow):
+    def __init__(self, database_url, *, providers, default_provider="simulator", settings=None, clock=utc_now):
         ensure_database(database_url)
         self.engine = make_engine(database_url)
         with self.engine.begin() as connection:

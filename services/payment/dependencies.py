@@ -2,6 +2,7 @@
 from nameko.extensions import DependencyProvider
 from nameko.timer import Timer
 
+from shared.clock import configured_clock
 from shared.tokens import load_public_key, key_id
 
 from .application import Payments, PaymentSettings
@@ -27,7 +28,7 @@ def build_payments(config, clock=None):
     """``(Payments, simulator or None)`` for *config*; the caller closes both."""
     simulator_settings = config.get("SIMULATOR") or {}
     providers, simulator = {}, None
-    if str(simulator_settings.get("ENABLED", True)).lower() in ("true", "1", "yes"):
+    if str(simulator_settings.get("ENABLED", False)).lower() in ("true", "1", "yes"):
         simulator = PaymentSimulator.from_config(simulator_settings, **({"clock": clock} if clock else {}))
         providers["simulator"] = SimulatorProvider(simulator, simulator_public_keys(simulator_settings, simulator))
     payments = Payments(config["DATABASE_URL"], providers=providers,
@@ -42,7 +43,8 @@ class PaymentApplication(DependencyProvider):
     """One Payments application (and simulator, when enabled) per container, closed in stop()."""
 
     def setup(self):
-        self.payments, self.simulator = build_payments(self.container.config)
+        self.payments, self.simulator = build_payments(self.container.config,
+                                                       clock=configured_clock(self.container.config))
 
     def stop(self):
         self.payments.close()

@@ -5,10 +5,12 @@ lock rows say so. Ledger rows for charges and their voids are written here, next
 change that causes them, so the two can never disagree.
 """
 import uuid
-from datetime import datetime, timezone
+from datetime import datetime
 
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from shared.clock import beijing_date, utc_now
 
 from . import ledger
 from .domain import CHARGE, CHARGE_VOID, KIND_LABELS, ORDER_STATUS_LABELS, PAID, PENDING, REFUND_STATUS_LABELS, yuan
@@ -19,7 +21,8 @@ AWAITING_PAYMENT, FEE_RECORDED, WITHDRAWN = "accepted", "fee_paid", "withdrawn"
 
 
 def new_id(prefix, now):
-    return f"{prefix}{now:%Y%m%d}{uuid.uuid4().hex[:12].upper()}"
+    # The date in the number is the Beijing date a person sees on the receipt, not the UTC one.
+    return f"{prefix}{beijing_date(now):%Y%m%d}{uuid.uuid4().hex[:12].upper()}"
 
 
 # -- consumer progress ------------------------------------------------------------------------
@@ -128,7 +131,7 @@ def _plain(row):
 
 def order_view(order, now=None):
     """An order as plain data for RPC answers and pages (times in UTC ISO-8601)."""
-    now = now or datetime.now(timezone.utc)
+    now = now or utc_now()
     view = _plain(order)
     view.update(
         amount_yuan=yuan(order["amount_fen"]), status_label=ORDER_STATUS_LABELS[order["status"]],

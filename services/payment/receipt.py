@@ -5,7 +5,6 @@ any Chinese receipt. The receipt is rendered on request from the order, never st
 """
 import io
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
@@ -13,17 +12,17 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 from reportlab.lib.styles import ParagraphStyle
 
+from shared.clock import beijing_text
 from shared.titles import LEVELS, SERIES
 
 from .domain import KIND_LABELS, ORDER_STATUS_LABELS, REFUNDED, REFUNDING, yuan, yuan_in_words
 from shared.fonts import cjk_font
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 PROVIDER_LABELS = {"simulator": "模拟支付平台(开发演示)"}
 
 
 def local_time(moment):
-    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M:%S") + "(北京时间)" if moment else ""
+    return beijing_text(moment, "%Y-%m-%d %H:%M:%S") + "(北京时间)" if moment else ""
 
 
 def receipt_rows(order, payee):

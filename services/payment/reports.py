@@ -5,10 +5,11 @@ A day is an Asia/Shanghai calendar day. The daily run stores the previous day's 
 """
 import base64
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+from shared.clock import beijing_day_start, beijing_now
 
 from . import ledger
 from . import orders as repo
@@ -18,12 +19,8 @@ from .exceptions import OrderNotFound, ReceiptNotAvailableError
 from .receipt import render_receipt
 from .tables import reconciliation_reports
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-
-
 def day_bounds(day):
-    start = datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
-    return start, start + timedelta(days=1)
+    return beijing_day_start(day), beijing_day_start(day + timedelta(days=1))
 
 
 class PaymentReports:
@@ -90,7 +87,7 @@ class PaymentReports:
 
     def run_daily(self):
         """Store yesterday's report once the day is surely over at the provider; None if not yet due or done."""
-        now = self.payments.clock().astimezone(SHANGHAI)
+        now = beijing_now(self.payments.clock)
         if now.hour < self.payments.settings.reconcile_after_hour:
             return None
         day = now.date() - timedelta(days=1)

@@ -1,7 +1,6 @@
 """Schemas at the payment service's RPC edge, with Chinese field errors (shared.schemas)."""
-from shared.events import DossierEventV1
 from shared.roles import ROLE_LABELS
-from shared.schemas import Date, Dict, Int, Nested, StrictSchema, Str, in_range, length, not_blank, one_of
+from shared.schemas import Date, Dict, Int, Nested, StrictSchema, Str, Text, in_range, length, not_blank, one_of
 
 from .domain import MAX_FEE_FEN
 
@@ -44,7 +43,7 @@ class IdSchema(StrictSchema):
 class NotificationSchema(StrictSchema):
     provider = Str(required=True, validate=[not_blank, length(maximum=32)])
     headers = Dict(keys=Str(), values=Str(), required=True)
-    body = Str(required=True, validate=length(maximum=65536))
+    body = Text(required=True, validate=length(maximum=65536))  # the provider's exact text
 
 
 class DaySchema(StrictSchema):
@@ -56,6 +55,3 @@ class LedgerQuerySchema(StrictSchema):
     order_id = Str(allow_none=True, load_default=None)
     dossier_id = Str(allow_none=True, load_default=None)
     date = Date(allow_none=True, load_default=None)
-
-
-dossier_event = DossierEventV1()

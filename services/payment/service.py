@@ -6,13 +6,12 @@ them through untouched) because the signature covers the exact body text.
 """
 import logging
 
-from marshmallow import ValidationError
 from nameko.dependency_providers import Config
-from nameko.events import SERVICE_POOL
 from nameko.rpc import RpcProxy, rpc
 
 from shared.errors import PlatformError
-from shared.event_failures import recorded_event_handler, unresolved_count
+from shared.event_failures import dossier_event_handler, unresolved_count
+from shared.events import load_dossier_event
 from shared.observability import CorrelationId
 from shared.roles import Actor
 from shared.schemas import load_or_raise
@@ -30,20 +29,9 @@ def _actor(data):
     return Actor.from_dict(load_or_raise(schemas.ActorSchema(), data, "操作人信息无效"))
 
 
-def _event(payload):
-    """A dossier event as the bus contract defines it; None (logged) when it does not fit."""
-    try:
-        return schemas.dossier_event.load(payload)
-    except ValidationError as error:
-        log.error("ignoring malformed dossier event: %s", error.messages)
-        return None
-
-
 def _dossier_events(event_type):
-    # Shared by all instances (service pool); redelivered if handling fails, so none is lost; each
-    # failed handling is recorded until a redelivery succeeds (shared/event_failures.py).
-    return recorded_event_handler(lambda service: service.payments.engine, "dossier", event_type,
-                                  handler_type=SERVICE_POOL, requeue_on_error=True)
+    # Shared by all instances, requeued on failure and each failure recorded (shared/event_failures.py).
+    return dossier_event_handler(lambda service: service.payments.engine, event_type)
 
 
 class PaymentService:
@@ -146,19 +134,19 @@ class PaymentService:
 
     @_dossier_events("dossier_city_approved")
     def handle_dossier_city_approved(self, payload):
-        event = _event(payload)
+        event = load_dossier_event(payload)
         if event:
             self.payments.on_city_approved(event)
 
     @_dossier_events("dossier_withdrawn")
     def handle_dossier_withdrawn(self, payload):
-        event = _event(payload)
+        event = load_dossier_event(payload)
         if event:
             self.payments.on_withdrawn(event)
 
     @_dossier_events("dossier_fee_paid")
     def handle_dossier_fee_paid(self, payload):
-        event = _event(payload)
+        event = load_dossier_event(payload)
         if event:
             self.payments.on_fee_paid(event)
 

@@ -11,12 +11,12 @@ import secrets
 import urllib.error
 import urllib.request
 import uuid
-from datetime import datetime, timedelta, timezone
-from zoneinfo import ZoneInfo
+from datetime import timedelta
 
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
+from shared.clock import beijing_date, beijing_day_start, utc_now
 from shared.db import ensure_database, make_engine
 
 from .domain import yuan
@@ -24,7 +24,6 @@ from .exceptions import ProviderError, SimulatorPaymentClosedError, SimulatorPay
 from .provider import PAYMENT_NOTIFICATION, REFUND_NOTIFICATION
 from .signatures import key_from_seed, sign
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 OPEN, SUCCEEDED, CLOSED = "open", "succeeded", "closed"
 PROCESSING = "processing"
 STATUS_LABELS = {OPEN: "待支付", SUCCEEDED: "支付成功", CLOSED: "已关闭"}
@@ -65,16 +64,12 @@ sim_refunds = Table(
 )
 
 
-def _utcnow():
-    return datetime.now(timezone.utc)
-
-
 class PaymentSimulator:
     """The simulated provider's side: its books, its key, its cashier, its refunds and statements."""
 
     name = "simulator"
 
-    def __init__(self, database_url, *, seed, cashier_url, clock=_utcnow):
+    def __init__(self, database_url, *, seed, cashier_url, clock=utc_now):
         ensure_database(database_url)
         self.engine = make_engine(database_url, pool_size=5)
         with self.engine.begin() as connection:
@@ -85,7 +80,7 @@ class PaymentSimulator:
         self.clock = clock
 
     @classmethod
-    def from_config(cls, settings, clock=_utcnow):
+    def from_config(cls, settings, clock=utc_now):
         return cls(settings["DATABASE_URL"], seed=settings["SEED"], cashier_url=settings["CASHIER_URL"], clock=clock)
 
     def close(self):
@@ -138,8 +133,7 @@ class PaymentSimulator:
 
     def statement(self, day):
         """The day's completed payments and refunds (Asia/Shanghai calendar day), as plain dicts."""
-        start = datetime(day.year, day.month, day.day, tzinfo=SHANGHAI)
-        end = start + timedelta(days=1)
+        start, end = beijing_day_start(day), beijing_day_start(day + timedelta(days=1))
         with self.engine.connect() as connection:
             paid = connection.execute(select(sim_payments).where(
                 sim_payments.c.status == SUCCEEDED, sim_payments.c.paid_at >= start, sim_payments.c.paid_at < end,
@@ -182,7 +176,7 @@ class PaymentSimulator:
                 raise SimulatorPaymentClosedError(f"该支付单{STATUS_LABELS[status]},不能再次支付")
             connection.execute(update(sim_payments).where(sim_payments.c.payment_id == payment_id).values(
                 status=SUCCEEDED, paid_at=now, notification_id=uuid.uuid4().hex,
-                trade_no=f"SIM{now.astimezone(SHANGHAI):%Y%m%d}{secrets.randbelow(10 ** 12):012d}",
+                trade_no=f"SIM{beijing_date(now):%Y%m%d}{secrets.randbelow(10 ** 12):012d}",
             ))
             paid = self._payment_by(connection, sim_payments.c.payment_id == payment_id)
         return self.payment_notification(paid)

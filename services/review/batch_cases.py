@@ -16,7 +16,7 @@ from .context import new_id, wire
 from .exceptions import OutOfScopeError
 from .scoping import require_role, scope_of
 from .tables import batch_dossiers, batches, unit_publicity_periods
-from .unit_publicity import batch_refusal
+from .unit_publicity import batch_refusal, unit_approval_day
 
 
 class BatchCases:
@@ -27,7 +27,7 @@ class BatchCases:
         refusals, scope, today = {}, scope_of(actor), self.today()
         calendar, minimum = self.calendar(), self.settings.unit_publicity_working_days
         periods = self._unit_publicity_periods(dossier_ids)
-        district_id = None
+        district_id, approved = None, []
         for dossier_id in dossier_ids:
             row = self.fetch_row(dossier_id, expect=st.UNIT_APPROVED)
             if not scope.includes(row):
@@ -36,10 +36,13 @@ class BatchCases:
                 refusals[dossier_id] = f"当前状态为「{st.STATUS_LABELS[row['status']]}」,单位审核通过后方可报送"
             else:
                 district_id = row["district_id"]
-                period = periods.get(dossier_id) or self._period_from_dossier(dossier_id)
-                reason = batch_refusal(period, today, calendar, minimum)
-                if reason:
-                    refusals[dossier_id] = reason
+                approved.append(dossier_id)
+        # The dossiers themselves say when the unit approved them (and hold the period if review lags).
+        for dossier_id, dossier in self.dossiers.get_many(approved).items():
+            period = periods.get(dossier_id) or self._period_from_dossier(dossier)
+            reason = batch_refusal(period, today, calendar, minimum, approved_on=unit_approval_day(dossier))
+            if reason:
+                refusals[dossier_id] = reason
         batch_id = new_id()
         if refusals:
             results = [{"dossier_id": dossier_id, "ok": dossier_id not in refusals,
@@ -59,9 +62,8 @@ class BatchCases:
                                       .where(unit_publicity_periods.c.dossier_id.in_(dossier_ids))).mappings()
             return {row["dossier_id"]: {"start": row["start"], "end": row["end"]} for row in rows if row["start"]}
 
-    def _period_from_dossier(self, dossier_id):
+    def _period_from_dossier(self, dossier):
         """The period as the dossier itself holds it, when its event has not reached review yet."""
-        dossier = self.dossiers.get(dossier_id)
         self.refresh(dossier)
         period = dossier.get("unit_publicity")
         if not period:

@@ -7,12 +7,11 @@ import logging
 import os
 import socket
 import uuid
-from datetime import datetime, timezone
-from zoneinfo import ZoneInfo
 
 import yaml
 from sqlalchemy import func, select
 
+from shared.clock import beijing_date, utc_now
 from shared.db import ensure_database, make_engine
 from shared.errors import NotFound, PlatformError
 from shared.titles import LEVELS, SERIES
@@ -26,13 +25,8 @@ from .settings import Settings
 from .tables import metadata, review_queue
 
 log = logging.getLogger(__name__)
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 # Fixed key: serialises table creation when several review instances start together.
 _CREATE_TABLES_LOCK = 0x7E_71E3_0001
-
-
-def utcnow():
-    return datetime.now(timezone.utc)
 
 
 def new_id():
@@ -57,7 +51,7 @@ class ReviewState:
         ensure_database(database_url)
         self.engine = make_engine(database_url)
         self.settings = settings or Settings()
-        self.clock = clock or utcnow
+        self.clock = clock or utc_now
         self.instance = instance or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         create_tables(self.engine)
         with open(self.settings.calendar_file, encoding="utf-8") as handle:
@@ -83,7 +77,7 @@ class ReviewContext:
         return self.state.clock()
 
     def today(self):
-        return self.now().astimezone(SHANGHAI).date()
+        return beijing_date(self.now())
 
     def calendar(self):
         with self.engine.connect() as connection:

@@ -5,16 +5,15 @@ application window's end and the notice's resubmission deadline. Until then resu
 possible, so abandoning earlier would contradict the notice.
 """
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
+from shared.clock import as_beijing_if_naive, beijing_text
 
 
 def _moment(value):
     if value is None:
         return None
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment if moment.tzinfo else moment.replace(tzinfo=SHANGHAI)
+    return as_beijing_if_naive(moment)
 
 
 def resubmission_deadline(notice_document):
@@ -30,5 +29,5 @@ def overdue(now, deadline):
 
 
 def abandon_reason(deadline):
-    local = deadline.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M")
+    local = beijing_text(deadline)
     return f"退回修改后未在重新提交截止时间({local},北京时间)前重新提交,视为放弃"

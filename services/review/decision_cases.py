@@ -17,7 +17,7 @@ from .decisions import dossier_decision
 from .exceptions import InvalidReviewCommandError
 from .scoping import require_role
 from .tables import decisions, unit_publicities, unit_publicity_dossiers
-from .unit_publicity import unit_publicity_window
+from .unit_publicity import earliest_start, start_problems, unit_approval_day, unit_publicity_window
 
 
 class DecisionCases:
@@ -47,7 +47,8 @@ class DecisionCases:
     # -- unit publicity -------------------------------------------------------------------
 
     def record_unit_publicity(self, actor, request):
-        """Record the unit's internal publicity of approved dossiers: at least N working days."""
+        """Record the unit's internal publicity of approved dossiers: at least N working days, starting
+        neither before any listed dossier's unit approval nor more than M days ago; every problem at once."""
         require_role(actor, UNIT_ADMIN, action="登记单位公示")
         dossier_ids = list(dict.fromkeys(request["dossier_ids"]))
         rows = {dossier_id: self.visible_row(actor, dossier_id, expect=st.UNIT_APPROVED) for dossier_id in dossier_ids}
@@ -55,8 +56,7 @@ class DecisionCases:
                  for dossier_id, row in rows.items() if row["status"] != st.UNIT_APPROVED}
         if wrong:
             raise InvalidReviewCommandError(f"有 {len(wrong)} 件申报材料不能登记单位公示", fields={"dossier_ids": wrong})
-        window = unit_publicity_window(self.calendar(), request["start"], request.get("end"),
-                                       self.settings.unit_publicity_working_days)
+        window = self._unit_publicity_period(dossier_ids, request["start"], request.get("end"))
         results = []
         for dossier_id in dossier_ids:
             try:
@@ -77,6 +77,25 @@ class DecisionCases:
             if recorded:
                 connection.execute(insert(unit_publicity_dossiers).values(recorded))
         return {"id": publicity_id, **window.to_dict(), "results": results}
+
+    def _unit_publicity_period(self, dossier_ids, start, end):
+        """The period to record, or one refusal naming every problem: its start and its length."""
+        today, days_back = self.today(), self.settings.unit_publicity_max_days_back
+        approved_on = {dossier_id: unit_approval_day(dossier)
+                       for dossier_id, dossier in self.dossiers.get_many(dossier_ids).items()}
+        problems = start_problems(start, today, approved_on, days_back)
+        messages = []
+        if problems:
+            earliest = earliest_start(today, approved_on.values(), days_back)
+            messages.append(f"单位公示开始日期不能早于 {earliest.isoformat()}")
+        try:
+            window = unit_publicity_window(self.calendar(), start, end, self.settings.unit_publicity_working_days)
+        except InvalidReviewCommandError as too_short:
+            messages.append(too_short.message)
+            problems = {**too_short.fields, **problems}
+        if messages:
+            raise InvalidReviewCommandError(";".join(messages), fields=problems)
+        return window
 
 
 def _iso(value):

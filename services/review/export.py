@@ -6,16 +6,15 @@ the full one). Cells that a spreadsheet would run as a formula are neutralised (
 import base64
 import csv
 import io
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
 from services.dossier import statuses as st
+from shared.clock import beijing_text
 from shared.idnumbers import mask_resident_id
 from shared.titles import LEVELS, SERIES
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 HEADER = ["序号", "姓名", "身份证号(脱敏)", "工作单位", "主管部门", "评审年度", "系列", "专业", "级别", "状态",
           "提交时间(北京时间)", "最近更新(北京时间)", "申报材料编号"]
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
@@ -31,7 +30,7 @@ def safe_cell(value):
 
 
 def _local(moment):
-    return moment.astimezone(SHANGHAI).strftime("%Y-%m-%d %H:%M") if moment else ""
+    return beijing_text(moment) if moment else ""
 
 
 def table(rows, masks):

@@ -2,7 +2,8 @@
 
 They are generated from ``projections.DOSSIER_EVENT_TYPES`` rather than written out 33 times; each
 is named ``handle_dossier_<event>`` and shares the load between instances (SERVICE_POOL). A payload
-that breaks the contract is logged and dropped (it would fail forever); any other failure (the
+that breaks the contract is logged and dropped (it would fail forever); one whose data the database
+refuses (a NUL byte) is recorded and parked for a replay after the repair; any other failure (the
 database is down) puts the message back after a pause, so no event is lost, and is recorded until a
 redelivery succeeds (shared/event_failures.py). Redelivery is harmless: the projections are
 idempotent by version.

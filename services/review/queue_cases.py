@@ -4,8 +4,10 @@ from sqlalchemy.dialects.postgresql import insert
 
 from services.dossier import statuses as st
 
+from shared.clock import beijing_text
+
 from . import export, queue_queries
-from .context import SHANGHAI, row_view
+from .context import row_view
 from .scoping import scope_of
 from .tables import applicant_masks
 
@@ -42,7 +44,7 @@ class QueueCases:
         with self.engine.connect() as connection:
             rows = queue_queries.all_rows(connection, where, self.settings.export_max_rows)
         masks = self.masked_id_numbers({row["applicant_id"] for row in rows})
-        stamp = self.now().astimezone(SHANGHAI).strftime("%Y%m%d-%H%M")
+        stamp = beijing_text(self.now(), "%Y%m%d-%H%M")
         return export.render(export.table(rows, masks), fmt, stamp)
 
     def progress(self, actor, query):

@@ -65,6 +65,11 @@ class DossierPort(Remote):
     def get(self, dossier_id):
         return self.call("get", dossier_id)
 
+    def get_many(self, dossier_ids):
+        """``{dossier_id: dossier}``, asked concurrently (a batch of hundreds costs one round trip)."""
+        pending = {dossier_id: self.start("get", dossier_id) for dossier_id in dossier_ids}
+        return {dossier_id: call.wait() for dossier_id, call in pending.items()}
+
     def get_notice(self, review_year):
         return self.call("get_notice", review_year)
 

@@ -7,7 +7,9 @@ from marshmallow import ValidationError, validates_schema
 
 from services.dossier import statuses as st
 from shared.roles import ROLE_LABELS
-from shared.schemas import Bool, Date, Int, List, Nested, StrictSchema, Str, count, in_range, length, not_blank, one_of
+from shared.schemas import (
+    Bool, Date, Int, List, Nested, StrictSchema, Str, Text, count, in_range, length, not_blank, one_of,
+)
 from shared.titles import LEVELS, SERIES
 
 from .ballots import CHOICES
@@ -54,13 +56,13 @@ class ProgressQuerySchema(StrictSchema):
 
 class ProblemSchema(StrictSchema):
     section = Str(required=True, validate=one_of(st.SECTIONS))
-    issue = Str(required=True, validate=[not_blank, length(maximum=500)])
+    issue = Text(required=True, validate=[not_blank, length(maximum=500)])
 
 
 class DecisionSchema(StrictSchema):
     action = Str(required=True, validate=one_of(ACTIONS))
-    opinion = Str(load_default="", validate=length(maximum=2000))
-    reason = Str(load_default="", validate=length(maximum=2000))
+    opinion = Text(load_default="", validate=length(maximum=2000))
+    reason = Text(load_default="", validate=length(maximum=2000))
     sections = List(Str(validate=one_of(st.SECTIONS)), load_default=list)
     problems = List(Nested(ProblemSchema), load_default=list, validate=count(0, 50))
 
@@ -195,13 +197,13 @@ class PublishSchema(StrictSchema):
 class ObjectionSchema(StrictSchema):
     dossier_id = Str(required=True, validate=not_blank)
     contact = Str(required=True, validate=[not_blank, length(5, 100)])
-    facts = Str(required=True, validate=[not_blank, length(10, 2000)])
+    facts = Text(required=True, validate=[not_blank, length(10, 2000)])
     name = Str(load_default="", validate=length(maximum=50))
 
 
 class ResolutionSchema(StrictSchema):
     outcome = Str(required=True, validate=one_of(["dismissed", "upheld"]))
-    reason = Str(required=True, validate=[not_blank, length(maximum=2000)])
+    reason = Text(required=True, validate=[not_blank, length(maximum=2000)])
     fraud = Bool(load_default=False)
 
 

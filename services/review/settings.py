@@ -14,6 +14,8 @@ DEFAULT_CALENDAR_FILE = Path(__file__).resolve().parent / "holidays.yaml"
 @dataclass(frozen=True)
 class Settings:
     unit_publicity_working_days: int = 5
+    # How many days back a unit publicity may have started when it is recorded (backdating bound).
+    unit_publicity_max_days_back: int = 30
     publicity_working_days: int = 5
     quorum_share: str = "2/3"
     pass_share: str = "2/3"
@@ -36,6 +38,7 @@ class Settings:
         defaults = cls()
         return cls(
             unit_publicity_working_days=int(rules.get("unit_publicity_working_days", 5)),
+            unit_publicity_max_days_back=int(rules.get("unit_publicity_max_days_back", 30)),
             publicity_working_days=int(rules.get("publicity_working_days", 5)),
             quorum_share=str(rules.get("quorum_share", "2/3")),
             pass_share=str(rules.get("pass_share", "2/3")),

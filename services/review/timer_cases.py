@@ -33,7 +33,7 @@ class TimerCases:
                 reason = deadlines.abandon_reason(deadline)
                 for dossier_id in self._dossiers_with(st.RETURNED, year):
                     if self._act_once(dossier_id, ABANDON, year, st.ABANDONED,
-                                      lambda d=dossier_id: self.dossiers.abandon(d, reason)):
+                                      lambda d=dossier_id, why=reason: self.dossiers.abandon(d, why)):
                         abandoned.append(dossier_id)
             return {"skipped": False, "abandoned": abandoned}
 

@@ -3,7 +3,6 @@ real PostgreSQL, RabbitMQ and an S3-compatible server, with the dossier outbox r
 seeded with the demo organisations and accounts and an open notice. The payment simulator's cashier
 and notifications, and the certificates' QR codes, point at this gateway."""
 import copy
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import eventlet
@@ -18,6 +17,7 @@ from services.certificate.service import CertificateService
 from services.identity.service import IdentityService
 from services.payment.service import PaymentService
 from services.review.service import ReviewService
+from shared.clock import TravelClock
 from shared.config import load_config
 from tests.conftest import _free_port
 from tests.factories import notice_document
@@ -25,22 +25,6 @@ from tests.httpclient import HttpClient
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "Kunming@2026"
-
-
-class ReviewClock:
-    """Review's notion of now: real time plus an offset a test may move (publicity windows end)."""
-
-    def __init__(self):
-        self.offset = timedelta()
-
-    def __call__(self):
-        return datetime.now(timezone.utc) + self.offset
-
-    def travel(self, **delta):
-        self.offset += timedelta(**delta)
-
-    def reset(self):
-        self.offset = timedelta()
 
 
 def review_config(amqp_uri, database_url, clock):
@@ -59,7 +43,7 @@ def payment_config(amqp_uri, database_url, gateway_url):
     # The sweep stays slow (tests do not wait on expiry); the simulator settles refunds and sends
     # notifications to the gateway's notify route every second, as a provider would.
     config["TIMERS"] = {"sweep_seconds": 3600, "simulator_seconds": 1}
-    config["SIMULATOR"].update(DATABASE_URL=database_url("e2e_paysim"), SEED="e2e-simulator-seed",
+    config["SIMULATOR"].update(ENABLED=True, DATABASE_URL=database_url("e2e_paysim"), SEED="e2e-simulator-seed",
                                CASHIER_URL=f"{gateway_url}/payments/simulator/cashier",
                                NOTIFY_URL=f"{gateway_url}/api/v1/payments/notify/simulator",
                                REFUND_DELAY_SECONDS=0, REDELIVER_AFTER_SECONDS=5)
@@ -91,7 +75,7 @@ def system(database_url, amqp_vhost, s3_settings):
                           PUBLIC_BASE_URL=gateway_url, TRUSTED_PROXY_HOPS=1)  # tests speak as a proxy would
     gateway_config["UPLOADS"]["MAX_BYTES"] = 20 * 1024 * 1024
 
-    clock = ReviewClock()
+    clock = TravelClock()  # review's notion of now: tests move it to end publicity windows
 
     seed_identity(identity_config)
     dossier_app = Dossiers(dossier_config["DATABASE_URL"])  # the relay's own, as a relay process has
@@ -141,6 +125,8 @@ CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
 SCREENSHOTS = ROOT / "test-artifacts" / "screenshots"
+PHONE = {"width": 375, "height": 812}
+DESKTOP = {"width": 1280, "height": 900}
 
 
 @pytest.fixture(scope="session")
@@ -154,6 +140,21 @@ def browser():
     chromium.close()
     # Not playwright.stop(): under eventlet's monkey patching it waits forever for the driver's exit
     # (asyncio's child watcher never fires). The driver leaves by itself when this process ends.
+
+
+@pytest.fixture
+def new_page(browser, system):
+    """Factory: a fresh browser context (its own cookies) at a viewport, opened on the gateway."""
+    contexts = []
+
+    def open_page(viewport=DESKTOP):
+        context = browser.new_context(base_url=system["client"].base_url, viewport=viewport, locale="zh-CN")
+        contexts.append(context)
+        return context.new_page()
+
+    yield open_page
+    for context in contexts:
+        context.close()
 
 
 @pytest.fixture(scope="session")

@@ -4,6 +4,7 @@ committees, meetings with a controlled draw, and the experts who vote."""
 import io
 import random
 import time
+from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -14,6 +15,7 @@ from tests.e2e.conftest import DEMO_PASSWORD, login
 from tests.e2e.test_applicant_journey_http import PASSWORD, fill_sections, join_unit, upload
 from tests.factories import mobile_phone, resident_id
 from tests.pdfs import make_pdf
+from shared.clock import BEIJING, beijing_today
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 UNIT_A, UNIT_B = "演示单位甲", "演示单位乙"
@@ -35,7 +37,7 @@ def expert_unit(number):
 
 
 def today():
-    return datetime.now(SHANGHAI).date()
+    return beijing_today()
 
 
 def person_name(surname):
@@ -59,10 +61,11 @@ def wait_until(check, seconds=20, what="condition"):
 
 
 class Staff:
-    """Signed-in API clients of the demo staff, each logged in once."""
+    """Signed-in API clients of the demo staff, each logged in once; *review_clock* is review's time,
+    which moves on when they wait for a unit publicity to end (``unit_publicity_over``)."""
 
-    def __init__(self, client):
-        self.client, self._clients = client, {}
+    def __init__(self, client, review_clock=None):
+        self.client, self.review_clock, self._clients = client, review_clock, {}
 
     def __getitem__(self, username):
         if username not in self._clients:
@@ -120,19 +123,35 @@ def approve(reviewer, *dossier_ids):
         assert answer.status == 200, answer
 
 
-def publicise_in_unit(unit_admin, *dossier_ids, days_ago=30):
-    """Unit publicity that happened inside the unit and is over (5 working days from *days_ago*)."""
-    start = (today() - timedelta(days=days_ago)).isoformat()
+def publicise_in_unit(unit_admin, *dossier_ids):
+    """Unit publicity from today: it may neither predate the unit approval nor be backdated, so it is
+    over only once its working days have passed (``unit_publicity_over``)."""
     return unit_admin.post("/api/v1/review/unit-publicity",
-                           json_body={"dossier_ids": list(dossier_ids), "start": start})
+                           json_body={"dossier_ids": list(dossier_ids), "start": today().isoformat()})
+
+
+@contextmanager
+def unit_publicity_over(review_clock, publicity_end):
+    """Inside the block it is, for review, the morning after the unit publicity ending *publicity_end*
+    (ISO date): the batch may go up. Afterwards review's clock is where it was."""
+    before = review_clock.offset
+    morning = datetime.combine(date.fromisoformat(publicity_end) + timedelta(days=1), datetime.min.time(),
+                               tzinfo=BEIJING) + timedelta(hours=9)
+    review_clock.travel(seconds=(morning - review_clock()).total_seconds())
+    try:
+        yield
+    finally:
+        review_clock.offset = before
 
 
 def recommended(staff, unit, *dossier_ids):
-    """Unit approval, unit publicity and the batch sent upward."""
+    """Unit approval, unit publicity and, once it is over, the batch sent upward."""
     unit_admin = staff[UNIT_ADMINS[unit]]
     approve(unit_admin, *dossier_ids)
-    assert publicise_in_unit(unit_admin, *dossier_ids).status == 200
-    batch = unit_admin.post("/api/v1/review/batches", json_body={"dossier_ids": list(dossier_ids)})
+    publicity = publicise_in_unit(unit_admin, *dossier_ids)
+    assert publicity.status == 200, publicity
+    with unit_publicity_over(staff.review_clock, publicity.json["end"]):
+        batch = unit_admin.post("/api/v1/review/batches", json_body={"dossier_ids": list(dossier_ids)})
     assert batch.status == 201, batch
 
 

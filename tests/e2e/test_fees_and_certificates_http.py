@@ -19,7 +19,7 @@ def pdf_text(data):
 
 @pytest.fixture(scope="module")
 def staff(system):
-    return Staff(system["client"])
+    return Staff(system["client"], system["review_clock"])
 
 
 @pytest.fixture(scope="module")

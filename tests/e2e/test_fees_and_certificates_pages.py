@@ -8,10 +8,11 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import DEMO_PASSWORD
-from tests.e2e.money_support import accepted, certify, notify, payment_id_of
-from tests.e2e.review_support import UNIT_A, Staff, person_name, submitted_dossier, today
+from tests.e2e.money_support import accepted, certify, notify, payment_id_of, status_of
+from tests.e2e.review_support import UNIT_A, Staff, person_name, submitted_dossier, today, wait_until
 from tests.e2e.test_applicant_journey_http import PASSWORD
-from tests.e2e.test_pages_journey import DESKTOP, PHONE, shot, sign_in
+from tests.e2e.conftest import DESKTOP, PHONE
+from tests.e2e.test_pages_journey import shot, sign_in
 from tests.factories import mobile_phone
 
 expect.set_options(timeout=15000)
@@ -19,23 +20,9 @@ FETCH = """async url => { const r = await fetch(url);
   return [r.status, r.headers.get('content-type'), r.headers.get('content-disposition'), (await r.arrayBuffer()).byteLength]; }"""
 
 
-@pytest.fixture
-def new_page(browser, system):
-    contexts = []
-
-    def open_page(viewport=DESKTOP):
-        context = browser.new_context(base_url=system["client"].base_url, viewport=viewport, locale="zh-CN")
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
-
-
 @pytest.fixture(scope="module")
 def staff(system):
-    return Staff(system["client"])
+    return Staff(system["client"], system["review_clock"])
 
 
 @pytest.fixture(scope="module")
@@ -68,6 +55,11 @@ def test_the_applicant_pays_at_the_cashier_and_downloads_the_receipt(new_page, a
 
     page.click("#back-to-dossier")
     expect(page.locator(f"#order-{order['order_id']}")).to_contain_text("已缴费")
+    # The order is paid at once; the dossier records fee_paid when payment's event reaches it, which
+    # may be after this page was rendered. Wait for that state, then look again.
+    wait_until(lambda: status_of(accepted_dossier["applicant"], dossier_id) == "fee_paid",
+               what="the dossier to record the fee")
+    page.reload()
     expect(page.locator("#dossier-status")).to_have_text("已缴费")
     # Fetched by the page itself with its session cookie (Playwright's download events do not
     # complete under eventlet's monkey patching).

@@ -2,34 +2,16 @@
 confirms and approves; field errors, a returned dossier, the phone layout, password reset, signing out."""
 import re
 
-import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DEMO_PASSWORD, login
+from tests.e2e.conftest import DEMO_PASSWORD, PHONE, login
 from tests.e2e.test_applicant_journey_http import fill_sections, join_unit, register_and_login, upload
 from tests.factories import mobile_phone, resident_id
 from tests.pdfs import make_pdf
 
 PASSWORD = "Shenbao2026"
-PHONE = {"width": 375, "height": 812}
-DESKTOP = {"width": 1280, "height": 900}
 
 expect.set_options(timeout=15000)
-
-
-@pytest.fixture
-def new_page(browser, system):
-    """Factory: a fresh browser context (its own cookies) at a viewport, opened on the gateway."""
-    contexts = []
-
-    def open_page(viewport=DESKTOP):
-        context = browser.new_context(base_url=system["client"].base_url, viewport=viewport, locale="zh-CN")
-        contexts.append(context)
-        return context.new_page()
-
-    yield open_page
-    for context in contexts:
-        context.close()
 
 
 def shot(page, screenshots, name):

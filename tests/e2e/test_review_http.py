@@ -5,6 +5,7 @@ an admin of unit A or district X never sees B or Y, in lists, exports or by id."
 import csv
 import io
 import re
+from datetime import timedelta
 
 import openpyxl
 import pytest
@@ -12,7 +13,7 @@ import pytest
 from services.dossier.statuses import STATUS_LABELS
 from tests.e2e.review_support import (
     DISTRICT_ADMINS, UNIT_A, UNIT_ADMINS, UNIT_B, Staff, approve, committee_with_pool, decide, expert_unit,
-    open_meeting, person_name, publicise_in_unit, submitted_dossier, vote, wait_until,
+    open_meeting, person_name, publicise_in_unit, submitted_dossier, today, unit_publicity_over, vote, wait_until,
 )
 
 DRAWN = range(1, 10)  # experts 01…09: 01 and 06 work in 甲, 02 and 07 in 乙
@@ -27,7 +28,7 @@ def status_of(staff, dossier_id):
 
 @pytest.fixture(scope="module")
 def staff(system):
-    return Staff(system["client"])
+    return Staff(system["client"], system["review_clock"])
 
 
 @pytest.fixture(scope="module")
@@ -41,18 +42,25 @@ def chain(system, staff, cluster_rpc):
     a1, a2, b1 = ids["a1"], ids["a2"], ids["b1"]
     unit_a, unit_b = staff[UNIT_ADMINS[UNIT_A]], staff[UNIT_ADMINS[UNIT_B]]
 
-    # 单位审核, 单位公示 (A1 only at first), 报送: the first batch must be refused as a whole.
+    # 单位审核, 单位公示 (A1 only at first), 报送 once it is over: the first batch must be refused as a whole.
     approve(unit_a, a1, a2)
     approve(unit_b, b1)
     seen["unit_publicity"] = publicise_in_unit(unit_a, a1)
-    seen["refused_batch"] = unit_a.post("/api/v1/review/batches", json_body={"dossier_ids": [a1, a2, b1]})
+    seen["backdated_publicity"] = unit_a.post("/api/v1/review/unit-publicity", json_body={
+        "dossier_ids": [a2], "start": (today() - timedelta(days=30)).isoformat()})
+    with unit_publicity_over(clock, seen["unit_publicity"].json["end"]):
+        seen["refused_batch"] = unit_a.post("/api/v1/review/batches", json_body={"dossier_ids": [a1, a2, b1]})
     seen["a1_after_refusal"] = status_of(staff, a1)
     seen["short_publicity"] = unit_a.post("/api/v1/review/unit-publicity", json_body={
-        "dossier_ids": [a2], "start": "2026-10-08", "end": "2026-10-09"})
-    assert publicise_in_unit(unit_a, a2).status == 200
-    seen["batch"] = unit_a.post("/api/v1/review/batches", json_body={"dossier_ids": [a1, a2]})
-    assert publicise_in_unit(unit_b, b1).status == 200
-    assert unit_b.post("/api/v1/review/batches", json_body={"dossier_ids": [b1]}).status == 201
+        "dossier_ids": [a2], "start": today().isoformat(), "end": (today() + timedelta(days=1)).isoformat()})
+    publicity_a2 = publicise_in_unit(unit_a, a2)
+    assert publicity_a2.status == 200
+    with unit_publicity_over(clock, publicity_a2.json["end"]):
+        seen["batch"] = unit_a.post("/api/v1/review/batches", json_body={"dossier_ids": [a1, a2]})
+    publicity_b1 = publicise_in_unit(unit_b, b1)
+    assert publicity_b1.status == 200
+    with unit_publicity_over(clock, publicity_b1.json["end"]):
+        assert unit_b.post("/api/v1/review/batches", json_body={"dossier_ids": [b1]}).status == 201
 
     # 主管部门 (each its own), 市人社局, then the fee as the payment service records it.
     seen["other_district_decides"] = decide(staff[DISTRICT_ADMINS[UNIT_B]], a1)
@@ -130,6 +138,12 @@ class TestTheChainFromSubmissionToPublicityEnded:
         assert seen["unit_publicity"].status == 200 and seen["unit_publicity"].json["working_days"] >= 5
         short = seen["short_publicity"]
         assert short.status == 422 and "5 个工作日" in short.json["error"]["message"]
+
+    def test_unit_publicity_cannot_be_backdated_before_the_unit_approval(self, chain):
+        backdated = chain["seen"]["backdated_publicity"]
+        assert backdated.status == 422, backdated
+        assert f"不能早于 {today().isoformat()}" in backdated.json["error"]["message"]
+        assert chain["ids"]["a2"] in backdated.json["error"]["fields"]["dossier_ids"]
 
     def test_the_batch_is_saved_once_every_dossier_may_go(self, chain):
         batch = chain["seen"]["batch"]

@@ -11,9 +11,10 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import DEMO_PASSWORD
 from tests.e2e.review_support import (
     COMMITTEE_OFFICE, UNIT_A, Staff, accepted_and_paid, approve, committee_with_pool, expert_id, open_meeting,
-    person_name, printed_pdf, recommended, submitted_dossier, today, vote, wait_until,
+    person_name, printed_pdf, recommended, submitted_dossier, today, unit_publicity_over, vote, wait_until,
 )
-from tests.e2e.test_pages_journey import PHONE, new_page, shot, sign_in  # noqa: F401  (new_page: a fixture)
+from tests.e2e.conftest import PHONE
+from tests.e2e.test_pages_journey import shot, sign_in
 
 DRAWN = (2, 3, 4, 5, 7, 8, 9, 10, 12)  # nobody from 甲: the dossiers below are 甲's, so no one recuses
 
@@ -22,7 +23,7 @@ expect.set_options(timeout=15000)
 
 @pytest.fixture(scope="module")
 def staff(system):
-    return Staff(system["client"])
+    return Staff(system["client"], system["review_clock"])
 
 
 def queue_status(staff, dossier_id):
@@ -82,16 +83,25 @@ class TestQueueAndReview:
 
         page.goto("/review?status=unit_approved&q=欧阳")
         page.check("#select-page")
+        page.fill("#f-up-start", (today() - timedelta(days=30)).isoformat())  # before the unit approval
+        page.click("#bulk-unit-publicity")
+        expect(page.locator("#bulk-message")).to_contain_text(f"不能早于 {today().isoformat()}")
+
+        page.goto("/review?status=unit_approved&q=欧阳")
+        page.check("#select-page")
         expect(page.locator("#selected-count")).to_have_text("2")
-        page.fill("#f-up-start", (today() - timedelta(days=30)).isoformat())
+        page.fill("#f-up-start", today().isoformat())
         page.click("#bulk-unit-publicity")
         expect(page.locator("#bulk-answer")).to_contain_text("5 个工作日")
         expect(page.locator("#results .ok")).to_have_count(2)
 
-        page.goto("/review?status=unit_approved&q=欧阳")
-        page.check("#select-page")
-        page.click("#bulk-batch")
-        expect(page.locator("#batch-saved")).to_contain_text("已报送 2 件")
+        end = staff["unit_a_admin"].get("/api/v1/calendar/working-days",
+                                        params={"start": today().isoformat(), "working_days": 5}).json["end"]
+        with unit_publicity_over(system["review_clock"], end):
+            page.goto("/review?status=unit_approved&q=欧阳")
+            page.check("#select-page")
+            page.click("#bulk-batch")
+            expect(page.locator("#batch-saved")).to_contain_text("已报送 2 件")
         shot(page, screenshots, "21-review-batch-saved")
         assert [queue_status(staff, dossier_id) for dossier_id in ids] == ["recommended", "recommended"]
         page.goto("/review/batches")

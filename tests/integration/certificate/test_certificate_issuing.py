@@ -27,6 +27,7 @@ from services.certificate.tables import certificates as certificates_table
 from services.dossier import statuses as st
 from tests.factories import Cast
 from tests.integration.payment.dossier_journey import bus_message, dossier_in, publish, queue_depth, wait_for
+from shared.clock import beijing_today
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ARTIFACTS = Path(__file__).resolve().parents[3] / "test-artifacts" / "certificates"
@@ -83,7 +84,7 @@ class TestIssuing:
             "unit": "演示单位甲", "series": "工程", "specialty": "电气工程", "qualification": "工程师", "level": "中级",
             "method": "评审", "committee": "昆明市工程系列中级评审委员会",
             "pass_date": datetime.fromisoformat(passed_at).astimezone(SHANGHAI).date().isoformat(),
-            "issuing_body": "昆明市人力资源和社会保障局", "issue_date": datetime.now(SHANGHAI).date().isoformat(),
+            "issuing_body": "昆明市人力资源和社会保障局", "issue_date": beijing_today().isoformat(),
         }
         assert re.fullmatch(r"\d{4}\*{10}\d{3}[\dX]", fields["id_number_masked"])
         dossier = dossiers.get(dossier_id)

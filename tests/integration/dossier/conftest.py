@@ -1,5 +1,4 @@
 """Fixtures for the dossier service on real PostgreSQL and RabbitMQ."""
-from datetime import datetime, timezone
 
 import pytest
 import yaml
@@ -7,6 +6,7 @@ from kombu import Connection, Queue
 
 from services.dossier.application import Dossiers
 from services.dossier.policy_errors import NoticeNotPublishedError
+from shared.clock import utc_now
 from shared.events import DOSSIER_EXCHANGE
 from shared.roles import Actor
 from tests.factories import notice_document
@@ -44,7 +44,7 @@ def ensure_open_notice(app, review_year=2026):
     """Publish an open notice for *review_year* unless one whose window covers now is there already."""
     try:
         notice = app.notice_for(review_year)
-        if notice.window_start <= datetime.now(timezone.utc) <= notice.window_end:
+        if notice.window_start <= utc_now() <= notice.window_end:
             return
     except NoticeNotPublishedError:
         pass

@@ -39,7 +39,7 @@ class TestAuditQueries:
         assert history[0]["type"] == "created" and history[-1]["type"] == "unit_approved"
         assert history[-1]["actor"]["role"] == "unit_admin"
         assert history[-1]["data"] == {"opinion": "同意推荐"}
-        assert all(later["prev_hash"] == earlier["hash"] for earlier, later in zip(history, history[1:]))
+        assert all(later["prev_hash"] == earlier["hash"] for earlier, later in zip(history, history[1:], strict=False))
 
     def test_state_at_a_version_and_at_a_moment_shows_the_dossier_as_it_was(self, dossiers):
         dossier_id, cast = submitted_dossier(dossiers)

@@ -19,6 +19,7 @@ from services.dossier.policy_errors import (
     OutsideApplicationWindowError, SeriesNotOpenError,
 )
 from services.dossier.service import DossierService
+from shared.clock import utc_now
 from shared.errors import ValidationFailed
 from shared.roles import Actor
 from shared.rpc import register_platform_errors
@@ -315,7 +316,7 @@ class TestOverRpc:
             rpc.get_notice("next year")
 
     def test_creating_and_submitting_outside_the_window_is_refused(self, rpc, year):
-        now = datetime.now(timezone.utc)
+        now = utc_now()
         cast = Cast()
         with pytest.raises(NoticeNotPublishedError):
             rpc.create(cast.applicant.to_dict(), cast.creation_fields(review_year=year))

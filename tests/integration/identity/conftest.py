@@ -5,7 +5,7 @@ can share one database for the whole run.
 """
 import copy
 import secrets
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -14,6 +14,7 @@ from sqlalchemy import select
 from services.identity.dependencies import build_identity
 from services.identity.models import OutboxMessage
 from services.identity.seed import seed_demo
+from shared.clock import utc_now
 from shared.config import load_config
 from shared.idnumbers import CREDIT_CODE_ALPHABET, credit_code_check_character, resident_id_check_character
 from shared.roles import Actor
@@ -31,7 +32,7 @@ class Clock:
         self.reset()
 
     def reset(self):
-        self.now = datetime.now(timezone.utc)
+        self.now = utc_now()
 
     def advance(self, **delta):
         self.now += timedelta(**delta)

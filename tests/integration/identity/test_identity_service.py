@@ -5,8 +5,8 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.identity.exceptions import (
-    AccountLocked, DuplicateIdNumber, DuplicatePhone, InvalidCredentials, InvalidInput, RefreshTokenReused,
-    SeparationOfDutiesViolated, TokenRefused, WrongResetCode,
+    DuplicateIdNumber, DuplicatePhone, InvalidCredentials, InvalidInput, InvalidResetCode, RefreshTokenReused,
+    SeparationOfDutiesViolated, TokenRefused, TooManyAttempts,
 )
 from services.identity.service import IdentityService
 from shared.tokens import verifier_from_key_set
@@ -58,17 +58,16 @@ class TestRegistrationAndLogin:
         with pytest.raises(DuplicatePhone):
             rpc.register({**registration(), "phone": data["phone"]})
 
-    def test_the_sixth_try_finds_the_account_locked(self, rpc, registration):
+    def test_the_sixth_try_from_one_address_is_told_to_wait_while_other_addresses_are_not(self, rpc, registration):
         data = registration()
         rpc.register(data)
-        for _ in range(4):
+        for _ in range(5):
             with pytest.raises(InvalidCredentials):
-                rpc.login({"username": data["id_number"], "password": "wrong-pass1"})
-        with pytest.raises(AccountLocked) as locked:
-            rpc.login({"username": data["id_number"], "password": "wrong-pass1"})
-        assert "请于" in locked.value.message and locked.value.fields["locked_until"]
-        with pytest.raises(AccountLocked):
-            rpc.login({"username": data["id_number"], "password": PASSWORD})
+                rpc.login({"username": data["id_number"], "password": "wrong-pass1"}, source_address="198.51.100.20")
+        with pytest.raises(TooManyAttempts) as throttled:
+            rpc.login({"username": data["id_number"], "password": PASSWORD}, source_address="198.51.100.20")
+        assert throttled.value.retry_after == 60 and "秒后再试" in throttled.value.message
+        rpc.login({"username": data["id_number"], "password": PASSWORD}, source_address="198.51.100.21")
 
 
 class TestTokens:
@@ -113,21 +112,39 @@ class TestTokens:
         assert rpc.logout({"refresh_token": tokens["refresh_token"]}) == {"ok": True}
         with pytest.raises(TokenRefused):
             rpc.refresh({"refresh_token": tokens["refresh_token"]})
+        with pytest.raises(TokenRefused):
+            rpc.authenticate(tokens["access_token"])
+
+    def test_logout_by_access_token_alone_ends_the_sign_in(self, rpc, registration):
+        data = registration()
+        rpc.register(data)
+        tokens = rpc.login({"username": data["phone"], "password": PASSWORD})
+        assert rpc.logout({"access_token": tokens["access_token"]}) == {"ok": True}
+        with pytest.raises(TokenRefused):
+            rpc.refresh({"refresh_token": tokens["refresh_token"]})
+
+    def test_logout_without_any_token_is_an_input_error(self, rpc):
+        with pytest.raises(InvalidInput) as refused:
+            rpc.logout({})
+        assert "refresh_token" in refused.value.fields
+
+    def test_the_key_set_names_where_the_revocation_list_lives(self, rpc, identity_config):
+        assert rpc.token_public_keys()["revocation_list"]["key_prefix"].startswith("kunming_test_identity_")
 
 
 class TestConcurrentCalls:
-    def test_concurrent_wrong_passwords_are_all_counted_and_lock_the_account(self, rpc, registration):
+    def test_concurrent_wrong_passwords_from_one_address_are_all_counted(self, rpc, registration):
         data = registration()
         rpc.register(data)
-        attempts = [rpc.login.call_async({"username": data["phone"], "password": "wrong-pass1"}) for _ in range(8)]
-        outcomes = []
+        address = "198.51.100.30"
+        attempts = [rpc.login.call_async({"username": data["phone"], "password": "wrong-pass1"},
+                                         source_address=address) for _ in range(8)]
         for reply in attempts:
-            with pytest.raises((InvalidCredentials, AccountLocked)) as refused:
+            with pytest.raises((InvalidCredentials, TooManyAttempts)):
                 reply.result()
-            outcomes.append(type(refused.value))
-        assert outcomes.count(InvalidCredentials) == 4
-        with pytest.raises(AccountLocked):
-            rpc.login({"username": data["phone"], "password": PASSWORD})
+        with pytest.raises(TooManyAttempts):
+            rpc.login({"username": data["phone"], "password": PASSWORD}, source_address=address)
+        rpc.login({"username": data["phone"], "password": PASSWORD}, source_address="198.51.100.31")
 
     def test_of_two_racing_refreshes_with_one_token_only_one_wins(self, rpc, registration):
         data = registration()
@@ -151,7 +168,7 @@ class TestPasswordReset:
         assert answer["expires_in"] == 600
         code = texted_code(data["phone"])
         wrong = f"{(int(code) + 1) % 1000000:06d}"
-        with pytest.raises(WrongResetCode, match="还可尝试 4 次"):
+        with pytest.raises(InvalidResetCode, match="验证码错误或已失效"):
             rpc.confirm_password_reset({"phone": data["phone"], "code": wrong, "new_password": "NewPassw0rd"})
         assert rpc.confirm_password_reset(
             {"phone": data["phone"], "code": code, "new_password": "NewPassw0rd"}) == {"ok": True}

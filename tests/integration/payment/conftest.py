@@ -41,7 +41,7 @@ def payment_config(database_url, amqp_uri):
     config.pop("LOGGING")
     config.update(AMQP_URI=amqp_uri, DATABASE_URL=database_url("payment"))
     config["TIMERS"] = {"sweep_seconds": 0, "simulator_seconds": 0}
-    config["SIMULATOR"].update(DATABASE_URL=database_url("paysim"), SEED="integration-test-seed",
+    config["SIMULATOR"].update(ENABLED=True, DATABASE_URL=database_url("paysim"), SEED="integration-test-seed",
                                REFUND_DELAY_SECONDS=0, NOTIFY_URL=None)
     return config
 

@@ -2,7 +2,7 @@
 import base64
 import io
 import uuid
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -18,6 +18,7 @@ from services.payment.simulator import sim_payments
 from services.payment.tables import ledger_entries
 from tests.factories import Cast
 from tests.integration.payment.dossier_journey import dossier_in, wait_for
+from shared.clock import beijing_today, utc_now
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 AUDITOR = {"account_id": "auditor-1", "role": "auditor"}
@@ -28,7 +29,7 @@ def fake_city_approved(review_year=2026, level="intermediate"):
     dossier_id = str(uuid.uuid4())
     return {"schema_version": 1, "event_id": f"{dossier_id}:14", "event_type": "dossier_city_approved",
             "notification_id": 1, "dossier_id": dossier_id, "version": 14, "status": "accepted",
-            "occurred_at": datetime.now(timezone.utc).isoformat(), "actor": {"account_id": "c", "role": "city_admin"},
+            "occurred_at": utc_now().isoformat(), "actor": {"account_id": "c", "role": "city_admin"},
             "data": {"opinion": "受理"},
             "dossier": {"applicant_id": "a-" + dossier_id[:8], "applicant_name": "王芳", "unit_id": "u", "unit_name": "单位",
                         "district_id": "d", "district_name": "区", "review_year": review_year, "series": "engineering",
@@ -63,7 +64,7 @@ class TestAppendOnlyLedger:
         with pytest.raises(IntegrityError):
             with payment_db.begin() as connection:
                 ledger.append(connection, entry_key=entry["entry_key"], kind="charge", order=order,
-                              amount_fen=entry["amount_fen"], occurred_at=datetime.now(timezone.utc))
+                              amount_fen=entry["amount_fen"], occurred_at=utc_now())
 
     def test_amounts_must_be_positive_and_kinds_known(self, entry, payment_db):
         order = {"order_id": entry["order_id"], "dossier_id": entry["dossier_id"]}
@@ -71,7 +72,7 @@ class TestAppendOnlyLedger:
             with pytest.raises(IntegrityError):
                 with payment_db.begin() as connection:
                     ledger.append(connection, entry_key=f"x:{uuid.uuid4()}", kind=kind, order=order,
-                                  amount_fen=amount, occurred_at=datetime.now(timezone.utc))
+                                  amount_fen=amount, occurred_at=utc_now())
 
 
 def paid(services, dossiers):
@@ -85,7 +86,7 @@ def paid(services, dossiers):
 
 class TestReconciliation:
     def test_the_report_catches_injected_mismatches_on_both_sides(self, services, dossiers, simulator):
-        today = datetime.now(SHANGHAI).date()
+        today = beijing_today()
         intact, _ = paid(services, dossiers)
         changed, _ = paid(services, dossiers)
         vanished, _ = paid(services, dossiers)
@@ -97,9 +98,9 @@ class TestReconciliation:
             connection.execute(sim_payments.delete().where(sim_payments.c.trade_no == vanished["trade_no"]))
             connection.execute(sim_payments.insert().values(
                 payment_id="SIMPAYINJECTED" + uuid.uuid4().hex[:8], merchant_order_id="PO-UNKNOWN-" + uuid.uuid4().hex[:6],
-                amount_fen=36000, subject="注入", status="succeeded", created_at=datetime.now(timezone.utc),
-                expires_at=datetime.now(timezone.utc) + timedelta(hours=1), trade_no="SIMINJECTED" + uuid.uuid4().hex[:8],
-                paid_at=datetime.now(timezone.utc)))
+                amount_fen=36000, subject="注入", status="succeeded", created_at=utc_now(),
+                expires_at=utc_now() + timedelta(hours=1), trade_no="SIMINJECTED" + uuid.uuid4().hex[:8],
+                paid_at=utc_now()))
         report = services.payment.reconciliation_report(AUDITOR, today.isoformat())
         found = {(item["reference"], item["problem"]) for item in report["mismatches"]}
         assert (changed["trade_no"], "amount_mismatch") in found

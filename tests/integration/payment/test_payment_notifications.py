@@ -2,7 +2,7 @@
 notification reaches ``payment.handle_notification`` as the gateway will forward it, and the dossier
 records fee_paid. Duplicates, reordering, bad signatures, wrong amounts and replays change nothing."""
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -18,6 +18,7 @@ from services.payment.signatures import key_from_seed, sign
 from services.payment.simulator_adapter import SimulatorProvider
 from services.payment.tables import ledger_entries, notification_log, orders, refunds
 from tests.integration.payment.dossier_journey import dossier_in, wait_for
+from shared.clock import utc_now
 
 
 class LaggingProvider(SimulatorProvider):
@@ -97,7 +98,7 @@ class TestPaying:
         pending, dossier_id, cast = order
         payment_id, first = pay_at_cashier(services, pending, cast)
         paid_row = simulator.payment_of_order(pending["order_id"])
-        earlier = simulator.payment_notification(paid_row, signed_at=datetime.now(timezone.utc) - timedelta(seconds=60))
+        earlier = simulator.payment_notification(paid_row, signed_at=utc_now() - timedelta(seconds=60))
         later = simulator.renotify(payment_id)
         assert notify(services, later.to_dict())["outcome"] == "paid"
         after_first = state(payment_db, dossiers, dossier_id)
@@ -151,7 +152,7 @@ class TestRefusals:
     def test_a_notification_signed_by_another_key_is_refused(self, services, order, dossiers, simulator, payment_db):
         pending, dossier_id, cast = order
         _, signed = pay_at_cashier(services, pending, cast)
-        forged = sign(key_from_seed("somebody-else"), signed["body"], timestamp=int(datetime.now(timezone.utc).timestamp()))
+        forged = sign(key_from_seed("somebody-else"), signed["body"], timestamp=int(utc_now().timestamp()))
         self.refused(services, payment_db, dossiers, dossier_id, forged.to_dict(), BadSignatureError)
         stolen_kid = dict(forged.headers, **{"X-Paysim-Key-Id": signed["headers"]["X-Paysim-Key-Id"]})
         self.refused(services, payment_db, dossiers, dossier_id, {"headers": stolen_kid, "body": forged.body},
@@ -203,7 +204,7 @@ class TestRefusals:
         pending, dossier_id, cast = order
         pay_at_cashier(services, pending, cast)
         paid_row = simulator.payment_of_order(pending["order_id"])
-        stale = simulator.payment_notification(paid_row, signed_at=datetime.now(timezone.utc) + offset)
+        stale = simulator.payment_notification(paid_row, signed_at=utc_now() + offset)
         self.refused(services, payment_db, dossiers, dossier_id, stale.to_dict(), StaleNotificationError)
 
     def test_an_unknown_provider_is_refused(self, services, order, dossiers, payment_db):

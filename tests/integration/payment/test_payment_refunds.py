@@ -2,8 +2,6 @@
 notification; money that arrives after withdrawal is recorded and paid back too."""
 import copy
 import json
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -12,6 +10,7 @@ from services.payment.domain import balance_due
 from services.payment.service import PaymentService
 from services.payment.tables import ledger_entries
 from tests.integration.payment.dossier_journey import dossier_in, wait_for
+from shared.clock import beijing_today
 
 
 def ledger_kinds(payment_db, order_id):
@@ -54,7 +53,7 @@ class TestRefundOnWithdrawal:
         # a second copy of the refund notification (newly signed, as a provider retry) is a duplicate
         assert notify(services, simulator.sign(json.loads(confirmation.body)))["outcome"] == "duplicate"
         assert ledger_kinds(payment_db, order["order_id"])[0].count("refund") == 1
-        today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+        today = beijing_today()
         assert [(line["kind"], line["amount_fen"]) for line in simulator.statement(today)
                 if line["order_id"] == order["order_id"]] == [("payment", 16000), ("refund", 16000)]
 

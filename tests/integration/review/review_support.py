@@ -2,11 +2,13 @@
 
 Everything runs in this process on real PostgreSQL and RabbitMQ (the run's integration vhost): the
 dossier service and its outbox relay (so review's handlers receive real events), identity seeded
-with the demo organisations and experts, and review with a clock the tests can move.
+with the demo organisations and experts, and dossier and review on one clock the tests can move.
 """
 import copy
 import time
-from datetime import date, datetime, timedelta, timezone
+from contextlib import contextmanager
+from datetime import date, datetime, timedelta
+from datetime import time as wall_time
 from pathlib import Path
 
 import eventlet
@@ -21,11 +23,12 @@ from services.identity.seed import ENGINEERING_COMMITTEE, seed_id
 from services.identity.service import IdentityService
 from services.review.service import ReviewService
 from services.review.tables import review_queue
+from shared.clock import BEIJING, TravelClock, beijing_today
 from shared.config import load_config
 from shared.roles import Actor
 from tests.factories import (
-    Cast, annual_assessments, basic_info, continuing_education, education, material, mobile_phone, resident_id,
-    review_form, work_experience,
+    Cast, annual_assessments, basic_info, continuing_education, education, material, mobile_phone, notice_document,
+    resident_id, review_form, work_experience,
 )
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -42,28 +45,14 @@ def expert(number):
     return Actor(account_id=EXPERTS[number - 1], role="expert", org_id=seed_id("org", ENGINEERING_COMMITTEE))
 
 
-class Clock:
-    """Real time plus an offset the tests move; review's notion of now and today."""
-
-    def __init__(self):
-        self.offset = timedelta()
-
-    def __call__(self):
-        return datetime.now(timezone.utc) + self.offset
-
-    def travel(self, **delta):
-        self.offset += timedelta(**delta)
-
-    def reset(self):
-        self.offset = timedelta()
-
-
 class ReviewSystem:
     def __init__(self, database_url, amqp_uri):
         self.amqp_uri = amqp_uri
-        self.clock = Clock()
+        # The system's now and today, dossier and review alike (a unit approval and the publicity that
+        # follows it happen on one timeline); tests move it.
+        self.clock = TravelClock()
         self.dossier_config = {"AMQP_URI": amqp_uri, "DATABASE_URL": database_url("review_dossier"), "max_workers": 10,
-                               "COMMANDS": {"retries": 6, "retry_backoff_seconds": 0.01}}
+                               "COMMANDS": {"retries": 6, "retry_backoff_seconds": 0.01}, "CLOCK": self.clock}
         identity = copy.deepcopy(load_config(ROOT / "services/identity/config.yaml"))
         identity.update(AMQP_URI=amqp_uri, DATABASE_URL=database_url("review_identity"))
         identity["PASSWORDS"].update(ARGON2_TIME_COST=1, ARGON2_MEMORY_KIB=8, ARGON2_PARALLELISM=1)
@@ -169,15 +158,38 @@ class ReviewSystem:
         return ids
 
     def publicised_in_unit(self, cast, dossier_ids, start=None):
-        """Unit publicity recorded for a period that is already over (it happened inside the unit)."""
-        start = start or (self.clock().date() - timedelta(days=30))
+        """Unit publicity from today: it may neither predate the unit approval nor be backdated, so it is
+        over only once its working days have passed (``unit_publicity_over``)."""
+        start = start or beijing_today(self.clock)
         return self.review.record_unit_publicity(cast.unit_admin.to_dict(),
                                                  {"dossier_ids": dossier_ids, "start": start.isoformat()})
 
+    @contextmanager
+    def unit_publicity_over(self, publicity):
+        """Inside the block it is the day after *publicity* ends (the batch may go up); then back again."""
+        before = self.clock.offset
+        self.travel_to(date.fromisoformat(publicity["end"]) + timedelta(days=1))
+        try:
+            yield
+        finally:
+            self.clock.offset = before
+
+    def open_notice_from(self, day):
+        """The 2026 notice again, its application window opening on *day* (for tests set on that day)."""
+        start = datetime.combine(day, wall_time(0), tzinfo=BEIJING)
+        end = max(start, self.clock()) + timedelta(days=30)
+        self.dossier.publish_notice(CITY.to_dict(), notice_document(2026, start=start, end=end,
+                                                                     policy={"max_active_dossiers": 10}))
+
+    def travel_to(self, day, hour=10):
+        """Move the clock to *hour* o'clock Beijing time on *day* (forward or back)."""
+        target = datetime.combine(day, wall_time(hour), tzinfo=BEIJING)
+        self.clock.travel(seconds=(target - self.clock()).total_seconds())
+
     def recommended(self, cast, count=1, **fields):
         ids = self.unit_approved(cast, count, **fields)
-        self.publicised_in_unit(cast, ids)
-        answer = self.review.submit_batch(cast.unit_admin.to_dict(), {"dossier_ids": ids})
+        with self.unit_publicity_over(self.publicised_in_unit(cast, ids)):
+            answer = self.review.submit_batch(cast.unit_admin.to_dict(), {"dossier_ids": ids})
         assert answer["saved"], answer
         return ids
 
@@ -194,18 +206,18 @@ class ReviewSystem:
     def committee(self, **overrides):
         data = {"name": f"工程系列中级评审委员会-{time.monotonic_ns()}", "series": "engineering",
                 "levels": ["intermediate"], "organised_by": "series", "organising_body": "昆明市人力资源和社会保障局",
-                "office_org_id": SECRETARY.org_id, "valid_until": (date.today() + timedelta(days=700)).isoformat(),
+                "office_org_id": SECRETARY.org_id, "valid_until": (beijing_today() + timedelta(days=700)).isoformat(),
                 "member_count": 15, **overrides}
         committee = self.review.create_committee(CITY.to_dict(), data)
         experts = [{"expert_id": expert_id, "title": "高级工程师", "specialty": "土木工程"} for expert_id in EXPERTS]
         return self.review.add_experts(CITY.to_dict(), committee["id"], {"experts": experts[:data["member_count"]]})
 
-    def open_meeting(self, dossier_ids, *, drawn=range(1, 10), attending=None):
+    def open_meeting(self, dossier_ids, *, drawn=(1, 2, 3, 4, 5, 6, 7, 8, 9), attending=None):
         """A meeting of a fresh committee whose draw yields exactly the experts numbered *drawn*
         (the others are excluded as unavailable), all of them attending unless told otherwise."""
         committee = self.committee()
         meeting = self.review.create_meeting(SECRETARY.to_dict(), {
-            "committee_id": committee["id"], "meeting_date": self.clock().date().isoformat(), "expert_count": len(drawn)})
+            "committee_id": committee["id"], "meeting_date": beijing_today(self.clock).isoformat(), "expert_count": len(drawn)})
         assigned = self.review.assign_dossiers(SECRETARY.to_dict(), meeting["id"], {"dossier_ids": dossier_ids})
         assert assigned["assigned"] == len(dossier_ids), assigned
         unavailable = [{"expert_id": EXPERTS[n - 1], "reason": "会期冲突"} for n in range(1, 16) if n not in drawn]

@@ -7,6 +7,7 @@ import eventlet
 
 from services.dossier import statuses as st
 from tests.integration.review.review_support import CITY, EXPERTS, SECRETARY, SYSTEM, expert
+from shared.clock import beijing_today
 
 
 def wait_until(condition, seconds=30):
@@ -28,8 +29,8 @@ def test_from_submission_to_the_end_of_publicity(system):
     wait_until(lambda: awaiting(system, cast.unit_admin, dossier_id))
 
     system.review.decide(cast.unit_admin.to_dict(), dossier_id, {"action": "approve", "opinion": "同意推荐"})
-    system.publicised_in_unit(cast, [dossier_id])
-    batch = system.review.submit_batch(cast.unit_admin.to_dict(), {"dossier_ids": [dossier_id]})
+    with system.unit_publicity_over(system.publicised_in_unit(cast, [dossier_id])):
+        batch = system.review.submit_batch(cast.unit_admin.to_dict(), {"dossier_ids": [dossier_id]})
     assert batch["saved"]
     wait_until(lambda: awaiting(system, cast.district_admin, dossier_id))
     system.review.decide(cast.district_admin.to_dict(), dossier_id, {"action": "approve", "opinion": "同意上报"})
@@ -40,7 +41,7 @@ def test_from_submission_to_the_end_of_publicity(system):
 
     committee = system.committee()
     meeting = system.review.create_meeting(SECRETARY.to_dict(), {
-        "committee_id": committee["id"], "meeting_date": date.today().isoformat(), "expert_count": 11})
+        "committee_id": committee["id"], "meeting_date": beijing_today().isoformat(), "expert_count": 11})
     system.review.assign_dossiers(SECRETARY.to_dict(), meeting["id"], {"dossier_ids": [dossier_id]})
     drawn = system.review.draw_experts(SECRETARY.to_dict(), meeting["id"], {})["draw"]["drawn"]
     assert system.review.record_attendance(SECRETARY.to_dict(), meeting["id"], {"expert_ids": drawn[:9]})["met"]
@@ -53,7 +54,7 @@ def test_from_submission_to_the_end_of_publicity(system):
 
     published = system.review.publish(CITY.to_dict(), {"dossier_ids": [dossier_id]})
     assert [e["name"] for e in system.review.get_publicity(published["id"])["entries"]] == ["钱伟"]
-    system.clock.travel(days=(date.fromisoformat(published["end"]) - system.clock().date()).days + 1)
+    system.clock.travel(days=(date.fromisoformat(published["end"]) - beijing_today(system.clock)).days + 1)
     assert system.review.run_timers(CITY.to_dict())["publicity"]["ended"] == [dossier_id]
 
     dossier = system.dossier.get(dossier_id)

@@ -1,6 +1,6 @@
 """Decisions, unit publicity and batches through the real dossier service: every problem named at once,
 the working-day rule before a batch, and a batch that moves all its dossiers or none."""
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from sqlalchemy import select, update
@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from services.dossier import statuses as st
 from services.review.exceptions import InvalidReviewCommandError, OutOfScopeError, ReviewNotAllowedError
 from services.review.tables import batch_dossiers, batches, review_queue, unit_publicity_periods
+from shared.clock import beijing_today
 from shared.errors import ValidationFailed
 from tests.integration.review.review_support import CITY
 
@@ -65,6 +66,9 @@ class TestDecisions:
 
 class TestUnitPublicity:
     def test_the_period_defaults_to_five_working_days_and_is_recorded_on_each_dossier(self, system):
+        # Approved and publicised on Thursday 24 September 2026: the National Day holiday lies inside.
+        system.open_notice_from(date(2026, 9, 1))
+        system.travel_to(date(2026, 9, 24))
         cast = system.new_cast()
         ids = system.unit_approved(cast, count=2)
         answer = system.review.record_unit_publicity(cast.unit_admin.to_dict(),
@@ -83,6 +87,32 @@ class TestUnitPublicity:
         assert raised.value.fields["end"] == ["最早为 2026-10-08"]
         assert system.dossier.get(ids[0])["unit_publicity"] is None
 
+    def test_a_publicity_cannot_start_before_the_unit_approved_the_dossiers(self, system):
+        cast = system.new_cast()
+        ids = system.unit_approved(cast, count=2)
+        today = beijing_today(system.clock)
+        with pytest.raises(InvalidReviewCommandError) as raised:
+            system.review.record_unit_publicity(cast.unit_admin.to_dict(), {
+                "dossier_ids": ids, "start": (today - timedelta(days=1)).isoformat()})
+        assert f"不能早于 {today.isoformat()}" in raised.value.message
+        assert set(raised.value.fields["dossier_ids"]) == set(ids)
+        assert all(system.dossier.get(dossier_id)["unit_publicity"] is None for dossier_id in ids)
+
+    def test_a_publicity_is_recorded_at_most_thirty_days_after_it_began(self, system):
+        cast = system.new_cast()
+        (dossier_id,) = system.unit_approved(cast)
+        approved = beijing_today(system.clock)
+        system.clock.travel(days=40)  # the unit admin records it much later
+        earliest = beijing_today(system.clock) - timedelta(days=30)
+        with pytest.raises(InvalidReviewCommandError) as raised:
+            system.review.record_unit_publicity(cast.unit_admin.to_dict(), {"dossier_ids": [dossier_id],
+                                                                            "start": approved.isoformat()})
+        assert f"最早为 {earliest.isoformat()}" in raised.value.fields["start"][0]
+        assert system.dossier.get(dossier_id)["unit_publicity"] is None
+        answer = system.review.record_unit_publicity(cast.unit_admin.to_dict(), {"dossier_ids": [dossier_id],
+                                                                                 "start": earliest.isoformat()})
+        assert answer["start"] == earliest.isoformat()
+
     def test_only_approved_dossiers_of_ones_own_unit_can_be_publicised(self, system):
         cast, other = system.new_cast(), system.new_cast()
         submitted = system.submitted(cast)
@@ -98,8 +128,8 @@ class TestBatches:
     def test_a_batch_moves_every_dossier_with_one_batch_id_and_is_recorded(self, system):
         cast = system.new_cast()
         ids = system.unit_approved(cast, count=3)
-        system.publicised_in_unit(cast, ids)
-        answer = system.review.submit_batch(cast.unit_admin.to_dict(), {"dossier_ids": ids})
+        with system.unit_publicity_over(system.publicised_in_unit(cast, ids)):
+            answer = system.review.submit_batch(cast.unit_admin.to_dict(), {"dossier_ids": ids})
         assert answer["saved"] and answer["refused"] == 0
         for dossier_id in ids:
             dossier = system.dossier.get(dossier_id)
@@ -112,10 +142,10 @@ class TestBatches:
     def test_a_batch_waits_until_the_unit_publicity_is_over_and_names_every_dossier_held_back(self, system):
         cast = system.new_cast()
         ids = system.unit_approved(cast, count=3)
-        today = system.clock().date()
-        system.publicised_in_unit(cast, ids[:2])  # over
-        system.review.record_unit_publicity(cast.unit_admin.to_dict(), {"dossier_ids": [ids[2]], "start": today.isoformat()})
-        answer = system.review.submit_batch(cast.unit_admin.to_dict(), {"dossier_ids": ids})
+        with system.unit_publicity_over(system.publicised_in_unit(cast, ids[:2])):  # theirs is over; the third starts now
+            today = beijing_today(system.clock)
+            system.review.record_unit_publicity(cast.unit_admin.to_dict(), {"dossier_ids": [ids[2]], "start": today.isoformat()})
+            answer = system.review.submit_batch(cast.unit_admin.to_dict(), {"dossier_ids": ids})
         assert not answer["saved"] and answer["refused"] == 1
         (held,) = [result for result in answer["results"] if not result["ok"]]
         assert held["dossier_id"] == ids[2] and "公示期满后方可报送" in held["error"]["message"]
@@ -124,7 +154,7 @@ class TestBatches:
     def test_after_the_working_days_pass_the_same_batch_goes_through(self, system):
         cast = system.new_cast()
         ids = system.unit_approved(cast, count=2)
-        start = system.clock().date()
+        start = beijing_today(system.clock)
         publicity = system.review.record_unit_publicity(cast.unit_admin.to_dict(),
                                                         {"dossier_ids": ids, "start": start.isoformat()})
         assert not system.review.submit_batch(cast.unit_admin.to_dict(), {"dossier_ids": ids})["saved"]
@@ -132,10 +162,23 @@ class TestBatches:
         system.clock.travel(days=(date.fromisoformat(end) - start).days + 1)
         assert system.review.submit_batch(cast.unit_admin.to_dict(), {"dossier_ids": ids})["saved"]
 
+    def test_a_period_that_began_before_the_unit_approval_never_lets_the_batch_go_up(self, system):
+        cast = system.new_cast()
+        (dossier_id,) = system.unit_approved(cast)
+        approved = beijing_today(system.clock)
+        # Recorded on the dossier directly, as review accepted it before the approval rule.
+        system.dossier.record_unit_publicity(cast.unit_admin.to_dict(), dossier_id, {
+            "start": (approved - timedelta(days=30)).isoformat(), "end": (approved - timedelta(days=20)).isoformat()})
+        system.wait_projected(dossier_id)
+        answer = system.review.submit_batch(cast.unit_admin.to_dict(), {"dossier_ids": [dossier_id]})
+        assert not answer["saved"]
+        assert f"早于单位审核通过之日 {approved.isoformat()}" in answer["results"][0]["error"]["message"]
+        assert system.dossier.get(dossier_id)["status"] == st.UNIT_APPROVED
+
     def test_when_the_dossier_service_refuses_one_dossier_none_of_the_batch_moves(self, system):
         cast = system.new_cast()
         ids = system.unit_approved(cast, count=3)
-        system.publicised_in_unit(cast, ids)
+        publicity = system.publicised_in_unit(cast, ids)
         system.dossier.withdraw(cast.applicant.to_dict(), ids[1], "个人原因")
         system.wait_projected(ids[1])
         # Make review's read model stale on purpose, as if the withdrawal had not arrived yet, so
@@ -147,7 +190,8 @@ class TestBatches:
                 unit_publicity_periods.c.dossier_id == ids[0])).mappings().first()
             connection.execute(update(unit_publicity_periods).where(unit_publicity_periods.c.dossier_id == ids[1])
                                .values(start=period["start"], end=period["end"]))
-        answer = system.review.submit_batch(cast.unit_admin.to_dict(), {"dossier_ids": ids})
+        with system.unit_publicity_over(publicity):
+            answer = system.review.submit_batch(cast.unit_admin.to_dict(), {"dossier_ids": ids})
         assert not answer["saved"]
         failed = {result["dossier_id"]: result for result in answer["results"] if not result["ok"]}
         assert list(failed) == [ids[1]] and "已撤销申请" in failed[ids[1]]["error"]["message"]

@@ -1,14 +1,18 @@
 """Review's failed event handlings on real PostgreSQL and RabbitMQ: a projection that cannot be
-written is recorded and reported by ``health`` until a redelivery succeeds."""
+written is recorded and reported by ``health`` until a redelivery succeeds; an event that can never
+be applied is recorded once and parked, and the queue moves on."""
 import copy
 from pathlib import Path
 
+import eventlet
 import pytest
 from sqlalchemy import create_engine, select
 
 from services.review.service import ReviewService
 from services.review.tables import review_queue
 from shared.config import load_config
+from shared.event_failures import original_payload
+from shared.event_replay import main as event_replay
 from tests.integration.payment.dossier_journey import publish
 from tests.integration.shared.event_failure_support import (
     dossier_event, health_of, records, refusing_writes, wait_until,
@@ -58,3 +62,31 @@ def test_a_projection_that_fails_is_reported_until_its_redelivery_succeeds(run_s
     wait_until(lambda: health_of(amqp_uri, "review")["failed_event_handlings"] == 0, what="the redelivery")
     assert queued_version(review_db, event["dossier_id"]) == 5
     assert records(review_db, event["event_id"])[0]["resolved_at"] is not None
+
+
+def test_an_event_that_cannot_be_applied_is_recorded_once_and_the_queue_moves_on(
+        run_services, review_config, review_db, tmp_path):
+    """A NUL byte (accepted before the edge refused it) cannot be written to a text column: the failure
+    is recorded with the payload kept exactly, the message is not redelivered, later events project."""
+    run_services((ReviewService, review_config))
+    amqp_uri = review_config["AMQP_URI"]
+    poisoned = dossier_event("dossier_submitted")
+    poisoned["dossier"]["specialty"] = "给排水\u0000工程"
+    publish(amqp_uri, poisoned)
+    (record,) = wait_until(lambda: records(review_db, poisoned["event_id"]), what="the failure to be recorded")
+    assert record["parked_at"] and "NUL" in record["error"]
+    assert original_payload(record["payload"]) == poisoned  # the bad byte survives the recording
+
+    later = dossier_event("dossier_submitted")
+    publish(amqp_uri, later)
+    wait_until(lambda: queued_version(review_db, later["dossier_id"]) == 5, what="a later event to project")
+    eventlet.sleep(1.5)  # a redelivery would come after the one-second pause
+    assert records(review_db, poisoned["event_id"])[0]["attempts"] == 1
+    assert health_of(amqp_uri, "review")["failed_event_handlings"] == 1
+
+    config_file = tmp_path / "review.yaml"
+    config_file.write_text(f"AMQP_URI: {amqp_uri}\nDATABASE_URL: {review_config['DATABASE_URL']}\n")
+    assert event_replay(["--config", str(config_file), "--service", "review", "replay", "--all"]) == 0
+    # Replayed unrepaired, the original bytes fail the same way once more and are parked again.
+    wait_until(lambda: records(review_db, poisoned["event_id"])[0]["attempts"] == 2, what="the replay to be handled")
+    assert queued_version(review_db, poisoned["dossier_id"]) is None

@@ -2,7 +2,7 @@
 with the real dossier and identity services. Secrecy is checked against review's database itself."""
 import json
 import logging
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import text
@@ -14,6 +14,7 @@ from services.review.exceptions import (
 )
 from services.identity.seed import seed_id
 from tests.integration.review.review_support import AUDITOR, CITY, EXPERTS, SECRETARY, UNIT_JIA, expert
+from shared.clock import beijing_today
 
 CHOICES = {"agree", "disagree", "abstain"}
 
@@ -21,14 +22,14 @@ CHOICES = {"agree", "disagree", "abstain"}
 def committee_data(**overrides):
     return {"name": "昆明市工程系列中级评审委员会(测试)", "series": "engineering", "levels": ["intermediate"],
             "organised_by": "series", "organising_body": "昆明市人社局", "office_org_id": SECRETARY.org_id,
-            "valid_until": (date.today() + timedelta(days=365)).isoformat(), "member_count": 15, **overrides}
+            "valid_until": (beijing_today() + timedelta(days=365)).isoformat(), "member_count": 15, **overrides}
 
 
 class TestCommittees:
     def test_every_rule_a_committee_breaks_is_named_at_once(self, system):
         with pytest.raises(CommitteeRuleError) as raised:
             system.review.create_committee(CITY.to_dict(), committee_data(
-                member_count=14, organised_by="specialty", valid_until=(date.today() + timedelta(days=1200)).isoformat()))
+                member_count=14, organised_by="specialty", valid_until=(beijing_today() + timedelta(days=1200)).isoformat()))
         assert set(raised.value.fields) == {"member_count", "valid_until", "specialties"}
 
     def test_only_the_city_admin_manages_committees(self, system):
@@ -63,7 +64,7 @@ class TestCommittees:
     def test_an_expert_leaves_the_pool_unless_drawn_for_a_meeting_still_running(self, system):
         committee = system.committee()
         meeting = system.review.create_meeting(SECRETARY.to_dict(), {
-            "committee_id": committee["id"], "meeting_date": date.today().isoformat(), "expert_count": 15})
+            "committee_id": committee["id"], "meeting_date": beijing_today().isoformat(), "expert_count": 15})
         system.review.draw_experts(SECRETARY.to_dict(), meeting["id"], {})
         with pytest.raises(CommitteeRuleError):
             system.review.remove_expert(CITY.to_dict(), committee["id"], EXPERTS[0])
@@ -73,7 +74,7 @@ class TestCommittees:
         assert system.review.remove_expert(CITY.to_dict(), spare["id"], EXPERTS[0])["pool_size"] == 0
         with pytest.raises(CommitteeRuleError):  # a meeting needs a complete pool
             system.review.create_meeting(SECRETARY.to_dict(), {
-                "committee_id": spare["id"], "meeting_date": date.today().isoformat(), "expert_count": 5})
+                "committee_id": spare["id"], "meeting_date": beijing_today().isoformat(), "expert_count": 5})
         with pytest.raises(CommitteeRuleError):  # and its committee keeps its record
             system.review.delete_committee(CITY.to_dict(), committee["id"])
 
@@ -90,7 +91,7 @@ class TestMeetings:
     def test_the_draw_is_recorded_with_its_seed_and_replays_to_the_same_experts(self, system):
         committee = system.committee()
         meeting = system.review.create_meeting(SECRETARY.to_dict(), {
-            "committee_id": committee["id"], "meeting_date": date.today().isoformat(), "expert_count": 7})
+            "committee_id": committee["id"], "meeting_date": beijing_today().isoformat(), "expert_count": 7})
         unavailable = [{"expert_id": EXPERTS[14], "reason": "出国"}, {"expert_id": EXPERTS[13], "reason": "本人申报回避"}]
         drawn = system.review.draw_experts(SECRETARY.to_dict(), meeting["id"], {"exclusions": unavailable})
         record = drawn["draw"]
@@ -107,7 +108,7 @@ class TestMeetings:
         submitted = system.submitted(cast)
         committee = system.committee()
         meeting = system.review.create_meeting(SECRETARY.to_dict(), {
-            "committee_id": committee["id"], "meeting_date": date.today().isoformat(), "expert_count": 9})
+            "committee_id": committee["id"], "meeting_date": beijing_today().isoformat(), "expert_count": 9})
         answer = system.review.assign_dossiers(SECRETARY.to_dict(), meeting["id"], {"dossier_ids": [submitted]})
         assert answer["assigned"] == 0 and answer["results"][0]["error"]["code"] == "not_assignable"
         assert system.dossier.get(submitted)["status"] == st.SUBMITTED
@@ -140,11 +141,11 @@ class TestTheVote:
             cast_ballot(12, d1, "agree")  # not drawn: nobody votes in someone else's place
         with pytest.raises(ReviewNotAllowedError):
             system.review.cast_ballot(SECRETARY.to_dict(), mid, {"dossier_id": d1, "choice": "agree"})
-        for number, choice in zip(range(1, 10), ["agree"] * 6 + ["disagree"] * 2 + ["abstain"]):
+        for number, choice in zip(range(1, 10), ["agree"] * 6 + ["disagree"] * 2 + ["abstain"], strict=True):
             assert cast_ballot(number, d1, choice) == {"meeting_id": mid, "dossier_id": d1, "recorded": True}
-        for number, choice in zip(range(1, 10), ["agree"] * 5 + ["disagree"] * 4):
+        for number, choice in zip(range(1, 10), ["agree"] * 5 + ["disagree"] * 4, strict=True):
             cast_ballot(number, d2, choice)
-        for number, choice in zip((2, 3, 4, 5, 7, 8), ["agree"] * 5 + ["disagree"]):
+        for number, choice in zip((2, 3, 4, 5, 7, 8), ["agree"] * 5 + ["disagree"], strict=True):
             cast_ballot(number, d3, choice)  # expert 09 does not vote on d3
         with pytest.raises(DoubleVoteError):
             cast_ballot(2, d1, "disagree")
@@ -210,7 +211,7 @@ class TestBallotSecrecy:
         caplog.set_level(logging.DEBUG, logger="services.review")
         caplog.set_level(logging.INFO)
         for number, choice in zip(range(1, 10), ["agree", "disagree", "abstain", "agree", "agree", "disagree",
-                                                 "agree", "abstain", "agree"]):
+                                                 "agree", "abstain", "agree"], strict=True):
             for dossier_id in (d1, d2):
                 system.review.cast_ballot(expert(number).to_dict(), mid, {"dossier_id": dossier_id, "choice": choice})
         before_close = json.dumps(system.review.get_meeting(AUDITOR.to_dict(), mid), ensure_ascii=False)

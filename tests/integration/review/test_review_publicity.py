@@ -8,6 +8,7 @@ import pytest
 
 from services.dossier import statuses as st
 from services.review.exceptions import InvalidReviewCommandError, PublicityWindowError, RateLimitedError
+from shared.clock import beijing_today
 from shared.errors import ValidationFailed
 from tests.integration.review.review_support import CITY, SYSTEM
 
@@ -26,7 +27,7 @@ class TestPublishing:
     def test_passed_dossiers_are_published_for_five_working_days_and_listed_without_id_numbers(self, system):
         cast = system.new_cast()
         ids = system.passed(cast, count=2, applicant_name="孙丽")
-        today = system.clock().date()
+        today = beijing_today(system.clock)
         published = system.review.publish(CITY.to_dict(), {"dossier_ids": ids})
         window = system.review.working_days({"start": today.isoformat(), "working_days": 5})
         assert (published["start"], published["end"]) == (today.isoformat(), window["end"])
@@ -46,7 +47,7 @@ class TestPublishing:
             system.review.publish(CITY.to_dict(), {"dossier_ids": [submitted]})
         assert submitted in raised.value.fields["dossier_ids"]
         (passed,) = system.passed(system.new_cast())
-        yesterday = (system.clock().date() - timedelta(days=1)).isoformat()
+        yesterday = (beijing_today(system.clock) - timedelta(days=1)).isoformat()
         with pytest.raises(InvalidReviewCommandError) as raised:
             system.review.publish(CITY.to_dict(), {"dossier_ids": [passed], "start": yesterday, "working_days": 3})
         assert set(raised.value.fields) == {"start", "working_days"}
@@ -80,7 +81,7 @@ class TestObjections:
             system.review.resolve_objection(CITY.to_dict(), answer["objection_id"], {"outcome": "dismissed", "reason": "重复异议"})
 
     def test_no_objection_outside_the_window(self, system, publicity):
-        system.clock.travel(days=days_after(publicity["end"], system.clock().date()))
+        system.clock.travel(days=days_after(publicity["end"], beijing_today(system.clock)))
         with pytest.raises(PublicityWindowError):
             system.review.lodge_objection(publicity["id"], objection(publicity["ids"][0], "13900002222"))
 
@@ -92,7 +93,7 @@ class TestObjections:
         listed = {o["id"]: o for o in system.review.list_objections(CITY.to_dict(), {"state": "open"})}
         assert listed[lodged["objection_id"]]["contact"] == "13900003333" and "address_key" not in listed[lodged["objection_id"]]
 
-        system.clock.travel(days=days_after(publicity["end"], system.clock().date()))
+        system.clock.travel(days=days_after(publicity["end"], beijing_today(system.clock)))
         ran = system.review.run_timers(CITY.to_dict())
         assert free in ran["publicity"]["ended"] and held not in ran["publicity"]["ended"]
         assert system.dossier.get(free)["status"] == st.APPROVED
@@ -108,7 +109,7 @@ class TestObjections:
         assert system.dossier.get(accused)["status"] == st.REJECTED
         (sanction,) = system.identity.sanctions_of(publicity["applicant"])
         assert sanction["kind"] == "fraud" and sanction["reference"] == f"objection:{fraud['objection_id']}"
-        assert date.fromisoformat(sanction["bars_until"]).year == system.clock().date().year + 3
+        assert date.fromisoformat(sanction["bars_until"]).year == beijing_today(system.clock).year + 3
         detail = system.review.publicity_detail(CITY.to_dict(), publicity["id"])
         assert {e["dossier_id"]: e["state"] for e in detail["entries"]} == {
             held: "ended", free: "ended", accused: "cancelled"}

@@ -10,6 +10,7 @@ from services.dossier import statuses as st
 from services.review.service import ReviewService
 from services.review.tables import automated_actions
 from tests.integration.review.review_support import CITY
+from shared.clock import beijing_today, utc_now
 
 
 def fast_instances(system, run_services):
@@ -52,7 +53,7 @@ def test_returned_dossiers_are_abandoned_once_after_the_deadline_with_two_instan
     eventlet.sleep(1.0)
     assert all(system.dossier.get(d)["status"] == st.RETURNED for d in returned)  # before the deadline
 
-    system.clock.travel(days=(deadline.date() - date.today()).days + 2)
+    system.clock.travel(days=(deadline.date() - beijing_today()).days + 2)
     wait_for(lambda: all(system.dossier.get(d)["status"] == st.ABANDONED for d in returned))
     eventlet.sleep(1.0)  # time for a second attempt to show, if there were one
     assert [event_count(system, d, "abandoned") for d in returned] == [1, 1, 1, 1]
@@ -70,7 +71,7 @@ def test_publicity_ends_once_per_dossier_when_the_window_closes_with_two_instanc
     eventlet.sleep(1.0)
     assert all(system.dossier.get(d)["status"] == st.IN_PUBLICITY for d in ids)  # the window is still open
 
-    system.clock.travel(days=(date.fromisoformat(published["end"]) - system.clock().date()).days + 1)
+    system.clock.travel(days=(date.fromisoformat(published["end"]) - beijing_today(system.clock)).days + 1)
     wait_for(lambda: all(system.dossier.get(d)["status"] == st.APPROVED for d in ids))
     eventlet.sleep(1.0)
     assert [event_count(system, d, "publicity_ended") for d in ids] == [1, 1, 1]
@@ -80,11 +81,11 @@ def test_publicity_ends_once_per_dossier_when_the_window_closes_with_two_instanc
 
 
 def test_a_claim_is_taken_once_released_after_failure_and_taken_over_only_when_stale(system):
-    from datetime import timedelta, timezone
+    from datetime import timedelta
 
     from services.review import jobs
 
-    engine, now = system.review_engine, datetime.now(timezone.utc)
+    engine, now = system.review_engine, utc_now()
     key = (f"claim-test-{time.monotonic_ns()}", "abandon", "2026")
 
     def claim(instance, at):

@@ -6,12 +6,12 @@ fails the way it would on a real database problem; dropping the trigger heals it
 import time
 import uuid
 from contextlib import contextmanager
-from datetime import datetime, timezone
 
 import eventlet
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
+from shared.clock import utc_now
 from shared.event_failures import failed_event_handlings
 
 
@@ -19,7 +19,7 @@ def dossier_event(event_type, **overrides):
     """A ``dossier_*`` bus payload that satisfies DossierEventV1 (a dossier of a fresh id, version 5)."""
     dossier_id = overrides.pop("dossier_id", str(uuid.uuid4()))
     version = overrides.pop("version", 5)
-    now = datetime.now(timezone.utc).isoformat()
+    now = utc_now().isoformat()
     snapshot = {"applicant_id": f"applicant-{dossier_id[:8]}", "applicant_name": "李明", "unit_id": "unit-failures",
                 "unit_name": "演示单位甲", "district_id": "district-failures", "district_name": "五华区人社局",
                 "review_year": 2026, "series": "engineering", "specialty": "土木工程", "level": "intermediate",

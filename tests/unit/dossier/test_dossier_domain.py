@@ -27,7 +27,9 @@ def reviewer(dossier, cast):
 
 # How to reach each status from a filled draft: the steps, each a legal command.
 def _submit(x, c): x.submit(c.applicant)
-def _unit_approve(x, c): x.approve(c.unit_admin, "同意推荐"); x.record_unit_publicity(c.unit_admin, start=PAST_START, end=PAST_END)
+def _unit_approve(x, c):
+    x.approve(c.unit_admin, "同意推荐")
+    x.record_unit_publicity(c.unit_admin, start=PAST_START, end=PAST_END)
 def _recommend(x, c): x.recommend(c.unit_admin, batch_id="batch-1", today=TODAY)
 def _district_approve(x, c): x.approve(c.district_admin, "同意")
 def _city_approve(x, c): x.approve(c.city_admin, "受理")
@@ -348,7 +350,7 @@ class TestHashChain:
     def test_each_event_links_to_the_previous_hash(self):
         rows = self.chain()
         assert rows[0][4]["prev_hash"] == GENESIS
-        for before, after in zip(rows, rows[1:]):
+        for before, after in zip(rows, rows[1:], strict=False):
             assert after[4]["prev_hash"] == before[4]["hash"]
         assert verify_chain(rows) == (True, len(rows), None)
 

@@ -354,7 +354,7 @@ class TestWindow:
 
     def test_a_naive_moment_is_a_programming_error(self):
         with pytest.raises(ValueError):
-            check_window(notice(), datetime(2026, 3, 15), "create")
+            check_window(notice(), datetime(2026, 3, 15), "create")  # noqa: DTZ001  (the point of the test)
 
 
 class TestOpenSeriesAndActiveLimit:

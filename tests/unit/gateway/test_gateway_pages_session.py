@@ -1,4 +1,5 @@
-"""Browser sessions for pages: cookies, CSRF, refresh once per token, safe redirects, static files."""
+"""Browser sessions for pages: cookies and their paths, CSRF bound to the sign-in, same-site forms,
+refresh once per token, safe redirects, static files."""
 import eventlet
 import pytest
 from werkzeug import Request, Response
@@ -7,16 +8,19 @@ from werkzeug.test import EnvironBuilder
 from gateway.auth import Principal
 from gateway.page_http import nav_links
 from gateway.page_session import (
-    ACCESS_COOKIE, CSRF_COOKIE, PRINCIPAL_KEY, REFRESH_COOKIE, CsrfRefused, PageSession, RefreshCoalescer, csrf_matches,
-    request_principal, safe_next,
+    ACCESS_COOKIE, CSRF_COOKIE, PRINCIPAL_KEY, REFRESH_COOKIE, CsrfRefused, PageSession, RefreshCoalescer,
+    RefreshNeeded, cookies_must_be_secure, csrf_matches, request_principal, safe_next, same_site,
 )
 from gateway.pages import static_file
 from gateway.routes_pages_account import landing_for
 from gateway.routes_dossiers import decider
 from gateway.routes_pages_review import decision_body
 from shared.errors import NotAuthenticated
+from shared.tokens import csrf_digest
 
-APPLICANT = Principal(account_id="p-1", name="王芳", roles=(("applicant", None),))
+SESSION_CSRF = "the-sign-ins-own-token"
+APPLICANT = Principal(account_id="p-1", name="王芳", roles=(("applicant", None),), session_id="s-1",
+                      csrf_digest=csrf_digest(SESSION_CSRF))
 
 
 def request(method="GET", cookies=None, headers=None, path="/"):
@@ -74,8 +78,25 @@ class TestPageSessions:
         cookies = set_cookies(session.apply(Response()))
         assert "new-access" in cookies[ACCESS_COOKIE] and "new-refresh" in cookies[REFRESH_COOKIE]
         for header in cookies.values():
-            assert "HttpOnly" in header and "SameSite=Lax" in header and "Path=/" in header and "Secure" not in header
+            assert "HttpOnly" in header and "SameSite=Lax" in header and "Secure" not in header
+        assert "Path=/;" in cookies[ACCESS_COOKIE] or cookies[ACCESS_COOKIE].endswith("Path=/")
         assert CSRF_COOKIE not in cookies  # the existing CSRF token stays
+
+    def test_the_refresh_cookie_travels_only_to_the_refresh_route(self):
+        session = session_for(request(), FakeAuthenticator())
+        session.start({"access_token": "a", "refresh_token": "r", "csrf_token": SESSION_CSRF})
+        cookies = set_cookies(session.apply(Response()))
+        assert "Path=/session/refresh" in cookies[REFRESH_COOKIE]
+        session.end()
+        assert "Path=/session/refresh" in set_cookies(session.apply(Response()))[REFRESH_COOKIE]
+
+    def test_an_expired_access_cookie_elsewhere_sends_the_page_to_the_refresh_route(self):
+        session = session_for(request(cookies={ACCESS_COOKIE: "old", CSRF_COOKIE: "c"}, path="/review"),
+                              FakeAuthenticator())
+        with pytest.raises(RefreshNeeded):
+            session.principal()
+        with pytest.raises(RefreshNeeded):
+            session.optional_principal()
 
     def test_cookies_are_secure_when_configured(self):
         session = session_for(request(), FakeAuthenticator(), secure=True)
@@ -97,11 +118,18 @@ class TestPageSessions:
         cookies = set_cookies(session.apply(Response()))
         assert cookies[ACCESS_COOKIE].startswith(f"{ACCESS_COOKIE}=;") and "Max-Age=0" in cookies[REFRESH_COOKIE]
 
-    def test_signing_in_gives_a_fresh_csrf_token(self):
+    def test_signing_in_puts_the_sign_ins_own_csrf_token_in_the_forms(self):
         session = session_for(request(cookies={CSRF_COOKIE: "before"}), FakeAuthenticator())
-        session.start({"access_token": "a", "refresh_token": "r"})
-        assert session.csrf_token != "before"
-        assert session.csrf_token in set_cookies(session.apply(Response()))[CSRF_COOKIE]
+        session.start({"access_token": "a", "refresh_token": "r", "csrf_token": SESSION_CSRF})
+        assert session.csrf_token == SESSION_CSRF
+        assert SESSION_CSRF in set_cookies(session.apply(Response()))[CSRF_COOKIE]
+
+    @pytest.mark.parametrize(("public_url", "setting", "secure"), [
+        ("https://zc.km.gov.cn", "", True), ("https://zc.km.gov.cn", "false", True), ("http://127.0.0.1:8000", "", False),
+        ("http://127.0.0.1:8000", "true", True), ("http://127.0.0.1:8000", False, False),
+    ])
+    def test_cookies_are_secure_whenever_the_public_url_is_https(self, public_url, setting, secure):
+        assert cookies_must_be_secure(public_url, setting) is secure
 
 
 class TestRefreshOncePerToken:
@@ -130,11 +158,50 @@ class TestCsrf:
         assert csrf_matches("abc", "abc")
         assert not csrf_matches("abc", "abd") and not csrf_matches("", "") and not csrf_matches("abc", None)
 
-    def test_an_api_write_with_only_a_cookie_needs_the_csrf_header(self):
-        cookies = {ACCESS_COOKIE: "good", CSRF_COOKIE: "t0ken"}
+    def test_an_api_write_with_only_a_cookie_needs_the_sign_ins_csrf_header(self):
+        cookies = {ACCESS_COOKIE: "good", CSRF_COOKIE: SESSION_CSRF}
         with pytest.raises(CsrfRefused):
             request_principal(request("POST", cookies), FakeAuthenticator("good"), None)
-        assert request_principal(request("POST", cookies, {"X-CSRF-Token": "t0ken"}), FakeAuthenticator("good"), None) is APPLICANT
+        headers = {"X-CSRF-Token": SESSION_CSRF}
+        assert request_principal(request("POST", cookies, headers), FakeAuthenticator("good"), None) is APPLICANT
+
+    def test_a_token_planted_in_the_csrf_cookie_does_not_match_the_sign_in(self):
+        # Double submit alone would accept any cookie/header pair the attacker managed to set.
+        cookies = {ACCESS_COOKIE: "good", CSRF_COOKIE: "planted"}
+        with pytest.raises(CsrfRefused):
+            request_principal(request("POST", cookies, {"X-CSRF-Token": "planted"}), FakeAuthenticator("good"), None)
+
+    def test_a_signed_in_form_must_carry_its_own_sign_ins_token(self):
+        session = session_for(request("POST", {ACCESS_COOKIE: "good", CSRF_COOKIE: "planted"}),
+                              FakeAuthenticator("good"))
+        with pytest.raises(CsrfRefused):
+            session.check_csrf("planted")
+        session.check_csrf(SESSION_CSRF)
+
+    def test_a_dead_sign_ins_form_goes_on_as_nobodys_with_the_double_submit_check(self):
+        class Refusing(FakeIdentity):
+            def refresh(self, data, source_address=None):
+                raise NotAuthenticated("登录已过期,请重新登录")
+
+        session = session_for(request("POST", {ACCESS_COOKIE: "dead", REFRESH_COOKIE: "r", CSRF_COOKIE: "c"}),
+                              FakeAuthenticator(), Refusing())
+        session.check_csrf("c")
+        with pytest.raises(NotAuthenticated):
+            session.principal()
+
+    @pytest.mark.parametrize(("headers", "allowed"), [
+        ({}, True), ({"Origin": "http://localhost"}, True), ({"Referer": "http://localhost/dossiers"}, True),
+        ({"Origin": "https://evil.example"}, False), ({"Origin": "null"}, False),
+        ({"Referer": "https://evil.example/page"}, False),
+    ])
+    def test_state_changing_requests_must_come_from_this_site(self, headers, allowed):
+        assert same_site(request("POST", headers=headers)) is allowed
+
+    def test_a_cross_site_form_is_refused_whatever_its_token(self):
+        session = session_for(request("POST", {CSRF_COOKIE: "c"}, {"Origin": "https://evil.example"}),
+                              FakeAuthenticator())
+        with pytest.raises(CsrfRefused, match="其他网站"):
+            session.check_csrf("c")
 
     def test_an_api_read_with_a_cookie_needs_no_csrf_token(self):
         assert request_principal(request("GET", {ACCESS_COOKIE: "good"}), FakeAuthenticator("good"), None) is APPLICANT

@@ -1,11 +1,12 @@
-"""Identity's pure rules: passwords, usernames, lockout, reset codes, scopes, grants, sanctions."""
+"""Identity's pure rules: passwords, usernames, reset codes, scopes, grants and the second-person rule,
+sanctions. (Login throttles, which replaced the account lockout, are in test_identity_throttles.py.)"""
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 from services.identity import domain
 from services.identity.domain import (
-    APPROVED, CITY, COMMITTEE, DEPARTMENT, DISTRICT, PENDING, UNIT, LockoutPolicy, OrgNode, OrgTree,
+    APPROVED, CITY, COMMITTEE, DEPARTMENT, DISTRICT, PENDING, UNIT, OrgNode, OrgTree,
     PasswordPolicy, ResetCodePolicy, scope_for,
 )
 from services.identity.exceptions import (
@@ -93,33 +94,6 @@ class TestUsernames:
             domain.normalize_login_name(text)
 
 
-class TestLockoutPolicy:
-    policy = LockoutPolicy()
-
-    def test_four_failures_do_not_lock(self):
-        assert self.policy.after_failure(3, NOW) == (4, None)
-
-    def test_the_fifth_consecutive_failure_locks_for_fifteen_minutes(self):
-        failures, locked_until = self.policy.after_failure(4, NOW)
-        assert (failures, locked_until) == (0, NOW + timedelta(minutes=15))
-
-    def test_a_lock_holds_until_its_end_and_not_after(self):
-        locked_until = NOW + timedelta(minutes=15)
-        assert self.policy.is_locked(locked_until, NOW + timedelta(minutes=14, seconds=59))
-        assert not self.policy.is_locked(locked_until, locked_until)
-
-    def test_the_lock_message_says_until_when_in_beijing_time(self):
-        message = self.policy.locked_message(NOW + timedelta(minutes=15))
-        assert "2026-03-01 10:15（北京时间）" in message
-
-    def test_the_failure_message_says_how_many_tries_are_left(self):
-        assert "再错 3 次" in self.policy.failure_message(2)
-
-    def test_the_numbers_are_settings(self):
-        strict = LockoutPolicy(max_failures=3, lock_minutes=30)
-        assert strict.after_failure(2, NOW) == (0, NOW + timedelta(minutes=30))
-
-
 class TestResetCodePolicy:
     def test_a_code_lives_ten_minutes(self):
         assert ResetCodePolicy().expires_at(NOW) == NOW + timedelta(minutes=10)
@@ -173,7 +147,7 @@ class TestRoleGrants:
     def grant(self, granter, role, target):
         domain.check_can_grant(granter, role, self.tree.get(target), self.tree)
 
-    def test_sysadmin_may_create_any_administrator(self):
+    def test_sysadmin_may_ask_for_any_administrator_role(self):
         for role, org in [(CITY_ADMIN, "city"), (AUDITOR, "city"), (DISTRICT_ADMIN, "panlong"),
                           (UNIT_ADMIN, "unit-b"), (EXPERT, "committee")]:
             self.grant(actor(SYSADMIN, "city"), role, org)
@@ -193,6 +167,25 @@ class TestRoleGrants:
         for role in (SYSADMIN, AUDITOR, CITY_ADMIN):
             with pytest.raises(ActionNotAllowed):
                 self.grant(actor(CITY_ADMIN, "city"), role, "city")
+
+    @pytest.mark.parametrize("role", [CITY_ADMIN, DISTRICT_ADMIN, UNIT_ADMIN, COMMITTEE_SECRETARY, EXPERT, AUDITOR])
+    def test_a_sysadmins_review_role_needs_a_second_person(self, role):
+        assert domain.needs_second_person(actor(SYSADMIN, "city"), role)
+
+    def test_a_sysadmin_appoints_another_sysadmin_alone_and_a_city_admin_appoints_alone(self):
+        assert not domain.needs_second_person(actor(SYSADMIN, "city"), SYSADMIN)
+        assert not domain.needs_second_person(actor(CITY_ADMIN, "city"), DISTRICT_ADMIN)
+
+    def test_a_role_request_is_decided_by_a_city_admin_other_than_the_requester_and_the_receiver(self):
+        city = Actor("city-1", CITY_ADMIN, "city")
+        domain.check_can_decide_role_request(city, requested_by="sys-1", account_id="new-1")
+        with pytest.raises(SeparationOfDutiesViolated):
+            domain.check_can_decide_role_request(city, requested_by="city-1", account_id="new-1")
+        with pytest.raises(SeparationOfDutiesViolated):
+            domain.check_can_decide_role_request(city, requested_by="sys-1", account_id="city-1")
+        with pytest.raises(ActionNotAllowed):
+            domain.check_can_decide_role_request(Actor("sys-2", SYSADMIN, "city"), requested_by="sys-1",
+                                                 account_id="new-1")
 
     @pytest.mark.parametrize("role", [UNIT_ADMIN, APPLICANT, EXPERT])
     def test_unit_admins_and_applicants_create_no_accounts(self, role):

@@ -90,6 +90,15 @@ class TestOtherInput:
         assert errors == {"review_year": ["应为整数"]}
 
 
+class TestLogoutInput:
+    def test_either_token_of_the_session_will_do(self):
+        assert s.load(s.LogoutSchema, {"access_token": "a.b.c"})["access_token"] == "a.b.c"
+        assert s.load(s.LogoutSchema, {"refresh_token": "r"})["everywhere"] is False
+
+    def test_without_any_token_the_refresh_token_is_asked_for(self):
+        assert field_errors(s.LogoutSchema, {}) == {"refresh_token": ["缺少刷新令牌或访问令牌"]}
+
+
 class TestErrorsAcrossRpc:
     def test_an_identity_error_comes_back_as_its_own_type_with_message_and_fields(self):
         error = WeakPassword("密码至少需要 8 个字符", {"password": ["密码至少需要 8 个字符"]})
@@ -136,11 +145,15 @@ class TestCredentials:
 
 class TestShippedSettings:
     def test_the_config_gives_the_policy_defaults_of_the_issue(self, monkeypatch):
-        for name in ("IDENTITY_LOCKOUT_MAX_FAILURES", "IDENTITY_LOCKOUT_MINUTES", "IDENTITY_REFRESH_TTL_SECONDS",
+        for name in ("IDENTITY_THROTTLE_ACCOUNT_ADDRESS_FREE_FAILURES", "IDENTITY_THROTTLE_ADDRESS_FREE_FAILURES",
+                     "IDENTITY_THROTTLE_ACCOUNT_ADDRESS_MAX_SECONDS", "IDENTITY_REFRESH_TTL_SECONDS",
                      "IDENTITY_RESET_CODE_TTL_MINUTES", "IDENTITY_RESET_CODE_MAX_ATTEMPTS"):
             monkeypatch.delenv(name, raising=False)
         settings = Settings.from_config(load_config(CONFIG_PATH))
-        assert (settings.lockout.max_failures, settings.lockout.lock_minutes) == (5, 15)
+        # Five failures of one name from one address, then that address waits (up to 15 minutes);
+        # thirty failures of any names from one address, then the address waits.
+        assert (settings.throttles.pair.free, settings.throttles.pair.cap_seconds) == (5, 900)
+        assert settings.throttles.address.free == 30
         assert (settings.reset_codes.ttl_minutes, settings.reset_codes.max_attempts) == (10, 5)
         assert settings.refresh_ttl_seconds == 7 * 24 * 3600 and settings.sanction_years == 3
         assert settings.expose_outbox is False

@@ -3,17 +3,18 @@ import base64
 import hashlib
 import hmac
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 import jwt
 import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from shared.clock import utc_now
 from shared.errors import NotAuthenticated
 from shared.tokens import (
-    SigningKey, TokenSigner, TokenVerifier, key_id, public_key_pem, public_keys_from_setting,
-    signing_key_from_setting, verifier_from_key_set,
+    SigningKey, TokenSigner, TokenVerifier, csrf_digest, csrf_matches_session, key_id, public_key_pem,
+    public_keys_from_setting, signing_key_from_setting, verifier_from_key_set,
 )
 
 ISSUER, AUDIENCE = "test-identity", "test-platform"
@@ -34,7 +35,7 @@ def verifier_for(*keys, **overrides):
 
 
 def claims_for(**overrides):
-    now = datetime.now(timezone.utc)
+    now = utc_now()
     return {"iss": ISSUER, "aud": AUDIENCE, "sub": "account-1", "iat": now, "exp": now + timedelta(minutes=5),
             "token_use": "access", **overrides}
 
@@ -56,7 +57,7 @@ class TestIssuingAndVerifying:
         assert jwt.get_unverified_header(token) == {"alg": "EdDSA", "kid": key.kid, "typ": "JWT"}
 
     def test_a_token_lives_fifteen_minutes_by_default_setting(self, key):
-        now = datetime.now(timezone.utc).replace(microsecond=0)
+        now = utc_now().replace(microsecond=0)
         _, expires_at = signer_for(key).issue("account-1", now=now)
         assert expires_at == now + timedelta(minutes=15)
 
@@ -80,7 +81,7 @@ class TestRefusals:
         return raised.value.message
 
     def test_an_expired_token_is_refused(self, key):
-        token, _ = signer_for(key).issue("account-1", now=datetime.now(timezone.utc) - timedelta(minutes=16))
+        token, _ = signer_for(key).issue("account-1", now=utc_now() - timedelta(minutes=16))
         assert self.refused(verifier_for(key), token) == "登录已过期，请重新登录"
 
     def test_a_token_signed_by_another_key_under_a_trusted_kid_is_refused(self, key):
@@ -129,6 +130,26 @@ class TestRefusals:
     @pytest.mark.parametrize("token", ["", None, "not-a-token", "a.b.c"])
     def test_garbage_is_refused_with_a_clear_message(self, key, token):
         assert self.refused(verifier_for(key), token)
+
+
+class TestEndingSessions:
+    def test_an_expired_token_still_names_its_session_for_logging_out_but_only_when_asked(self, key):
+        token, _ = signer_for(key).issue("account-1", {"sid": "s-1"}, now=utc_now() - timedelta(minutes=16))
+        assert verifier_for(key).verify(token, allow_expired=True)["sid"] == "s-1"
+        with pytest.raises(NotAuthenticated):
+            verifier_for(key).verify(token)
+
+    def test_an_expired_forgery_is_refused_even_for_logging_out(self, key):
+        forged = jwt.encode(claims_for(exp=utc_now() - timedelta(minutes=1)), Ed25519PrivateKey.generate(),
+                            algorithm="EdDSA", headers={"kid": key.kid})
+        with pytest.raises(NotAuthenticated, match="签名无效"):
+            verifier_for(key).verify(forged, allow_expired=True)
+
+    def test_a_csrf_token_matches_only_the_session_whose_digest_the_token_carries(self):
+        digest = csrf_digest("session-token")
+        assert csrf_matches_session(digest, "session-token")
+        assert not csrf_matches_session(digest, "another") and not csrf_matches_session(None, "session-token")
+        assert not csrf_matches_session(digest, "") and digest != "session-token"
 
 
 class TestKeyMaterial:

@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from pypdf import PdfReader
 
 from services.payment.receipt import receipt_rows, render_receipt
+from shared.clock import utc_now
 
 ORDER = {
     "order_id": "PO20260301ABCDEF123456", "applicant_name": "李明", "review_year": 2026, "series": "engineering",
@@ -36,7 +37,7 @@ def test_the_chinese_font_is_embedded_not_referenced():
 
 
 def test_a_refunded_order_says_so():
-    pdf = render_receipt(dict(ORDER, status="refunded"), payee="昆明市人社局", issued_at=datetime.now(timezone.utc))
+    pdf = render_receipt(dict(ORDER, status="refunded"), payee="昆明市人社局", issued_at=utc_now())
     assert "原路退款" in text_of(pdf) and "已退款" in text_of(pdf)
 
 

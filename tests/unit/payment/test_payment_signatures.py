@@ -10,6 +10,7 @@ from services.payment.signatures import (
     KEY_ID_HEADER, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, key_from_seed, sign, verify_signed,
 )
 from services.payment.simulator_adapter import parse_notification
+from shared.clock import utc_now
 from shared.tokens import key_id
 
 KEY = key_from_seed("unit-test-seed")
@@ -74,7 +75,7 @@ class TestVerification:
 class TestParsing:
     def parse(self, **changes):
         data = dict(json.loads(BODY), **changes)
-        return parse_notification("simulator", json.dumps(data), datetime.now(timezone.utc), "n" * 32)
+        return parse_notification("simulator", json.dumps(data), utc_now(), "n" * 32)
 
     def test_a_payment_notification_becomes_a_notification(self):
         note = self.parse()
@@ -96,4 +97,4 @@ class TestParsing:
 
     def test_a_body_that_is_not_json_is_malformed(self):
         with pytest.raises(MalformedNotificationError):
-            parse_notification("simulator", "amount=1", datetime.now(timezone.utc), "n" * 32)
+            parse_notification("simulator", "amount=1", utc_now(), "n" * 32)

@@ -1,0 +1,16 @@
+"""The first import of every eventlet process the platform starts itself (relay, seeds, tools).
+
+nameko 2.14 runs on eventlet, so the standard library must be patched before anything opens a
+socket or imports psycopg2. eventlet 0.41 also warns at import that it is deprecated; the platform
+pins it on purpose, so an operator can do nothing with that warning and it is filtered here, before
+eventlet is imported. (The test run filters it in tests/conftest.py.)
+"""
+import warnings
+
+warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
+
+import eventlet  # noqa: E402
+
+
+def monkey_patch():
+    eventlet.monkey_patch()
