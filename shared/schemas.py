@@ -8,6 +8,7 @@ gateway applies at its edge: a service refuses hostile text even if it arrives s
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from . import text_rules
+from .clock import beijing_today
 from .errors import ValidationFailed
 
 _COMMON = {"required": "此项为必填项", "null": "此项不能为空", "validator_failed": "填写内容无效"}
@@ -108,6 +109,12 @@ def count(minimum=0, maximum=None):
 def not_blank(value):
     if not str(value).strip():
         raise ValidationError("此项不能为空")
+
+
+def not_after_today(day):
+    """A date of a person's past (a birth, a start of work, a title obtained): not later than today in Beijing."""
+    if day is not None and day > beijing_today():
+        raise ValidationError(f"不能晚于今天({beijing_today().isoformat()})")
 
 
 def in_range(minimum=None, maximum=None):

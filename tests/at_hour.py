@@ -11,6 +11,7 @@ PostgreSQL and RabbitMQ keep the real time: the platform never takes a date from
 import argparse
 import math
 import os
+import re
 import subprocess
 import sys
 from datetime import datetime, time, timedelta
@@ -41,9 +42,13 @@ def offset_to(wall_clock: time, now: datetime) -> timedelta:
 
 
 def environment_at(wall_clock: time, now: datetime, base=None):
-    seconds = math.ceil(offset_to(wall_clock, now).total_seconds())
-    return {**(base if base is not None else os.environ), "LD_PRELOAD": libfaketime(), "FAKETIME": f"+{seconds}",
-            "FAKETIME_NO_CACHE": "0"}
+    """The environment for a command whose clock starts at *wall_clock* (Beijing). libfaketime's offset
+    is relative to the real clock, so inside a shifted run (make test under at_hour) the shift already
+    applied to *now* is counted in."""
+    base = dict(base if base is not None else os.environ)
+    already = int(base["FAKETIME"][1:]) if re.fullmatch(r"\+\d+", base.get("FAKETIME", "")) else 0
+    seconds = already + math.ceil(offset_to(wall_clock, now).total_seconds())
+    return {**base, "LD_PRELOAD": libfaketime(), "FAKETIME": f"+{seconds}", "FAKETIME_NO_CACHE": "0"}
 
 
 def main(argv=None):

@@ -5,7 +5,8 @@ from marshmallow import ValidationError, validates_schema
 
 from shared.roles import ROLE_LABELS
 from shared.schemas import (
-    Bool, Date, Int, List, Nested, Num, StrictSchema, Str, Text, count, in_range, length, not_blank, one_of,
+    Bool, Date, Int, List, Nested, Num, StrictSchema, Str, Text, count, in_range, length, not_after_today, not_blank,
+    one_of,
 )
 from shared.titles import (
     ASSESSMENT_RESULTS, CONTINUING_EDUCATION_KINDS, EDUCATION_LEVELS, LEVELS, MATERIAL_CATEGORIES, SERIES,
@@ -46,17 +47,17 @@ class CreateDossierSchema(StrictSchema):
 
 class BasicInfoSchema(StrictSchema):
     gender = Str(required=True, validate=one_of(["男", "女"]))
-    birth_date = Date(required=True)
+    birth_date = Date(required=True, validate=not_after_today)
     ethnicity = Str(load_default="", validate=length(maximum=20))
     political_status = Str(load_default="", validate=length(maximum=20))
     phone = Str(required=True, validate=[not_blank, length(maximum=20)])
     email = Str(load_default="", validate=length(maximum=100))
-    work_start_date = Date(required=True)
+    work_start_date = Date(required=True, validate=not_after_today)
     position = Str(load_default="", validate=length(maximum=50))
     current_title = Str(load_default="", validate=length(maximum=50))
     current_title_level = Str(allow_none=True, load_default=None, validate=one_of(LEVELS))
     current_title_series = Str(allow_none=True, load_default=None, validate=one_of(SERIES))
-    current_title_obtained_on = Date(allow_none=True, load_default=None)
+    current_title_obtained_on = Date(allow_none=True, load_default=None, validate=not_after_today)
     exceptional = Bool(load_default=False)  # 破格申报
     retired = Bool(load_default=False)
 

@@ -75,3 +75,12 @@ class TestAtHourTool:
     def test_the_offset_reaches_the_next_such_beijing_time(self, now, wall_clock, expected):
         assert offset_to(wall_clock, now) == expected
         assert (now + expected).astimezone(BEIJING).time() == wall_clock
+
+
+def test_a_shift_inside_a_shifted_run_is_counted_from_the_real_clock():
+    from tests.at_hour import environment_at
+
+    now = utc(2026, 12, 1, 19, 0)  # 03:00 Beijing as the outer run sees it
+    inner = environment_at(time(7, 59), now, base={"FAKETIME": "+3600"})
+    assert inner["FAKETIME"] == f"+{3600 + (4 * 60 + 59) * 60}"
+    assert environment_at(time(7, 59), now, base={})["FAKETIME"] == f"+{(4 * 60 + 59) * 60}"
