@@ -19,6 +19,7 @@ import sys
 import time
 import urllib.request
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -87,12 +88,16 @@ def main(argv=None):
     parser.add_argument("--max-seconds", type=int, default=900, help="time budget per identity")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--password", default=os.environ.get("DEMO_PASSWORD", "Kunming@2026"))
+    parser.add_argument("--parallel", action="store_true",
+                        help="fuzz as every identity at once (uses every core; counts are then for the whole run)")
     args = parser.parse_args(argv)
     schemathesis = ensure_fuzz_venv()
     # Sign in before any fuzzing: the anonymous run hammers the login route and meets its throttle.
     identities = [("applicant 13900000001", {"Authorization": f"Bearer {token(args.base_url, '13900000001', args.password)}"}),
                   ("city_admin", {"Authorization": f"Bearer {token(args.base_url, 'city_admin', args.password)}"}),
                   ("anonymous", {})]
+    if args.parallel:
+        return fuzz_in_parallel(schemathesis, args, identities)
     total, server_errors = 0, Counter()
     print(f"{'identity':24} {'requests':>9} {'5xx':>5} {'seconds':>8}  schemathesis")
     for name, headers in identities:
@@ -107,10 +112,31 @@ def main(argv=None):
         print(f"{name:24} {requests:>9} {sum(errors.values()):>5} {seconds:>8.0f}  {outcome}")
         if errors or not outcome.startswith("exit 0"):
             print("    " + "\n    ".join(tail))
+    return report_total(total, server_errors)
+
+
+def report_total(total, server_errors):
     print(f"{'all':24} {total:>9} {sum(server_errors.values()):>5}")
     for (method, route, status), count in sorted(server_errors.items()):
         print(f"  5xx: {status} {method} {route} ×{count}")
     return 1 if server_errors else 0
+
+
+def fuzz_in_parallel(schemathesis, args, identities):
+    """Every identity's run at once: the gateway's counters then cover all of them together."""
+    before, started = request_counts(args.base_url), time.monotonic()
+    with ThreadPoolExecutor(len(identities)) as pool:
+        runs = {name: pool.submit(fuzz, schemathesis, args.base_url, headers, args.examples, args.max_seconds,
+                                  max(1, args.workers // len(identities))) for name, headers in identities}
+        outcomes = {name: run.result() for name, run in runs.items()}
+    delta = request_counts(args.base_url) - before
+    server_errors = Counter({key: n for key, n in delta.items() if key[2].startswith("5")})
+    print(f"{'identity':24} {'seconds':>8}  schemathesis   (run together for {time.monotonic() - started:.0f} s)")
+    for name, (outcome, seconds, tail) in outcomes.items():
+        print(f"{name:24} {seconds:>8.0f}  {outcome}")
+        if not outcome.startswith("exit 0"):
+            print("    " + "\n    ".join(tail))
+    return report_total(sum(delta.values()), server_errors)
 
 
 if __name__ == "__main__":

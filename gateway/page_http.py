@@ -38,6 +38,8 @@ FLASH = {
     "membership_requested": "已提交加入单位的申请,请等待单位管理员确认。",
     "member_confirmed": "已确认该成员加入本单位。",
     "member_rejected": "已拒绝该成员的加入申请。",
+    "role_request_confirmed": "已确认授予,该角色即时生效。",
+    "role_request_refused": "已拒绝该角色授予申请。",
     "decided": "审核决定已记录。",
     "signin_needed": "请先登录。",
     # review, committees, meetings, publicity
@@ -161,7 +163,7 @@ def nav_links(principal):
     if principal.has("city_admin", "committee_secretary", "auditor"):
         links += [("/committees", "评委会"), ("/meetings", "评审会议")]
     if principal.has("city_admin"):
-        links.append(("/admin/publicity", "公示管理"))
+        links += [("/admin/publicity", "公示管理"), ("/admin/role-requests", "角色审批")]
     if principal.has("city_admin", "auditor"):
         links += [("/admin/fees", "收费对账"), ("/admin/certificates", "证书管理")]
     if principal.has("expert"):

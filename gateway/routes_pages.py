@@ -9,6 +9,7 @@ from werkzeug import Response
 from .page_http import PageHandler, secure_headers
 from .pages import static_file
 from .routes_pages_account import AccountPages
+from .routes_pages_admin import AdminPages
 from .routes_pages_certificates import CertificatePages
 from .routes_pages_committees import CommitteePages
 from .routes_pages_dossiers import DossierPages
@@ -18,7 +19,7 @@ from .routes_pages_review import ReviewPages
 
 
 class PageRoutes(AccountPages, DossierPages, ReviewPages, CommitteePages, PublicityPages, PaymentPages,
-                 CertificatePages):
+                 CertificatePages, AdminPages):
     @PageHandler.decorator("GET", "/static/<path:path>")
     def static(self, request, path):
         found = static_file(path)
