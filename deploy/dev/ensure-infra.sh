@@ -17,3 +17,10 @@ rabbitmqctl -q await_startup --timeout 120 >/dev/null 2>&1 || rabbitmqctl -q sta
 if ! rabbitmqctl -q list_vhosts >/dev/null 2>&1; then
   rabbitmqctl -q start_app
 fi
+
+# Redis holds the revocation list of ended sessions and the sign-in throttles (nothing durable: no
+# persistence). The platform works without it, only slower; start it if it is installed but stopped.
+if command -v redis-server >/dev/null && ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+  echo "starting Redis"
+  redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no >/dev/null
+fi

@@ -2,6 +2,8 @@
 from nameko.extensions import DependencyProvider
 from nameko.timer import Timer
 
+from shared.clock import configured_clock
+
 from .context import ReviewState
 from .settings import Settings
 
@@ -14,9 +16,7 @@ class ReviewStore(DependencyProvider):
 
     def setup(self):
         config = self.container.config
-        clock = config.get("CLOCK")
-        self.state = ReviewState(config["DATABASE_URL"], Settings.from_config(config),
-                                 clock=clock if callable(clock) else None)
+        self.state = ReviewState(config["DATABASE_URL"], Settings.from_config(config), clock=configured_clock(config))
 
     def stop(self):
         self.state.close()
