@@ -3,6 +3,7 @@
 # otherwise it prints the exact command to run and fails, so nothing half-works later.
 set -euo pipefail
 cd "$(dirname "$0")"
+unset LD_PRELOAD FAKETIME  # apt keeps the real clock inside a shifted test run (tests/at_hour.py)
 
 mapfile -t wanted < <(sed -e 's/#.*//' -e '/^[[:space:]]*$/d' system-packages.txt)
 missing=()
