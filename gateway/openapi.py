@@ -5,12 +5,12 @@ import re
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from services.certificate import schemas as certificate_schemas
 from services.dossier import notice_schemas
 from services.dossier import schemas as dossier_schemas
 from services.identity import schemas as identity_schemas
-from services.payment import schemas as payment_schemas
 from services.review import schemas as review_schemas
+from shared.contracts import certificate as certificate_contract
+from shared.contracts import payment as payment_contract
 
 from .api_parameters import query_parameters
 
@@ -52,8 +52,8 @@ REQUEST_BODIES = {
     ("POST", "/api/v1/orgs/units/<unit_id>/approve"): identity_schemas.UnitDecisionSchema(exclude=("unit_id",)),
     ("POST", "/api/v1/memberships/<membership_id>/reject"): identity_schemas.MembershipDecisionSchema(
         exclude=("membership_id",)),
-    ("POST", "/api/v1/certificates/<number>/revoke"): certificate_schemas.RevokeSchema(exclude=("number",)),
-    ("PUT", "/api/v1/fee-schedules/<review_year>"): payment_schemas.FeeScheduleSchema(exclude=("review_year",)),
+    ("POST", "/api/v1/certificates/<number>/revoke"): certificate_contract.RevokeSchema(exclude=("number",)),
+    ("PUT", "/api/v1/fee-schedules/<review_year>"): payment_contract.FeeScheduleSchema(exclude=("review_year",)),
 }
 # Bodies that are not one marshmallow schema, as JSON Schema.
 OTHER_BODIES = {

@@ -1,6 +1,7 @@
 """Schemas at the certificate service's RPC edge, with Chinese field errors (shared.schemas)."""
+from shared.contracts.certificate import RevokeSchema  # noqa: F401  (published there)
 from shared.roles import ROLE_LABELS
-from shared.schemas import Bool, StrictSchema, Str, Text, length, not_blank, one_of
+from shared.schemas import StrictSchema, Str, length, not_blank, one_of
 
 
 class ActorSchema(StrictSchema):
@@ -21,7 +22,3 @@ class VerifySchema(StrictSchema):
     code = Str(required=True, validate=[not_blank, length(maximum=20)])
 
 
-class RevokeSchema(StrictSchema):
-    number = Str(required=True, validate=[not_blank, length(maximum=40)])
-    reason = Text(required=True, validate=[not_blank, length(maximum=500)])
-    fraud = Bool(load_default=False)

@@ -3,6 +3,7 @@
 This is the single table behind the aggregate's transition checks, its error messages and the
 table-driven tests: DESIGN.md's status table and DOMAIN.md §5 written down once.
 """
+from shared.contracts.dossier import CITY, DISTRICT, REVIEW_LEVEL_LABELS, UNIT
 
 DRAFT = "draft"
 SUBMITTED = "submitted"
@@ -47,9 +48,8 @@ STATUS_LABELS = {
 }
 ALL_STATUSES = tuple(STATUS_LABELS)
 
-# Review levels: who decides at which step (DOMAIN.md §5).
-UNIT, DISTRICT, CITY = "unit", "district", "city"
-LEVEL_LABELS = {UNIT: "单位", DISTRICT: "主管部门/区县人社局", CITY: "市人社局", "publicity": "公示"}
+# Review levels (published in shared/contracts/dossier.py): who decides at which step (DOMAIN.md §5).
+LEVEL_LABELS = {**REVIEW_LEVEL_LABELS, "publicity": "公示"}
 # The status in which each level's reviewer has the dossier in front of them.
 DECISION_STATUSES = {SUBMITTED: UNIT, UNIT_APPROVED: UNIT, RECOMMENDED: DISTRICT, DISTRICT_APPROVED: CITY}
 

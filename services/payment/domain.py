@@ -7,6 +7,7 @@ without a database or a provider.
 from dataclasses import dataclass, field
 from enum import Enum
 
+from shared.contracts.payment import MAX_FEE_FEN
 from shared.roles import APPLICANT, AUDITOR, CITY_ADMIN
 from shared.titles import LEVELS
 
@@ -15,7 +16,6 @@ from .exceptions import InvalidFeeScheduleError, PaymentNotAllowedError
 # DOMAIN.md §8 defaults (other provinces' published standards; Yunnan's were not found): settings.
 DEFAULT_REVIEW_FEES_FEN = {"primary": 10000, "intermediate": 16000, "associate_senior": 36000, "senior": 36000}
 DEFAULT_CERTIFICATE_FEE_FEN = 0
-MAX_FEE_FEN = 1_000_000  # 10,000 元: anything above is a typing mistake, not a fee
 
 REVIEW_FEE = "review_fee"
 KIND_LABELS = {REVIEW_FEE: "职称评审费"}

@@ -8,7 +8,7 @@ backdated period would let a batch go upward the minute the dossiers were approv
 """
 from datetime import datetime, timedelta
 
-from services.dossier import statuses as st
+from shared.contracts.dossier import UNIT
 from shared.clock import beijing_date
 
 from .exceptions import InvalidReviewCommandError
@@ -17,7 +17,7 @@ from .workdays import Window, WorkingCalendar
 
 def unit_approval_day(dossier):
     """The Beijing date of the dossier's latest unit approval (its ``opinions``), or None."""
-    approvals = [opinion["at"] for opinion in dossier.get("opinions") or () if opinion.get("level") == st.UNIT]
+    approvals = [opinion["at"] for opinion in dossier.get("opinions") or () if opinion.get("level") == UNIT]
     return beijing_date(datetime.fromisoformat(approvals[-1])) if approvals else None
 
 
