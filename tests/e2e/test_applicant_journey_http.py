@@ -14,12 +14,28 @@ from tests.pdfs import encrypted_pdf, make_pdf, png_bytes, truncated_pdf
 PASSWORD = "Shenbao2026"
 
 
-def register_and_login(client, name="王芳"):
+def register(client, name="王芳"):
+    """A newly registered applicant, signed in: ``(api, account id, phone)``."""
     id_number, phone = resident_id(), mobile_phone()
     answer = client.post("/api/v1/auth/register",
                          json_body={"name": name, "id_number": id_number, "phone": phone, "password": PASSWORD})
     assert answer.status == 201, answer
-    return login(client, phone, PASSWORD), answer.json["account_id"]
+    return login(client, phone, PASSWORD), answer.json["account_id"], phone
+
+
+def register_and_login(client, name="王芳"):
+    applicant, account_id, _ = register(client, name)
+    return applicant, account_id
+
+
+def new_draft(client, name, specialty="电气工程"):
+    """A new applicant of 演示单位甲 with an empty intermediate engineering draft: ``(api, phone, dossier id)``."""
+    applicant, _, phone = register(client, name)
+    join_unit(client, applicant)
+    created = applicant.post("/api/v1/dossiers", json_body={"review_year": 2026, "series": "engineering",
+                                                            "specialty": specialty, "level": "intermediate"})
+    assert created.status == 201, created
+    return applicant, phone, created.json["id"]
 
 
 def join_unit(client, applicant, unit_name="演示单位甲", admin="unit_a_admin"):
@@ -123,13 +139,8 @@ def outsiders(journey):
 @pytest.fixture(scope="module")
 def draft(system):
     """A fresh draft of another applicant, for upload refusals."""
-    client = system["client"]
-    applicant, _ = register_and_login(client, "孙七")
-    join_unit(client, applicant)
-    answer = applicant.post("/api/v1/dossiers", json_body={"review_year": 2026, "series": "engineering",
-                                                           "specialty": "电气工程", "level": "intermediate"})
-    assert answer.status == 201, answer
-    return applicant, answer.json["id"], EvidenceStore.from_config(system["s3"])
+    applicant, _, dossier_id = new_draft(system["client"], "孙七")
+    return applicant, dossier_id, EvidenceStore.from_config(system["s3"])
 
 
 class TestAccess:

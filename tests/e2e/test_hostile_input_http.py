@@ -5,7 +5,7 @@ import json
 import pytest
 
 from tests.e2e.conftest import login
-from tests.e2e.test_applicant_journey_http import PASSWORD, join_unit
+from tests.e2e.test_applicant_journey_http import PASSWORD, new_draft
 from tests.e2e.test_pages_http import Browserless
 from tests.factories import basic_info, mobile_phone, resident_id
 
@@ -26,16 +26,8 @@ def refused(answer, field):
 @pytest.fixture(scope="module")
 def applicant(system):
     """An applicant of 演示单位甲 (so they may apply) with one draft."""
-    client, phone = system["client"], mobile_phone()
-    answer = client.post("/api/v1/auth/register", json_body={"name": "韩梅", "id_number": resident_id(),
-                                                              "phone": phone, "password": PASSWORD})
-    assert answer.status == 201, answer
-    api = login(client, phone, PASSWORD)
-    join_unit(client, api)
-    created = api.post("/api/v1/dossiers", json_body={"review_year": 2026, "series": "engineering",
-                                                      "specialty": "给排水工程", "level": "intermediate"})
-    assert created.status == 201, created
-    return {"api": api, "phone": phone, "dossier_id": created.json["id"]}
+    api, phone, dossier_id = new_draft(system["client"], "韩梅", "给排水工程")
+    return {"api": api, "phone": phone, "dossier_id": dossier_id}
 
 
 @pytest.fixture(scope="module")

@@ -3,10 +3,8 @@ nothing stored, and every download is sandboxed — an attachment from the API, 
 import pytest
 
 from gateway.storage import EvidenceStore
-from tests.e2e.conftest import login
-from tests.e2e.test_applicant_journey_http import PASSWORD, join_unit, upload
+from tests.e2e.test_applicant_journey_http import PASSWORD, new_draft, upload
 from tests.e2e.test_pages_http import Browserless
-from tests.factories import mobile_phone, resident_id
 from tests.pdfs import (
     html_after_pdf, html_before_pdf, make_pdf, pdf_with_embedded_file, pdf_with_javascript, pdf_with_open_action,
     pdf_with_page_actions, pdf_with_xfa_form,
@@ -16,16 +14,8 @@ from tests.pdfs import (
 @pytest.fixture(scope="module")
 def draft(system):
     """An applicant of 演示单位甲 with a draft: ``(api, phone, dossier id, evidence store)``."""
-    client, phone = system["client"], mobile_phone()
-    answer = client.post("/api/v1/auth/register", json_body={"name": "苏晴", "id_number": resident_id(),
-                                                              "phone": phone, "password": PASSWORD})
-    assert answer.status == 201, answer
-    api = login(client, phone, PASSWORD)
-    join_unit(client, api)
-    created = api.post("/api/v1/dossiers", json_body={"review_year": 2026, "series": "engineering",
-                                                      "specialty": "电气工程", "level": "intermediate"})
-    assert created.status == 201, created
-    return api, phone, created.json["id"], EvidenceStore.from_config(system["s3"])
+    api, phone, dossier_id = new_draft(system["client"], "苏晴")
+    return api, phone, dossier_id, EvidenceStore.from_config(system["s3"])
 
 
 class TestActiveFilesAreRefused:
