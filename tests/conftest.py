@@ -19,6 +19,7 @@ import pytest  # noqa: E402
 from nameko.containers import ServiceContainer  # noqa: E402
 
 from shared.db import drop_database, ensure_database  # noqa: E402
+from tests.infrastructure import rabbitmqctl  # noqa: E402
 
 PG_SERVER = os.environ.get("TEST_PG_SERVER", "postgresql+psycopg2://postgres@127.0.0.1:5432")
 AMQP_SERVER = os.environ.get("TEST_AMQP_SERVER", "pyamqp://guest:guest@127.0.0.1:5672")
@@ -54,15 +55,16 @@ def amqp_vhost():
     def make(purpose):
         vhost = f"kunming_test_{RUN_ID}_{purpose}"
         if vhost not in created:
-            subprocess.run(["rabbitmqctl", "-q", "add_vhost", vhost], check=True, capture_output=True)
-            subprocess.run(["rabbitmqctl", "-q", "set_permissions", "-p", vhost, "guest", ".*", ".*", ".*"],
-                           check=True, capture_output=True)
+            if rabbitmqctl("add_vhost", vhost, check=False).returncode != 0:
+                rabbitmqctl("await_startup", "--timeout", "60")  # a broker still starting up: wait, then once more
+                rabbitmqctl("add_vhost", vhost)
+            rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
             created.append(vhost)
         return f"{AMQP_SERVER}/{vhost}"
 
     yield make
     for vhost in created:
-        subprocess.run(["rabbitmqctl", "-q", "delete_vhost", vhost], capture_output=True)
+        rabbitmqctl("delete_vhost", vhost, check=False)
 
 
 @pytest.fixture(scope="session")

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from services.dossier.logfollower import OUTBOX_RELAY, log_positions
 from tests.factories import Cast
+from tests.infrastructure import rabbitmqctl
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
@@ -76,13 +77,13 @@ class TestDelivery:
     @pytest.mark.broker_outage
     def test_commands_succeed_while_rabbitmq_is_down_and_every_event_arrives_after(self, dossiers, relays, bus_tap):
         relays()
-        subprocess.run(["rabbitmqctl", "-q", "stop_app"], check=True)
+        rabbitmqctl("stop_app")
         try:
             expected = create_dossiers(dossiers, 10)  # the event store does not need the broker
             time.sleep(1.0)  # the relay tries, fails and keeps its position
         finally:
-            subprocess.run(["rabbitmqctl", "-q", "start_app"], check=True)
-            subprocess.run(["rabbitmqctl", "-q", "await_startup"], check=True)
+            rabbitmqctl("start_app")
+            rabbitmqctl("await_startup")
         bodies = bus_tap.drain(until_all(expected), seconds=60)
         assert expected <= received_pairs(bodies)
 
