@@ -10,7 +10,7 @@ DATE_SENSITIVE_TESTS ?= tests/unit tests/integration/review tests/integration/pa
 	tests/e2e/test_fees_and_certificates_http.py
 
 .PHONY: run test test-at-hours lint unit integration e2e install system-packages databases services-up \
-	rebuild-projections bench fuzz clean
+	rebuild-projections bench fuzz faults clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -66,6 +66,11 @@ bench: databases
 # schemathesis against a running `make run` (it changes the demo's data): no request may get a 5xx.
 fuzz: install
 	$(BIN)/python bench/fuzz.py
+
+# Fault injection (broker stop, kill -9, PostgreSQL restart, conflicting decisions) on a private RabbitMQ
+# node, PostgreSQL cluster and ports; not part of `make test` (docs/faults.md). FAULTS_ARGS=--quick etc.
+faults: install
+	$(BIN)/python -m bench.faults $(FAULTS_ARGS)
 
 clean:
 	rm -rf .run test-artifacts

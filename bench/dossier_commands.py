@@ -431,7 +431,9 @@ class RpcBackend:
         self.rpc.submit(actor.to_dict(), dossier_id)
 
     def approve(self, actor, dossier_id, opinion):
-        return self.rpc.decide(actor.to_dict(), dossier_id, {"action": "approve", "opinion": opinion})["status"]
+        version = self.rpc.get(dossier_id)["version"]
+        return self.rpc.decide(actor.to_dict(), dossier_id, {"action": "approve", "opinion": opinion,
+                                                             "expected_version": version})["status"]
 
 
 plain_metadata = MetaData()

@@ -6,6 +6,7 @@ from shared.errors import PlatformError
 from . import remote_errors  # noqa: F401  (registers every service's error types with nameko)
 from .edge import check_request_line
 from .errors import error_response
+from .request_keys import client_key
 from .webserver import GatewayWebServer
 
 
@@ -15,6 +16,7 @@ class JsonHttpHandler(HttpRequestHandler):
     def get_entrypoint_parameters(self, request):
         # Before a worker starts: a hostile path or query never reaches the route (gateway/edge.py).
         check_request_line(request)
+        client_key(request)  # a malformed Idempotency-Key is a field error, before any service is asked
         return super().get_entrypoint_parameters(request)
 
     def response_from_exception(self, exc):

@@ -11,6 +11,10 @@ from services.identity import schemas as identity_schemas
 from services.review import schemas as review_schemas
 from shared.contracts import certificate as certificate_contract
 from shared.contracts import payment as payment_contract
+from shared.idempotency import HEADER as IDEMPOTENCY_HEADER
+from shared.idempotency import MAX_LENGTH as IDEMPOTENCY_MAX
+from shared.idempotency import MIN_LENGTH as IDEMPOTENCY_MIN
+from shared.idempotency import STATE_CHANGING_METHODS
 
 from .api_parameters import query_parameters
 
@@ -73,8 +77,19 @@ OTHER_BODIES = {
 _PARAMETER = re.compile(r"<(?:[a-z]+:)?([a-z_]+)>")
 ERROR_RESPONSES = {
     "400": "请求无效", "401": "未登录或令牌无效", "403": "无权执行此操作", "404": "不存在或无权查看",
-    "409": "状态冲突或非法流转", "413": "文件过大", "415": "文件类型不被接受", "422": "字段校验失败",
+    "409": "状态冲突或非法流转;审核决定所依据的版本(expected_version)已过时;幂等键已用于另一请求",
+    "413": "文件过大", "415": "文件类型不被接受", "422": "字段校验失败",
     "429": "请求过于频繁(登录失败过多、异议限流;见 Retry-After)", "503": "后台服务暂时不可用",
+}
+
+
+# Every state-changing route takes the client's key (gateway/request_keys.py, shared/idempotency.py).
+IDEMPOTENCY_PARAMETER = {
+    "name": IDEMPOTENCY_HEADER, "in": "header", "required": False,
+    "description": "幂等键:同一操作的重试(例如 504 之后)带同一个键,只记录一次并返回第一次的结果;"
+                   "同一个键用于不同的请求会被拒绝(409)。不带时网关为本次请求生成一个。",
+    "schema": {"type": "string", "minLength": IDEMPOTENCY_MIN, "maxLength": IDEMPOTENCY_MAX,
+               "pattern": "^[ -~]+$"},
 }
 
 
@@ -116,7 +131,8 @@ def openapi_document(service_cls):
             "tags": [function.__module__.rsplit(".", 1)[-1].replace("routes_", "")],
             "parameters": [{"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
                            for name in _PARAMETER.findall(url)]
-                          + [query.openapi() for query in query_parameters(method, url, acts_in_a_role(function))],
+                          + [query.openapi() for query in query_parameters(method, url, acts_in_a_role(function))]
+                          + ([IDEMPOTENCY_PARAMETER] if method in STATE_CHANGING_METHODS else []),
             "responses": {"200": {"description": "成功"},
                           **{code: {"description": text, "content": {"application/json": {
                               "schema": {"$ref": "#/components/schemas/Error"}}}} for code, text in ERROR_RESPONSES.items()}},

@@ -13,7 +13,7 @@ from werkzeug.routing import Rule
 from shared.errors import NotAuthenticated
 
 from .edge import check_request_line
-from .errors import error_body
+from .errors import error_body, retry_headers
 from .page_session import CSRF_FIELD, CSRF_HEADER, REFRESH_PATH, SAFE_METHODS, PageSessions, RefreshNeeded
 from .pages import Pages
 from .webserver import GatewayWebServer
@@ -86,9 +86,10 @@ class PageHandler(HttpRequestHandler):
     def response_from_exception(self, exc):
         # Only reached when the page code itself could not run (its own errors become error pages).
         status, body = error_body(exc)
-        html = (f"<!doctype html><meta charset=utf-8><title>出错了</title>"
+        title = "系统繁忙" if status >= 500 else "出错了"
+        html = (f"<!doctype html><meta charset=utf-8><title>{title}</title>"
                 f"<p>{escape(body['error']['message'])}</p><p><a href=\"/\">返回首页</a></p>")
-        return secure_headers(Response(html, status=status, mimetype="text/html"))
+        return secure_headers(Response(html, status=status, headers=retry_headers(exc, status), mimetype="text/html"))
 
 
 def secure_headers(response):
@@ -186,4 +187,7 @@ class PageBase:
 
     def error_page(self, session, error):
         status, body = error_body(error)
-        return self.render_page(session, "error.html", status=status, status_code=status, error=body["error"])
+        response = self.render_page(session, "error.html", status=status, status_code=status, error=body["error"])
+        for name, value in retry_headers(error, status).items():  # 429 and 503: when to come back
+            response.headers[name] = value
+        return response

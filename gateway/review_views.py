@@ -47,18 +47,42 @@ def problems_from_form(form, rows=20):
     return found
 
 
+def form_version(text):
+    """A version a page rendered into a hidden field: an int, or the text as sent (the schema refuses it)."""
+    text = (text or "").strip()
+    return int(text) if text.isdigit() else text
+
+
+def with_version(body, form):
+    """The decision with the dossier version the page showed (hidden ``expected_version``): a decision
+    made on a page gone stale is refused by the dossier service instead of stacked on a newer one."""
+    if "expected_version" in form:
+        body["expected_version"] = form_version(form.get("expected_version"))
+    return body
+
+
 def decision_body(form):
     """A decision form as review's decision: a return may list every problem (一次性告知)."""
     action = form.get("action", "")
     if action == "approve":
-        return {"action": action, "opinion": form.get("opinion", "").strip()}
+        return with_version({"action": action, "opinion": form.get("opinion", "").strip()}, form)
     if action == "return":
         body = {"action": action, "reason": form.get("reason", "").strip(), "sections": form.getlist("sections")}
         problems = problems_from_form(form)
         if problems:
             body["problems"] = problems
-        return body
-    return {"action": action, "reason": form.get("reason", "").strip()}
+        return with_version(body, form)
+    return with_version({"action": action, "reason": form.get("reason", "").strip()}, form)
+
+
+def versions_from_form(form, dossier_ids):
+    """``{dossier_id: version}`` the list page rendered beside each ticked dossier (``version-<id>``)."""
+    versions = {}
+    for dossier_id in dossier_ids:
+        version = form_version(form.get(f"version-{dossier_id}"))
+        if isinstance(version, int):
+            versions[dossier_id] = version
+    return versions
 
 
 def progress_chart(groups, width=960, label_width=180, row_height=30, bar_height=18):

@@ -142,6 +142,10 @@ class DossierRoutes:
 
     @http("POST", "/api/v1/dossiers/<dossier_id>/decisions")
     def decide(self, request, dossier_id):
+        """Approve, return or reject ``{action, opinion, reason, sections, expected_version}``.
+
+        ``expected_version`` is the dossier version the reviewer decided on: a dossier that moved since
+        is refused (409, naming its status and who moved it), never decided twice."""
         principal = self.principal(request)
         dossier = self.visible_dossier(principal, dossier_id)
         actor = decider(principal, dossier)
@@ -218,5 +222,15 @@ class DossierRoutes:
 
     @http("GET", "/api/v1/dossiers/<dossier_id>/verify")
     def verify(self, request, dossier_id):
-        self.visible_dossier(self.principal(request), dossier_id)
+        """``{ok, events, first_bad_version, reason?, checkpoint}``: the hash chain and the signed checkpoint.
+
+        The scope comes from the summary, not from folding the events: a damaged dossier answers
+        ``ok: false``, never 502."""
+        principal = self.principal(request)
+        try:
+            scope = self.dossier.audit_scope(dossier_id)
+        except NotFound:
+            scope = None
+        if scope is None or not principal.can_view_dossier(scope):
+            raise NotFound("申报材料不存在或无权查看")
         return ok(self.dossier.verify(dossier_id))

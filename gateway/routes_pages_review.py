@@ -12,7 +12,8 @@ from shared.errors import PermissionDenied, PlatformError, ValidationFailed
 from .page_http import PageBase, page, redirect
 from .page_views import history_rows, progress_steps
 from .review_views import (
-    PER_PAGE, decision_body, error_lines, paging, progress_chart, query_string, selected_ids,
+    PER_PAGE, decision_body, error_lines, form_version, paging, progress_chart, query_string, selected_ids,
+    versions_from_form,
 )
 from .routes_dossiers import decider
 from .routes_pages_account import REVIEWER_ROLES, refusal
@@ -26,6 +27,17 @@ PAGE_FILTERS = ("status", "review_year", "series", "level", "q", "awaiting")
 # Bulk actions on the queue and the role that takes each.
 BULK_ACTIONS = {"unit_publicity": "unit_admin", "batch": "unit_admin", "publish": "city_admin"}
 BULK_TITLES = {"unit_publicity": "登记单位内部公示", "batch": "报送(批量提交)", "publish": "发布评审结果公示"}
+
+
+def stale_page_decider(principal, dossier, form):
+    """Who sends a decision made on a page rendered at an older version of the dossier, now no longer at
+    this reviewer's step: the dossier service then refuses it saying who moved the dossier and where
+    it stands — clearer than "not your step". None when the page was not stale."""
+    seen = form_version(form.get("expected_version"))
+    if not isinstance(seen, int) or seen == dossier["version"]:
+        return None
+    role = next((role for role, _ in principal.roles if role in REVIEWER_ROLES), None)
+    return principal.actor(role) if role else None
 
 
 def held_queue_roles(principal):
@@ -93,7 +105,9 @@ class ReviewPages(PageBase):
                 period = {"dossier_ids": ids, "start": optional(form.get("start")), "end": optional(form.get("end"))}
                 answer = self.review.record_unit_publicity(actor, period)
             elif action == "batch":
-                answer = self.review.submit_batch(actor, {"dossier_ids": ids})
+                # The versions the list showed: a dossier moved since is named and the batch refused.
+                answer = self.review.submit_batch(actor, {"dossier_ids": ids,
+                                                          "expected_versions": versions_from_form(form, ids)})
                 status = 200 if answer["saved"] else 409
             else:
                 days = optional(form.get("working_days"))
@@ -146,7 +160,7 @@ class ReviewPages(PageBase):
     def decide_page(self, request, session, dossier_id):
         principal = session.principal()
         dossier = self.visible_dossier(principal, dossier_id)
-        actor = decider(principal, dossier)
+        actor = decider(principal, dossier) or stale_page_decider(principal, dossier, request.form)
         if actor is None:
             raise PermissionDenied("该申报材料当前不在您的审核环节")
         body = decision_body(request.form)

@@ -94,7 +94,10 @@ class ReviewRoutes:
 
     @http("POST", "/api/v1/review/dossiers/<dossier_id>/decisions")
     def review_decide(self, request, dossier_id):
-        """Approve, return (reason, sections and ``problems: [{section, issue}]`` all at once) or reject."""
+        """Approve, return (reason, sections and ``problems: [{section, issue}]`` all at once) or reject, on ``expected_version``.
+
+        The decision names the dossier version it was made on (the queue row's or dossier's ``version``);
+        if the dossier moved since, the answer is 409 naming its current status and who moved it."""
         return ok(self.review.decide(self.acting(request, DECIDING_ROLES), dossier_id, json_body(request)))
 
     @http("GET", "/api/v1/review/dossiers/<dossier_id>/decisions")
@@ -109,7 +112,7 @@ class ReviewRoutes:
 
     @http("POST", "/api/v1/review/batches")
     def submit_batch(self, request):
-        """Send approved dossiers upward ``{dossier_ids}``, all or nothing, with a result per dossier."""
+        """Send approved dossiers upward ``{dossier_ids, expected_versions?}``, all or nothing, with a result per dossier."""
         return batch_answer(self.review.submit_batch(self.acting(request, ("unit_admin",)), json_body(request)))
 
     @http("GET", "/api/v1/review/batches")

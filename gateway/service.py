@@ -5,6 +5,8 @@ from shared.observability import CorrelationId
 from .dependencies import AuthenticatorProvider, ClientAddresses, EvidenceStoreProvider, Settings
 from .metrics import HttpMetrics, TimedRpcProxy
 from .page_session import request_principal
+from .request_keys import RequestKeys
+from .routes_audit import AuditRoutes
 from .routes_auth import AuthRoutes
 from .routes_certificates import CertificateRoutes
 from .routes_committees import CommitteeRoutes
@@ -20,7 +22,7 @@ from .routes_review import ReviewRoutes
 
 
 class GatewayService(AuthRoutes, OrgRoutes, NoticeRoutes, DossierRoutes, MaterialRoutes, ReviewRoutes, CommitteeRoutes,
-                     PublicityRoutes, PaymentRoutes, CertificateRoutes, OpsRoutes, PageRoutes):
+                     PublicityRoutes, PaymentRoutes, CertificateRoutes, AuditRoutes, OpsRoutes, PageRoutes):
     name = "gateway"
 
     identity = TimedRpcProxy("identity")
@@ -29,6 +31,7 @@ class GatewayService(AuthRoutes, OrgRoutes, NoticeRoutes, DossierRoutes, Materia
     payment = TimedRpcProxy("payment")
     certificate = TimedRpcProxy("certificate")
     correlation_id = CorrelationId()  # from X-Request-Id or new; travels with every RPC and event
+    request_keys = RequestKeys()  # Idempotency-Key or new, for every state-changing request (request_keys.py)
     http_metrics = HttpMetrics()
     authenticator = AuthenticatorProvider()
     evidence = EvidenceStoreProvider()

@@ -5,16 +5,23 @@ Every bus consumer declares its handlers with ``recorded_event_handler`` instead
 and keeps the error and the payload; nameko then requeues the message (``requeue_on_error``). When
 the same event is later handled without error — redelivered, or replayed with
 ``python -m shared.event_replay`` — the row is marked resolved. A service's ``health`` answers
-``failed_event_handlings`` = its unresolved rows; instances share the database, so that is the
-count across all of them, which the gateway exports as ``service_failed_event_handlings``.
+``failed_event_handlings`` = its unresolved rows, and ``status: degraded`` while there are any
+(``health_with_failures``); instances share the database, so that is the count across all of them,
+which the gateway exports as ``service_failed_event_handlings``.
 
 An event that *cannot be applied* — its own data is refused (a NUL byte a text column will not hold,
 a value too long for its column, a field the code cannot read) — would fail on every delivery and
-hold its queue forever. Such a handling is recorded and then *parked*: the message is acknowledged,
-the record stays open (``parked_at`` set) for ``python -m shared.event_replay`` after the repair, and
-the handler goes on with the next event. Any other failure (the database is down) is retried.
+hold its queue forever. Such a handling is recorded and then *parked* at once: the message is
+acknowledged, the record stays open (``parked_at`` set) for ``python -m shared.event_replay`` after the
+repair, and the handler goes on with the next event. Any other failure is retried — after a pause, so
+a lasting fault costs a retry a second, not a busy loop — but only a bounded number of times: once
+its record counts ``max_attempts`` (the service config's ``EVENT_HANDLING``), it is parked too. So no
+message is redelivered forever, whatever it holds. Only when the record itself cannot be written (the
+database is down) does the message go back to the queue unparked: nothing is lost unrecorded.
 The record itself must survive the bad bytes: payloads PostgreSQL cannot hold are stored in a
-reversible escaped form (``storable_payload``), error texts and keys with the bytes escaped.
+reversible escaped form (``storable_payload``), error texts and keys in a safe rendering (``rendered``:
+NUL, lone surrogates, control and invisible format characters escaped); should a write still be
+refused, it is written once more with everything escaped.
 
 Why a wrapper around the handler rather than a DependencyProvider's ``worker_result`` hook: the
 wrapper exists only on event handlers (no filtering by entrypoint type), it runs in the handler's
@@ -29,23 +36,27 @@ import hashlib
 import json
 import logging
 import re
+from dataclasses import dataclass
+from functools import partial
 
 import eventlet
-from nameko.events import SERVICE_POOL, event_handler
+from marshmallow import ValidationError
+from nameko.containers import ContainerBeingKilled
+from nameko.events import SERVICE_POOL, EventHandler
 from sqlalchemy import (
-    DDL, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, event, func,
-    select, update,
+    DDL, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, case, event,
+    func, select, update,
 )
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.exc import DataError
 
-from .events import DOSSIER_SOURCE_SERVICE
+from .events import DOSSIER_SOURCE_SERVICE, DossierEventV1
 from .observability import current_correlation_id
-from .text_rules import printable
 
 log = logging.getLogger(__name__)
 ERROR_TEXT_LIMIT = 2000
 RETRY_PAUSE_SECONDS = 1.0
+MAX_ATTEMPTS = 10
 
 metadata = MetaData()
 failed_event_handlings = Table(
@@ -86,8 +97,26 @@ def include_in(service_metadata):
 
 
 # An error about the event itself — its data refused by the database (a NUL byte, a value too long
-# for its column) or by the code that applies it — fails the same way on every delivery.
-UNAPPLICABLE_ERRORS = (ValueError, TypeError, LookupError, AttributeError, DataError)
+# for its column), by the bus contract (a marshmallow ValidationError) or by the code that applies
+# it — fails the same way on every delivery.
+UNAPPLICABLE_ERRORS = (ValueError, TypeError, LookupError, AttributeError, DataError, ValidationError)
+
+
+@dataclass(frozen=True)
+class AttemptPolicy:
+    """How often a failing handling is tried before it is parked, and the pause after each failure.
+
+    From a service config's ``EVENT_HANDLING: {max_attempts, retry_pause_seconds}``; missing values
+    keep the defaults, so a config without the section still bounds every poison."""
+
+    max_attempts: int = MAX_ATTEMPTS
+    retry_pause_seconds: float = RETRY_PAUSE_SECONDS
+
+    @classmethod
+    def from_config(cls, config, retry_pause_seconds=RETRY_PAUSE_SECONDS):
+        settings = (config or {}).get("EVENT_HANDLING") or {}
+        return cls(max(int(settings.get("max_attempts", MAX_ATTEMPTS)), 1),
+                   max(float(settings.get("retry_pause_seconds", retry_pause_seconds)), 0.0))
 
 
 def cannot_be_applied(error):
@@ -124,6 +153,33 @@ def original_payload(stored):
     return stored
 
 
+# What a stored text or a log line must not hold as it is: C0 and C1 controls, DEL, lone surrogates
+# (PostgreSQL text cannot hold NUL or them; a terminal is garbled by the rest), the line and paragraph
+# separators, and the invisible format characters that hide or reorder what a reader sees.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2064"
+                     "\u2066-\u2069\ufeff]")
+
+
+def _escape(found):
+    code = ord(found.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def rendered(text):
+    """*text* with every unsafe character (see ``_UNSAFE``) written as its escape (``\\x00``, ``\\ud800``,
+    ``\\u202e``): safe to store in any text column, to log and to print, and it still shows what arrived."""
+    if not isinstance(text, str):
+        return text
+    return _UNSAFE.sub(_escape, text)
+
+
+def json_rendering(document):
+    """*document* as one line of JSON that decodes to exactly *document*: Chinese stays readable, and
+    every unsafe character is a ``\\uXXXX`` escape (a valid JSON escape, unlike ``rendered``'s ``\\x00``)."""
+    text = json.dumps(document, ensure_ascii=False, default=str)
+    return _UNSAFE.sub(lambda found: f"\\u{ord(found.group()):04x}", text)
+
+
 class Handling:
     """One delivery of an event to one handler of one service; *key* overrides the event key (a
     projector that keeps one record per dossier rather than per event)."""
@@ -136,7 +192,7 @@ class Handling:
     @property
     def dossier_id(self):
         value = self.payload.get("dossier_id") if isinstance(self.payload, dict) else None
-        return printable(str(value))[:36] if value is not None else None
+        return rendered(str(value))[:36] if value is not None else None
 
     @property
     def event_version(self):
@@ -146,38 +202,96 @@ class Handling:
     @property
     def event_key(self):
         if self.key:
-            return printable(str(self.key))[:128]
+            return rendered(str(self.key))[:128]
         event_id = self.payload.get("event_id") if isinstance(self.payload, dict) else None
         if event_id:
-            return printable(str(event_id))[:128]
+            return rendered(str(event_id))[:128]
         if self.dossier_id and self.event_version is not None:
             return f"{self.dossier_id}:{self.event_version}"
         canonical = json.dumps(self.payload, sort_keys=True, default=str, ensure_ascii=True)
         return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
 
+    def fully_escaped(self):
+        """The same handling (same record: same key, dossier and version) with its payload kept as
+        escaped ASCII JSON, which any database takes; ``original_payload`` still gives it back."""
+        return EscapedHandling(self.service, self.handler, self.source_service, self.event_type,
+                               {UNSTORABLE_KEY: json.dumps(self.payload, ensure_ascii=True, default=str)},
+                               self.event_key, self.dossier_id, self.event_version)
+
+
+@dataclass(frozen=True)
+class EscapedHandling:
+    """``Handling.fully_escaped``: what ``record_failure`` reads of a handling, fixed in advance."""
+
+    service: str
+    handler: str
+    source_service: str
+    event_type: str
+    payload: dict
+    event_key: str
+    dossier_id: str
+    event_version: int
+
+
+def health_with_failures(report, engine, service):
+    """Add *service*'s unresolved failed handlings to its health *report*: any makes an ok service
+    ``degraded`` (it works, but events wait for a repair and a replay). Returns the report."""
+    count = unresolved_count(engine, service)
+    report["failed_event_handlings"] = count
+    if count and report.get("status") == "ok":
+        report["status"] = "degraded"
+    return report
+
 
 def error_text(error):
-    return printable(f"{type(error).__name__}: {error}")[:ERROR_TEXT_LIMIT]
+    """What is kept of *error*: its type and message, rendered safe and bounded (a text is taken as it is)."""
+    text = error if isinstance(error, str) else f"{type(error).__name__}: {error}"
+    return rendered(text)[:ERROR_TEXT_LIMIT]
 
 
-def record_failure(connection, handling, error, correlation_id=None, parked=False):
+def record_failure(connection, handling, error, correlation_id=None, parked=False, max_attempts=None):
     """Count one failed attempt of *handling*; a resolved record of the same event opens again.
-    *parked*: the event cannot be applied and will not be delivered again by itself."""
+
+    *parked*: the event cannot be applied and will not be delivered again by itself. *max_attempts*:
+    the record is also parked once it counts that many attempts. Returns ``(attempts, parked)``."""
     table = failed_event_handlings
     now = func.now()
     statement = insert(table).values(
         service=handling.service, handler=handling.handler, source_service=handling.source_service,
         event_type=handling.event_type, event_key=handling.event_key, dossier_id=handling.dossier_id,
         event_version=handling.event_version, payload=storable_payload(handling.payload), error=error_text(error),
-        correlation_id=printable(str(correlation_id))[:64] if correlation_id else None, attempts=1,
-        first_failed_at=now, last_failed_at=now, resolved_at=None, parked_at=now if parked else None)
+        correlation_id=rendered(str(correlation_id))[:64] if correlation_id else None, attempts=1,
+        first_failed_at=now, last_failed_at=now, resolved_at=None,
+        parked_at=now if parked or (max_attempts is not None and max_attempts <= 1) else None)
     excluded = statement.excluded
-    connection.execute(statement.on_conflict_do_update(
+    if parked or max_attempts is None:
+        parked_at = excluded.parked_at
+    else:
+        parked_at = case((table.c.attempts + 1 >= max_attempts, now), else_=None)
+    row = connection.execute(statement.on_conflict_do_update(
         constraint="failed_event_handlings_once_per_event",
         set_={"attempts": table.c.attempts + 1, "error": excluded.error, "payload": excluded.payload,
               "event_type": excluded.event_type, "event_version": excluded.event_version,
               "correlation_id": excluded.correlation_id, "last_failed_at": excluded.last_failed_at,
-              "resolved_at": None, "parked_at": excluded.parked_at}))
+              "resolved_at": None, "parked_at": parked_at},
+    ).returning(table.c.attempts, table.c.parked_at)).one()
+    return row.attempts, row.parked_at is not None
+
+
+def record_failure_safely(connection_source, handling, error, correlation_id=None, **options):
+    """``record_failure`` in its own transaction on *connection_source* (an engine); if the database
+    refuses what it was given (a value no rendering foresaw, such as a NaN in the payload), written
+    once more with the payload kept as escaped ASCII JSON (the error text is rendered safe already):
+    the record never fails on the bytes that made the handling fail. A fault of the database itself
+    is raised."""
+    try:
+        with connection_source.begin() as connection:
+            return record_failure(connection, handling, error, correlation_id, **options)
+    except (DataError, ValueError, UnicodeError) as refused:
+        log.warning("failed-handling record of %s refused (%s); writing it fully escaped", handling.event_key,
+                    error_text(refused))
+    with connection_source.begin() as connection:
+        return record_failure(connection, handling.fully_escaped(), error_text(error), correlation_id, **options)
 
 
 def resolve(connection, handling):
@@ -227,43 +341,97 @@ def _bookkeep(action, engine_of, service, handling, *arguments, **options):
         return False
 
 
+def _record(engine_of, service, handling, error, policy):
+    """Record one failed attempt; whether the event is now parked (None: the record could not be written)."""
+    try:
+        _, parked = record_failure_safely(engine_of(service), handling, error, current_correlation_id(),
+                                          parked=cannot_be_applied(error), max_attempts=policy.max_attempts)
+        return parked
+    except Exception:
+        log.exception("failed-event bookkeeping record_failure did not work for %s of event %s", handling.handler,
+                      handling.event_key)
+        return None
+
+
+class RecordedEventHandler(EventHandler):
+    """nameko's event handler that also hands the handler its service's ``AttemptPolicy``: the policy
+    is read from the container's config at setup and passed as the ``attempt_policy`` keyword, so
+    ``recorded_event_handler``'s wrapper knows the bound without a global or another dependency."""
+
+    def __init__(self, source_service, event_type, retry_pause_seconds=RETRY_PAUSE_SECONDS, **kwargs):
+        self.retry_pause_seconds = retry_pause_seconds
+        super().__init__(source_service, event_type, **kwargs)
+
+    def setup(self):
+        self.attempt_policy = AttemptPolicy.from_config(self.container.config, self.retry_pause_seconds)
+        super().setup()
+
+    def handle_message(self, body, message):
+        # Consumer.handle_message, with the policy as a keyword argument.
+        context_data = self.unpack_message_headers(message)
+        try:
+            self.container.spawn_worker(self, (body,), {"attempt_policy": self.attempt_policy},
+                                        context_data=context_data, handle_result=partial(self.handle_result, message))
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+
 def recorded_event_handler(engine_of, source_service, event_type, retry_pause_seconds=RETRY_PAUSE_SECONDS,
                            **handler_options):
     """nameko's ``event_handler(source_service, event_type, **handler_options)`` whose failed handlings
     are recorded; *engine_of(service instance)* gives the SQLAlchemy engine of the service's database.
 
-    A failed handling waits *retry_pause_seconds* before the message goes back to the queue, so a
-    lasting fault (a database down) costs a retry a second per worker, not a busy loop. An event that
-    cannot be applied is parked instead, once its record is written: the handler returns, nameko
-    acknowledges the message and the queue moves on (if the record cannot be written, it is retried)."""
+    A failed handling waits the policy's pause (*retry_pause_seconds* unless the config says otherwise)
+    before the message goes back to the queue, so a lasting fault costs a retry a second per worker,
+    not a busy loop. An event that cannot be applied is parked at once, any other after the policy's
+    ``max_attempts``: once its record says so, the handler returns, nameko acknowledges the message
+    and the queue moves on. If the record cannot be written at all, the message is retried."""
 
     def decorate(method):
         @functools.wraps(method)
-        def handle(service, payload):
+        def handle(service, payload, attempt_policy=None):
+            policy = attempt_policy or AttemptPolicy(retry_pause_seconds=retry_pause_seconds)
             handling = Handling(service.name, method.__name__, source_service, event_type, payload)
             try:
                 result = method(service, payload)
             except Exception as error:
-                park = cannot_be_applied(error)
-                recorded = _bookkeep(record_failure, engine_of, service, handling, error, current_correlation_id(),
-                                     parked=park)
-                if park and recorded:
-                    log.error("parked %s of event %s: it cannot be applied (%s); replay it after the repair",
+                if _record(engine_of, service, handling, error, policy):
+                    log.error("parked %s of event %s (%s); replay it after the repair: python -m shared.event_replay",
                               handling.handler, handling.event_key, error_text(error))
                     return None
-                eventlet.sleep(retry_pause_seconds)
+                eventlet.sleep(policy.retry_pause_seconds)
                 raise
             # One indexed UPDATE per handled event, matching no row unless this event failed before.
             _bookkeep(resolve, engine_of, service, handling)
             return result
 
-        return event_handler(source_service, event_type, **handler_options)(handle)
+        return RecordedEventHandler.decorator(source_service, event_type, retry_pause_seconds=retry_pause_seconds,
+                                              **handler_options)(handle)
 
     return decorate
 
 
+class ContractBroken(ValueError):
+    """A dossier event that does not match DossierEventV1: it would fail the same way on every delivery."""
+
+
+_DOSSIER_EVENT_V1 = DossierEventV1()
+
+
 def dossier_event_handler(engine_of, event_type):
     """The usual consumer of one dossier event type: shared by the service's instances (service pool),
-    put back on the queue when handling fails (none is lost) and each failure recorded."""
-    return recorded_event_handler(engine_of, DOSSIER_SOURCE_SERVICE, event_type, handler_type=SERVICE_POOL,
-                                  requeue_on_error=True)
+    put back on the queue when handling fails (none is lost) and each failure recorded. A payload that
+    breaks the bus contract is recorded and parked too, never dropped unseen."""
+
+    def decorate(method):
+        @functools.wraps(method)
+        def within_contract(service, payload):
+            problems = _DOSSIER_EVENT_V1.validate(payload) if isinstance(payload, dict) else {"_schema": ["不是对象"]}
+            if problems:
+                raise ContractBroken(f"事件不符合 DossierEventV1: {json_rendering(problems)}")
+            return method(service, payload)
+
+        return recorded_event_handler(engine_of, DOSSIER_SOURCE_SERVICE, event_type, handler_type=SERVICE_POOL,
+                                      requeue_on_error=True)(within_contract)
+
+    return decorate

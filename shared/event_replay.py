@@ -6,21 +6,21 @@ straight to the queue of the handler that failed, so only that handler sees it. 
 handling then marks the record resolved. Consumers are idempotent by dossier version, so replaying
 an event that is still being redelivered, or one that was in fact applied, changes nothing.
 
-A handler that is not a bus consumer — the dossier's summary projector — names a local replayer in
-its service's config (``FAILED_HANDLING_REPLAYERS: {handler: "module:function"}``); ``replay`` calls
+A handler that is not a bus consumer — the dossier's summary projector and outbox relay — names a
+local replayer in its service's config (``FAILED_HANDLING_REPLAYERS: {handler: "module:function"}``); ``replay`` calls
 ``function(config, records)``, which applies the records itself and returns those it resolved.
+Every line is printed in a safe rendering (``json_rendering``): a NUL, a lone surrogate or a bidi
+override in a payload shows as its ``\\uXXXX`` escape and the line still decodes to what arrived.
 """
 import argparse
 import importlib
-import json
 import sys
 
 from kombu import Connection, Producer
 
 from .config import load_config, service_config
 from .db import make_engine
-from .event_failures import original_payload, unresolved
-from .text_rules import printable
+from .event_failures import json_rendering, original_payload, unresolved
 
 SHOWN = ("id", "service", "handler", "event_type", "event_key", "dossier_id", "event_version", "attempts",
          "first_failed_at", "last_failed_at", "parked_at", "correlation_id", "error")
@@ -64,8 +64,9 @@ def _line(record, with_payload):
     shown = {name: record.get(name) for name in SHOWN}
     if with_payload:
         shown["payload"] = original_payload(record["payload"])
-    # printable: a payload may hold a lone surrogate, which a terminal cannot be sent.
-    return printable(json.dumps(shown, ensure_ascii=False, default=str))
+    # A payload may hold a NUL, a lone surrogate (a terminal cannot be sent one) or a bidi override:
+    # each is a \uXXXX escape, so the line shows what arrived and still decodes to it.
+    return json_rendering(shown)
 
 
 def main(argv=None):

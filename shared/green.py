@@ -14,3 +14,8 @@ import eventlet  # noqa: E402
 
 def monkey_patch():
     eventlet.monkey_patch()
+    # Then (nameko may only be imported after patching): no broker blip kills this process's
+    # nameko consumers or standalone proxies (shared/amqp_resilience.py).
+    from . import amqp_resilience
+
+    amqp_resilience.install()

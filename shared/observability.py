@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 
 from nameko.extensions import DependencyProvider
 
+from .deadlines import drop_unless_request
+
 CORRELATION_KEY = "correlation_id"
 _current = contextvars.ContextVar(CORRELATION_KEY, default=None)
 _VALID_ID = re.compile(r"^[A-Za-z0-9._:-]{8,64}$")
@@ -37,6 +39,7 @@ class CorrelationId(DependencyProvider):
     """Makes the request's correlation id current in this worker and passes it on downstream."""
 
     def worker_setup(self, worker_ctx):
+        drop_unless_request(worker_ctx)  # a request's deadline never governs the events it caused
         correlation_id = (worker_ctx.data.get(CORRELATION_KEY) or _incoming_request_id(worker_ctx)
                           or uuid.uuid4().hex)
         worker_ctx.data[CORRELATION_KEY] = correlation_id

@@ -1,6 +1,7 @@
 """RPC helpers: platform errors travel over nameko RPC and come back as their own types."""
 from nameko.exceptions import registry
 
+from . import deadlines  # noqa: F401  (DeadlineExceeded comes back as itself too)
 from .errors import PlatformError, all_error_types
 
 

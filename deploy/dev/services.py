@@ -9,7 +9,7 @@ class Service:
     name: str
     entrypoint: str
     config: str = ""
-    url: str = ""  # what to print for people, if the service listens on HTTP
+    url: str = ""  # the default address, if it listens on HTTP (launch.py prints the one GATEWAY_PORT gives)
 
     @property
     def config_path(self):

@@ -2,14 +2,21 @@
 
 Each RPC loads input with a schema, calls the application and returns plain data. ``verify`` is
 public (the gateway serves it without login); the rest act for an authenticated actor.
+
+Exactly once in effect without a key table: issuing is once per dossier (an advisory lock and the
+dossier's row, ``Certificates.issue``), and revoking a revoked certificate only answers it again. The
+request's idempotency key (shared/idempotency.py) still travels to the dossier's ``revoke_title``, so
+a repeat after a crash between the two writes gets the dossier's first answer and completes ours.
 """
 import logging
 
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 
+from shared.deadlines import rpc  # nameko's @rpc, refusing calls whose deadline passed
 from shared.errors import PlatformError
-from shared.event_failures import dossier_event_handler, unresolved_count
+from shared.event_failures import dossier_event_handler, health_with_failures
 from shared.events import load_dossier_event
+from shared.idempotency import IdempotencyKey
 from shared.observability import CorrelationId
 from shared.roles import Actor
 from shared.schemas import load_or_raise
@@ -41,6 +48,7 @@ class CertificateService:
     dossier = RpcProxy("dossier")
     identity = RpcProxy("identity")
     correlation_id = CorrelationId()
+    idempotency_key = IdempotencyKey()  # passed on to the dossier; dropped for event handlers and timers
 
     # -- queries and downloads ---------------------------------------------------------------
 
@@ -85,7 +93,7 @@ class CertificateService:
         report = {"service": self.name, "status": "ok"}
         try:
             report.update(self.certificates.health())
-            report["failed_event_handlings"] = unresolved_count(self.certificates.engine, self.name)
+            health_with_failures(report, self.certificates.engine, self.name)
         except Exception as error:
             report.update(status="error", error=str(error))
         return report

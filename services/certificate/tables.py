@@ -8,6 +8,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
+from shared import idempotency
 from shared.event_failures import include_in
 
 metadata = MetaData()
@@ -75,3 +76,5 @@ dossier_progress = Table(
 
 # Event handlings that failed and wait for a successful redelivery or replay (shared/event_failures.py).
 failed_event_handlings = include_in(metadata)
+# Idempotency keys of this service's writes, each stored in its write's transaction (shared/idempotency.py).
+command_keys = idempotency.include_in(metadata)

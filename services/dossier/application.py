@@ -1,11 +1,16 @@
 """Dossiers: the dossier use cases over the event store (commands, batches, audit queries, lists).
 
-Each command is get -> aggregate command -> save, retried with jittered backoff when another
-command on the same dossier won the race (the event store's version check), then refused with a
-conflict. After saving, the summary read model is updated in its own transaction; if that fails
+Each command is get -> aggregate command -> save. When another command on the same dossier won the
+race (the event store's version check), ``conflicts.retry_on_conflict`` retries only commands whose
+meaning does not depend on what the caller saw; a decision is made on the version its caller names
+(``expected_version``) and its loser gets a 409 saying who moved the dossier (conflicts.py).
+A command carrying an idempotency key (shared/idempotency.py) stores the key with its events in the
+same transaction (event_store.py); a repeat answers the first result and records nothing.
+After saving, the summary read model is updated in its own transaction; if that fails
 the catch-up projector repairs it from the log, so the command itself never fails for it.
 Creating and submitting first pass the year's annual notice and eligibility policy (policy.py).
 """
+import hashlib
 import logging
 import random
 import time
@@ -19,16 +24,19 @@ from eventsourcing.persistence import IntegrityError
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError as DatabaseIntegrityError
 
+from shared import idempotency
 from shared.clock import beijing_date, utc_now
 from shared.db import ensure_database, make_engine
 from shared.errors import PlatformError
 from shared.roles import APPLICANT, AUDITOR, CITY_ADMIN, DISTRICT_ADMIN, UNIT_ADMIN, Actor
 
-from . import notices, policy, projections
+from . import conflicts, notices, policy, projections
 from . import statuses as st
+from .conflicts import LostRace, retry_on_conflict
 from .domain import Dossier, DossierEvent, event_name, events_stamped_by
+from .event_store import DuplicateCommand
 from .exceptions import ActorNotAllowedError, ConcurrentModificationError, DossierNotFound, InvalidCommandError
-from .hashchain import verify_chain
+from .hashchain import UNREADABLE, chain_report
 from .policy_errors import IneligibleError, NoticeNotPublishedError
 
 log = logging.getLogger(__name__)
@@ -40,7 +48,8 @@ _COMMON_FIELDS = {"originator_id", "originator_version", "timestamp", "actor", "
 def persistence_env(database_url):
     """The eventsourcing environment for our PostgreSQL event store (psycopg2 via SQLAlchemy)."""
     return {
-        "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
+        # eventsourcing_sqlalchemy's factory with a recorder that stores command keys (event_store.py).
+        "PERSISTENCE_MODULE": "services.dossier.event_store:Factory",
         "SQLALCHEMY_URL": database_url,
         "CREATE_TABLE": "y",
     }
@@ -60,6 +69,7 @@ class Dossiers(Application):
         super().__init__(env=persistence_env(database_url))
         self.read_engine = make_engine(database_url)
         projections.metadata.create_all(self.read_engine)
+        idempotency.metadata.create_all(self.read_engine)  # command_keys, written by the event store
         self.command_retries = command_retries
         self.retry_backoff = retry_backoff
         self.clock = clock
@@ -70,40 +80,55 @@ class Dossiers(Application):
 
     # -- commands --------------------------------------------------------------------------
 
-    def create(self, actor: Actor, *, now=None, **fields):
+    def create(self, actor: Actor, *, now=None, command_key=None, **fields):
         """Open a draft dossier and return it: inside the year's application window, for a series and
-        level the notice opens, and while the applicant has fewer active dossiers that year than allowed."""
+        level the notice opens, and while the applicant has fewer active dossiers that year than allowed.
+        A repeat of a keyed creation returns the dossier the first one created (before any rule, since
+        the first one already counts against the limit)."""
+        replayed = self._replayed_command(command_key)
+        if replayed is not None:
+            return replayed[0]
         with events_stamped_by(self.clock):
             dossier = Dossier.create(actor, **fields)
         notice = self.notice_for(dossier.review_year)
         policy.check_window(notice, now or self.clock(), "create")
         policy.check_open(notice, dossier.series, dossier.level)
         with self._applicant_year_lock(actor.account_id, dossier.review_year):
+            replayed = self._replayed_command(command_key)  # a twin may have created it while we waited
+            if replayed is not None:
+                return replayed[0]
             active = self.active_dossier_count(actor.account_id, dossier.review_year)
             policy.check_active_limit(notice.policy, active, dossier.review_year)
-            self.save(dossier)
+            try:
+                self._save_keyed([dossier], command_key, _command_answer(dossier))
+            except DuplicateCommand:  # a twin of this request stored its dossier first
+                return self._replayed_command(command_key)[0]
         return dossier
 
-    def submit(self, dossier_id, actor: Actor, sanctions=(), now=None):
+    @retry_on_conflict
+    def submit(self, dossier_id, actor: Actor, sanctions=(), now=None, command_key=None):
         """Submit (or resubmit) a dossier: the aggregate's own checks, then the application window,
         completeness and every eligibility rule of the year's policy; nothing is recorded on failure."""
+        replayed = self._replayed_command(command_key)
+        if replayed is not None:
+            return replayed[0]
         now = now or self.clock()
-        for attempt in range(self.command_retries + 1):
-            dossier = self.load(dossier_id)
-            dossier.check_legal("submit")
-            dossier.check_applicant(actor)
-            notice = self.notice_for(dossier.review_year)
-            policy.check_window(notice, now, "resubmit" if dossier.status == st.RETURNED else "submit")
-            eligibility = self._failures(dossier, notice, sanctions, now)
-            with events_stamped_by(self.clock):
-                dossier.submit(actor)  # completeness is the aggregate's rule; its event is saved only below
-            if eligibility:
-                raise _ineligible(eligibility)
-            try:
-                self.save(dossier)
-                return dossier
-            except IntegrityError:
-                self._back_off(attempt, dossier_id)
+        dossier = self.load(dossier_id)
+        seen = dossier.version
+        dossier.check_legal("submit")
+        dossier.check_applicant(actor)
+        notice = self.notice_for(dossier.review_year)
+        policy.check_window(notice, now, "resubmit" if dossier.status == st.RETURNED else "submit")
+        eligibility = self._failures(dossier, notice, sanctions, now)
+        with events_stamped_by(self.clock):
+            dossier.submit(actor)  # completeness is the aggregate's rule; its event is saved only below
+        if eligibility:
+            raise _ineligible(eligibility)
+        try:
+            self._save_keyed([dossier], command_key, _command_answer(dossier))
+        except (IntegrityError, DuplicateCommand):
+            return (self._replayed_command(command_key) or _lost(dossier_id, "submit", seen))[0]
+        return dossier
 
     def check_eligibility(self, dossier_id, actor: Actor, sanctions=(), now=None):
         """The eligibility failures submission would report now (empty when eligible); records nothing."""
@@ -147,11 +172,21 @@ class Dossiers(Application):
 
     # -- annual notices ----------------------------------------------------------------------
 
-    def publish_notice(self, actor: Actor, document, now=None):
-        """Publish (or replace) a review year's notice; city admins only. Returns the stored record."""
+    def publish_notice(self, actor: Actor, document, now=None, command_key=None):
+        """Publish (or replace) a review year's notice; city admins only. Returns the stored record.
+        A keyed repeat answers the first record instead of publishing one more version."""
         try:
             with self.read_engine.begin() as connection:
-                return notices.publish(connection, actor, document, now or self.clock())
+                found = idempotency.first_answer(connection, command_key) if command_key else None
+                if found is not None:
+                    return found["answer"]
+                record = notices.publish(connection, actor, document, now or self.clock())
+                if command_key is not None and not idempotency.claim(connection, command_key, record):
+                    raise DuplicateCommand(command_key.key)  # a twin published first: roll this one back
+                return record
+        except DuplicateCommand:
+            with self.read_engine.connect() as connection:
+                return idempotency.first_answer(connection, command_key)["answer"]
         except DatabaseIntegrityError:  # two first publications of one year at the same moment
             raise ConcurrentModificationError("该年度通知正由他人同时发布,请刷新后重试") from None
 
@@ -171,43 +206,111 @@ class Dossiers(Application):
             raise NoticeNotPublishedError(f"{review_year}年度职称评审通知尚未发布")
         return policy.Notice.from_document(row["notice"])
 
-    def execute(self, dossier_id, command, actor: Actor, **arguments):
-        """Run one command on one dossier; returns ``(dossier, command result)``."""
-        for attempt in range(self.command_retries + 1):
-            dossier = self.load(dossier_id)
-            with events_stamped_by(self.clock):
-                result = getattr(dossier, command)(actor, **arguments)
-            try:
-                self.save(dossier)
-                return dossier, result
-            except IntegrityError:
-                self._back_off(attempt, dossier_id)
+    @retry_on_conflict
+    def execute(self, dossier_id, command, actor: Actor, *, expected_version=None, command_key=None, **arguments):
+        """Run one command on one dossier; returns ``(dossier, command result)``.
 
-    def execute_batch(self, actor: Actor, command, items):
+        With *expected_version* (the version the caller decided on) a dossier that has moved since is
+        refused with a 409 naming who moved it; a decision without one is judged on the version loaded
+        now and, like every command not in ``conflicts.RETRYABLE``, never retried on a lost race.
+        *command_key* (``shared.idempotency.KeyedCommand``) is stored with the events; a repeat returns
+        the first ``(dossier, result)`` as of the version it produced.
+        """
+        replayed = self._replayed_command(command_key)
+        if replayed is not None:
+            return replayed
+        dossier = self.load(dossier_id)
+        if expected_version is not None and dossier.version != expected_version:
+            replayed = self._replayed_command(command_key)  # our own twin may be what moved it
+            if replayed is not None:
+                return replayed
+            raise self.stale_error(dossier_id, expected_version)
+        seen = dossier.version
+        with events_stamped_by(self.clock):
+            result = getattr(dossier, command)(actor, **arguments)
+        try:
+            self._save_keyed([dossier], command_key, _command_answer(dossier, result))
+        except (IntegrityError, DuplicateCommand):
+            return self._replayed_command(command_key) or _lost(dossier_id, command, seen)
+        return dossier, result
+
+    def execute_batch(self, actor: Actor, command, items, *, expected_versions=None, command_key=None):
         """Run *command* on many dossiers, all or nothing, saved in one transaction.
 
         *items* is a list of ``(dossier_id, arguments)``. Returns ``(saved, results)`` where each
-        result names a dossier and, if it could not move, the reason.
+        result names a dossier and, if it could not move, the reason. A batch is a decision on each
+        dossier's state, so it is never retried: a dossier that moved since *expected_versions* (id ->
+        version, where given) or while the batch was being saved is named with who moved it.
         """
-        for attempt in range(self.command_retries + 1):
-            dossiers, results = [], []
-            for dossier_id, arguments in items:
-                try:
-                    dossier = self.load(dossier_id)
-                    with events_stamped_by(self.clock):
-                        getattr(dossier, command)(actor, **arguments)
-                except PlatformError as error:
-                    results.append({"dossier_id": str(dossier_id), "ok": False, "error": error.to_dict()})
-                else:
-                    dossiers.append(dossier)
-                    results.append({"dossier_id": str(dossier_id), "ok": True, "version": dossier.version})
-            if len(dossiers) < len(items) or not dossiers:
-                return False, results
+        stored = self._stored_answer(command_key)
+        if stored is not None:
+            return True, stored["results"]
+        expected_versions = {str(key): value for key, value in (expected_versions or {}).items()}
+        dossiers, results, seen = [], [], {}
+        for dossier_id, arguments in items:
             try:
-                self.save(*dossiers)
-                return True, results
-            except IntegrityError:
-                self._back_off(attempt, "batch")
+                dossier = self.load(dossier_id)
+                expected = expected_versions.get(str(dossier_id))
+                if expected is not None and dossier.version != expected:
+                    raise self.stale_error(dossier_id, expected)
+                seen[str(dossier_id)] = dossier.version
+                with events_stamped_by(self.clock):
+                    getattr(dossier, command)(actor, **arguments)
+            except PlatformError as error:
+                results.append({"dossier_id": str(dossier_id), "ok": False, "error": error.to_dict()})
+            else:
+                dossiers.append(dossier)
+                results.append({"dossier_id": str(dossier_id), "ok": True, "version": dossier.version})
+        if len(dossiers) < len(items) or not dossiers:
+            return False, results
+        try:
+            self._save_keyed(dossiers, command_key, {"results": results})
+        except (IntegrityError, DuplicateCommand):
+            stored = self._stored_answer(command_key)
+            if stored is not None:
+                return True, stored["results"]
+            return False, self._moved_during_batch(results, seen)
+        return True, results
+
+    def _moved_during_batch(self, results, seen):
+        """The batch's results after losing a race: each dossier that moved meanwhile says who moved it."""
+        answered = []
+        for result in results:
+            dossier_id = result["dossier_id"]
+            if self.load(dossier_id).version != seen[dossier_id]:
+                error = self.stale_error(dossier_id, seen[dossier_id]).to_dict()
+                result = {"dossier_id": dossier_id, "ok": False, "error": error}
+            answered.append(result)
+        return answered
+
+    def stale_error(self, dossier_id, seen_version):
+        """The 409 for a command made on *seen_version*: the current status and who moved it since."""
+        current = self.load(dossier_id)
+        moves = [event for event in self._domain_events(dossier_id) if event.originator_version > seen_version]
+        return conflicts.stale_error(seen_version, current.to_dict(), moves)
+
+    # -- command keys (shared/idempotency.py) ------------------------------------------------
+
+    def _save_keyed(self, dossiers, command_key, answer):
+        """Save; with a key, the key and *answer* go into the events' own transaction (event_store.py)."""
+        if command_key is None:
+            return self.save(*dossiers)
+        return self.save(*dossiers, command_key=(command_key, answer))
+
+    def _stored_answer(self, command_key):
+        """What the key's first use stored (None if new); a key used for something else is refused."""
+        if command_key is None:
+            return None
+        with self.read_engine.connect() as connection:
+            found = idempotency.first_answer(connection, command_key)
+        return found and found["answer"]
+
+    def _replayed_command(self, command_key):
+        """``(dossier as of the first use's version, its result)`` for a repeated key, else None."""
+        answer = self._stored_answer(command_key)
+        if answer is None:
+            return None
+        return self.load(answer["dossier_id"], version=answer["version"]), answer.get("result")
 
     def save(self, *dossiers, **kwargs):
         """Store the dossiers' new events in one transaction, then bring their summary rows up to date."""
@@ -218,13 +321,6 @@ class Dossiers(Application):
         except Exception:  # the events are saved; the catch-up projector will repair the row
             log.exception("summary projection failed after save; catch-up will repair it")
         return recordings
-
-    def _back_off(self, attempt, dossier_id):
-        if attempt >= self.command_retries:
-            raise ConcurrentModificationError(
-                f"申报材料 {dossier_id} 正被他人同时处理,请刷新后重试"
-            )
-        time.sleep(random.uniform(0, self.retry_backoff * 2**attempt))
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -256,27 +352,65 @@ class Dossiers(Application):
             raise DossierNotFound(f"申报材料 {dossier_id} 没有第 {version} 版")
         return dossier.to_dict()
 
-    def verify(self, dossier_id):
-        """Recompute the hash chain from the stored rows: ``{ok, events, first_bad_version}``."""
-        stored = self.recorder.select_events(_as_uuid(dossier_id))
-        if not stored:
+    def verify(self, dossier_id, checkpoints=None):
+        """Recompute the hash chain from the stored rows: ``{ok, events, first_bad_version}``, with a
+        Chinese ``reason`` when not ok. Damage of any kind — an unreadable, missing or moved event, the
+        tail or every event deleted — is an answer, never an error. With *checkpoints*
+        (checkpoints.Checkpoints) the dossier is also held against the newest signed checkpoint that has
+        it, so a chain rewritten consistently from an edited event on fails too:
+        ``checkpoint: {sequence, created_at, version, ok, reason?}`` (None before its first checkpoint)."""
+        count, chain = self.chain(dossier_id)
+        first_bad, reason = chain.first_bad_version, chain.reason
+        if chain.ok:
+            # The summary remembers how far the chain went; fewer events now means the tail was cut.
+            with self.read_engine.connect() as connection:
+                known = projections.summary_version(connection, str(_as_uuid(dossier_id)))
+            if known is not None and known > count:
+                first_bad, reason = count + 1, f"事件库只有 {count} 版事件,读模型记录到第 {known} 版:其后的事件被删除"
+        answer = {"ok": first_bad is None, "events": count, "first_bad_version": first_bad}
+        if checkpoints is not None:
+            from .checkpoints_audit import checkpoint_verdict
+
+            answer["checkpoint"], checkpoint_bad, checkpoint_reason = checkpoint_verdict(
+                checkpoints, str(_as_uuid(dossier_id)), count, chain)
+            if checkpoint_bad is not None and (first_bad is None or checkpoint_bad < first_bad):
+                first_bad, reason = checkpoint_bad, checkpoint_reason
+            elif checkpoint_reason and first_bad is None:
+                reason = checkpoint_reason
+            answer.update(ok=first_bad is None and not checkpoint_reason, first_bad_version=first_bad)
+        if count == 0 and answer["ok"]:
             raise DossierNotFound(f"申报材料 {dossier_id} 不存在")
+        if reason:
+            answer["reason"] = reason
+        return answer
+
+    def audit_scope(self, dossier_id):
+        """``{dossier_id, applicant_id, unit_id, district_id}`` from the summary row — whose dossier it is,
+        known without folding its events (a damaged dossier must still be verifiable by those who may
+        see it); the aggregate itself only when the summary has no row."""
+        dossier_id = str(_as_uuid(dossier_id))
+        summary = projections.dossier_summary
+        with self.read_engine.connect() as connection:
+            row = connection.execute(select(summary.c.applicant_id, summary.c.unit_id, summary.c.district_id).where(
+                summary.c.dossier_id == dossier_id)).mappings().first()
+        if row is None:
+            dossier = self.get(dossier_id)
+            row = {name: dossier[name] for name in ("applicant_id", "unit_id", "district_id")}
+        return {"dossier_id": dossier_id, **row}
+
+    def chain(self, dossier_id):
+        """``(number of stored events, hashchain.ChainReport)`` of the dossier's raw stored rows, decoded
+        before any upcasting; a row that cannot be decoded is reported at its version, not raised."""
         records = []
+        stored = self.recorder.select_events(_as_uuid(dossier_id))
         for row in stored:
             try:
                 state = self.mapper.transcoder.decode(row.state)
+                class_version = state.pop("class_version", 1)
             except Exception:  # unreadable bytes are tampering too
-                return {"ok": False, "events": len(stored), "first_bad_version": row.originator_version}
-            class_version = state.pop("class_version", 1)
+                state, class_version = UNREADABLE, None
             records.append((row.originator_version, row.topic, row.originator_id, class_version, state))
-        ok, count, first_bad = verify_chain(records)
-        if ok:
-            # The summary remembers how far the chain went; fewer events now means the tail was cut.
-            with self.read_engine.connect() as connection:
-                known = projections.summary_version(connection, dossier_id)
-            if known is not None and known > count:
-                ok, first_bad = False, count + 1
-        return {"ok": ok, "events": len(stored), "first_bad_version": first_bad}
+        return len(stored), chain_report(records)
 
     def list(self, *, filters=None, q=None, page=1, per_page=20):
         with self.read_engine.connect() as connection:
@@ -300,6 +434,21 @@ def _history_entry(event: DossierEvent):
         "prev_hash": event.prev_hash,
         "hash": event.hash,
     }
+
+
+def _command_answer(dossier, result=None):
+    """What a command key stores: enough to rebuild the answer (the dossier at this version)."""
+    return {"dossier_id": str(dossier.id), "version": dossier.version, "result": result}
+
+
+def _lost(dossier_id, command, seen_version):
+    """A save lost the version check: conflicts.retry_on_conflict decides between retry and 409."""
+    raise LostRace(str(dossier_id), command, seen_version)
+
+
+def batch_subject(dossier_ids):
+    """A batch's subject for its command key: which dossiers, in any order."""
+    return hashlib.sha256(",".join(sorted(str(i) for i in dossier_ids)).encode()).hexdigest()
 
 
 def _ineligible(failures):

@@ -20,7 +20,7 @@ from eventsourcing.persistence import OperationalError as StoreOperationalError
 from sqlalchemy.exc import DisconnectionError, InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 
-from shared.event_failures import Handling, error_text, record_failure, resolve_keys
+from shared.event_failures import Handling, error_text, record_failure_safely, resolve_keys
 
 from .logfollower import SUMMARY_PROJECTOR, LogFollower
 from .projections import upsert_summaries
@@ -70,8 +70,7 @@ class SummaryCatchUp(LogFollower):
             raise
         except Exception as error:
             handling = summary_handling(dossier_id, notification.originator_version, notification.id, notification.topic)
-            with self.engine.begin() as connection:
-                record_failure(connection, handling, error, parked=True)
+            record_failure_safely(self.engine, handling, error, parked=True)
             log.error("summary of dossier %s cannot be projected (%s); recorded, the projector goes on",
                       dossier_id, error_text(error))
 
@@ -90,8 +89,7 @@ def replay_failed_summaries(config, records):
                 resolved.append(record)
             except Exception as error:
                 handling = summary_handling(record["dossier_id"], record["event_version"], topic=record["event_type"])
-                with app.read_engine.begin() as connection:
-                    record_failure(connection, handling, error, parked=True)
+                record_failure_safely(app.read_engine, handling, error, parked=True)
                 log.error("replaying the summary of dossier %s failed again: %s", record["dossier_id"], error_text(error))
     finally:
         app.close()

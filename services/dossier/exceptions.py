@@ -42,3 +42,11 @@ class ConcurrentModificationError(Conflict):
     """Raised when a command kept losing the race against other commands on the same dossier."""
 
     code = "concurrent_modification"
+
+
+class StaleVersionError(ConcurrentModificationError):
+    """Raised when a decision was made on a version of the dossier that is no longer the current one:
+    someone moved it in between. The message names the current status and who moved it; nothing is
+    recorded (a decision is never re-applied to a state its maker did not see)."""
+
+    code = "stale_version"

@@ -5,7 +5,7 @@ from marshmallow import ValidationError, validates_schema
 
 from shared.roles import ROLE_LABELS
 from shared.schemas import (
-    Bool, Date, Int, List, Nested, Num, StrictSchema, Str, Text, count, in_range, length, not_after_today, not_blank,
+    Bool, Date, Dict, Int, List, Nested, Num, StrictSchema, Str, Text, count, in_range, length, not_after_today, not_blank,
     one_of,
 )
 from shared.titles import (
@@ -150,11 +150,20 @@ class WithdrawSchema(StrictSchema):
     reason = Text(load_default="", allow_none=True, validate=length(maximum=2000))
 
 
+def ExpectedVersion(**kwargs):
+    """The dossier version a decision was made on: if the dossier moved since, the decision is refused
+    (409) instead of being applied to a state its maker never saw (services/dossier/conflicts.py)."""
+    return Int(validate=in_range(1, 10**6), metadata={"description": "作出决定时看到的申报材料版本号(version)"},
+               error_messages={"required": "请注明作出决定时看到的申报材料版本号(expected_version),"
+                                           "以免覆盖他人刚刚作出的决定"}, **kwargs)
+
+
 class DecisionSchema(StrictSchema):
     action = Str(required=True, validate=one_of(["approve", "return", "reject"]))
     opinion = Text(load_default="", validate=length(maximum=2000))
     reason = Text(load_default="", validate=length(maximum=2000))
     sections = List(Str(validate=one_of(st.SECTIONS)), load_default=list)
+    expected_version = ExpectedVersion(required=True)
 
 
 class UnitPublicitySchema(_Period):
@@ -166,6 +175,8 @@ class RecommendBatchSchema(StrictSchema):
     dossier_ids = List(Str(validate=not_blank), required=True, validate=count(1, 500))
     batch_id = Str(allow_none=True, load_default=None)
     today = Date(allow_none=True, load_default=None)
+    # The version of each dossier the sender saw (the queue's ``version``); those given are checked.
+    expected_versions = Dict(keys=Str(validate=not_blank), values=ExpectedVersion(), load_default=dict)
 
 
 class TallySchema(StrictSchema):

@@ -1,22 +1,29 @@
 """DossierService: the dossier's RPC surface. Each method loads input with a schema, calls the
-application, and returns plain data; every rule lives in the aggregate or in the year's policy (policy.py)."""
+application, and returns plain data; every rule lives in the aggregate or in the year's policy (policy.py).
+
+Every command takes the calling request's idempotency key from the nameko context
+(shared/idempotency.py) and hands it to the application, which stores it with the events: a
+redelivered or retried request answers the first result and records nothing."""
 import uuid
 from dataclasses import replace
 
-from nameko.rpc import rpc
 from sqlalchemy import text
 
 from shared.clock import beijing_today
-from shared.errors import PlatformError
-from shared.event_failures import unresolved_count
+from shared.deadlines import rpc  # nameko's @rpc, refusing calls whose deadline passed
+from shared.errors import NotFound, PlatformError
+from shared.event_failures import health_with_failures
+from shared.idempotency import IdempotencyKey, KeyedCommand
 from shared.observability import CorrelationId, current_correlation_id
-from shared.roles import Actor
+from shared.roles import AUDITOR, CITY_ADMIN, Actor
 from shared.schemas import load_or_raise, plain
 
 from . import notice_schemas, schemas
-from .application import parse_moment
+from .application import batch_subject, parse_moment
+from . import checkpoints_audit
+from .checkpoints_nameko import CheckpointKeeper, checkpoint_timer
 from .dependencies import DossierStore, InstanceName
-from .exceptions import InvalidCommandError
+from .exceptions import ActorNotAllowedError, InvalidCommandError
 from .logfollower import OUTBOX_RELAY, SUMMARY_PROJECTOR, LogFollower
 
 DECISION_COMMANDS = {"approve": "approve", "return": "return_for_changes", "reject": "reject"}
@@ -28,15 +35,42 @@ def _actor(data):
     return replace(actor, correlation_id=current_correlation_id())
 
 
+def _keyed(command, subject, actor: Actor):
+    """The current request's key for *command* on *subject* by *actor* (None without a key)."""
+    return KeyedCommand.current(command, subject, actor.account_id)
+
+
+def _auditor(actor):
+    """Only audit officers and the city office export checkpoints (the gateway checks the same)."""
+    acting = _actor(actor)
+    if acting.role not in (AUDITOR, CITY_ADMIN):
+        raise ActorNotAllowedError("只有审计人员或市人社局审核员可以导出签名检查点")
+    return acting
+
+
+def _dossier_uuid(dossier_id):
+    try:
+        return uuid.UUID(str(dossier_id))
+    except ValueError:
+        raise NotFound(f"申报材料编号 {dossier_id} 无效") from None
+
+
 class DossierService:
     name = "dossier"
 
     dossiers = DossierStore()
     instance = InstanceName()
+    checkpoints = CheckpointKeeper()  # signed chain heads outside the database (checkpoints.py), or None
     correlation_id = CorrelationId()
+    idempotency_key = IdempotencyKey()  # the calling request's key, stored with the events it causes
 
-    def _run(self, dossier_id, command, actor, **arguments):
-        dossier, _ = self.dossiers.execute(dossier_id, command, _actor(actor), **arguments)
+    def _execute(self, dossier_id, command, actor, expected_version=None, **arguments):
+        acting = _actor(actor)
+        return self.dossiers.execute(dossier_id, command, acting, expected_version=expected_version,
+                                     command_key=_keyed(command, dossier_id, acting), **arguments)
+
+    def _run(self, dossier_id, command, actor, expected_version=None, **arguments):
+        dossier, _ = self._execute(dossier_id, command, actor, expected_version, **arguments)
         return dossier.to_dict()
 
     # -- applicant ---------------------------------------------------------------------------
@@ -44,7 +78,8 @@ class DossierService:
     @rpc(expected_exceptions=PlatformError)
     def create(self, actor, fields):
         data = plain(load_or_raise(schemas.CreateDossierSchema(), fields))
-        return self.dossiers.create(_actor(actor), **data).to_dict()
+        acting = _actor(actor)
+        return self.dossiers.create(acting, command_key=_keyed("create", "", acting), **data).to_dict()
 
     @rpc(expected_exceptions=PlatformError)
     def update_section(self, actor, dossier_id, section, data):
@@ -58,7 +93,7 @@ class DossierService:
     @rpc(expected_exceptions=PlatformError)
     def add_achievement(self, actor, dossier_id, data):
         loaded = plain(load_or_raise(schemas.AchievementSchema(), data))
-        dossier, achievement_id = self.dossiers.execute(dossier_id, "add_achievement", _actor(actor), data=loaded)
+        dossier, achievement_id = self._execute(dossier_id, "add_achievement", actor, data=loaded)
         return {"achievement_id": achievement_id, "dossier": dossier.to_dict()}
 
     @rpc(expected_exceptions=PlatformError)
@@ -78,7 +113,9 @@ class DossierService:
     def submit(self, actor, dossier_id, sanctions=None):
         """Submit after the window and eligibility checks; *sanctions* come from the identity service."""
         loaded = load_or_raise(notice_schemas.SanctionsSchema(), {"sanctions": sanctions or []})
-        return self.dossiers.submit(dossier_id, _actor(actor), sanctions=loaded["sanctions"]).to_dict()
+        acting = _actor(actor)
+        return self.dossiers.submit(dossier_id, acting, sanctions=loaded["sanctions"],
+                                    command_key=_keyed("submit", dossier_id, acting)).to_dict()
 
     @rpc(expected_exceptions=PlatformError)
     def check_eligibility(self, actor, dossier_id, sanctions=None):
@@ -96,6 +133,7 @@ class DossierService:
 
     @rpc(expected_exceptions=PlatformError)
     def decide(self, actor, dossier_id, decision):
+        """Approve, return or reject, made on ``expected_version``: a dossier that moved since is refused (409)."""
         loaded = load_or_raise(schemas.DecisionSchema(), decision)
         action = loaded["action"]
         if action == "approve":
@@ -104,7 +142,7 @@ class DossierService:
             arguments = {"reason": loaded["reason"], "sections": loaded["sections"]}
         else:
             arguments = {"reason": loaded["reason"]}
-        return self._run(dossier_id, DECISION_COMMANDS[action], actor, **arguments)
+        return self._run(dossier_id, DECISION_COMMANDS[action], actor, loaded["expected_version"], **arguments)
 
     @rpc(expected_exceptions=PlatformError)
     def record_unit_publicity(self, actor, dossier_id, period):
@@ -115,10 +153,14 @@ class DossierService:
     def recommend_batch(self, actor, request):
         """Send approved dossiers upward in one transaction; all move or none do."""
         loaded = plain(load_or_raise(schemas.RecommendBatchSchema(), request))
-        batch_id = loaded["batch_id"] or uuid.uuid4().hex
+        acting = _actor(actor)
+        keyed = _keyed("recommend_batch", batch_subject(loaded["dossier_ids"]), acting)
+        # Derived from the key when there is one, so a repeat names the batch its first use recorded.
+        batch_id = loaded["batch_id"] or (uuid.uuid5(uuid.NAMESPACE_URL, keyed.key).hex if keyed else uuid.uuid4().hex)
         today = loaded["today"] or beijing_today(self.dossiers.clock).isoformat()
         items = [(dossier_id, {"batch_id": batch_id, "today": today}) for dossier_id in loaded["dossier_ids"]]
-        saved, results = self.dossiers.execute_batch(_actor(actor), "recommend", items)
+        saved, results = self.dossiers.execute_batch(acting, "recommend", items,
+                                                     expected_versions=loaded["expected_versions"], command_key=keyed)
         return {"batch_id": batch_id, "saved": saved, "results": results}
 
     # -- committee, publicity, automated steps -----------------------------------------------
@@ -173,7 +215,9 @@ class DossierService:
 
     @rpc(expected_exceptions=PlatformError)
     def publish_notice(self, actor, notice):
-        return self.dossiers.publish_notice(_actor(actor), notice)
+        acting = _actor(actor)
+        year = notice.get("review_year") if isinstance(notice, dict) else None
+        return self.dossiers.publish_notice(acting, notice, command_key=_keyed("publish_notice", year, acting))
 
     @rpc(expected_exceptions=PlatformError)
     def get_notice(self, review_year):
@@ -211,7 +255,39 @@ class DossierService:
 
     @rpc(expected_exceptions=PlatformError)
     def verify(self, dossier_id):
-        return self.dossiers.verify(dossier_id)
+        """``{ok, events, first_bad_version, reason?, checkpoint}``; damage is an answer, never an error."""
+        answer = self.dossiers.verify(dossier_id, checkpoints=self.checkpoints)
+        answer.setdefault("checkpoint", None)  # no checkpoint key configured on this instance
+        return answer
+
+    @rpc(expected_exceptions=PlatformError)
+    def audit_scope(self, dossier_id):
+        """Whose dossier it is (applicant, unit, district), from the summary: the gateway's scope check
+        for audit routes, which must answer even when the events no longer fold."""
+        return self.dossiers.audit_scope(dossier_id)
+
+    @rpc(expected_exceptions=PlatformError)
+    def latest_checkpoint(self, actor):
+        """The newest signed checkpoint as stored, and whether its signature verifies (auditors, city admins)."""
+        _auditor(actor)
+        return checkpoints_audit.latest_summary(self._checkpoints())
+
+    @rpc(expected_exceptions=PlatformError)
+    def checkpoint_proof(self, actor, dossier_id):
+        """``{checkpoint, proof, public_key, key_id}`` for an offline check (checkpoint_verify.py)."""
+        _auditor(actor)
+        return checkpoints_audit.inclusion(self._checkpoints(), str(_dossier_uuid(dossier_id)))
+
+    def _checkpoints(self):
+        if self.checkpoints is None:
+            raise NotFound("本系统未配置签名检查点")
+        return self.checkpoints
+
+    @checkpoint_timer()
+    def make_checkpoint(self):
+        """Every CHECKPOINTS.interval_seconds: a signed checkpoint, if the event log grew since the last."""
+        if self.checkpoints is not None:
+            self.checkpoints.make()
 
     @rpc
     def health(self):
@@ -224,7 +300,7 @@ class DossierService:
             report["relay_backlog"] = LogFollower(self.dossiers, name=OUTBOX_RELAY).backlog()
             report["projection_lag"] = LogFollower(self.dossiers, name=SUMMARY_PROJECTOR).backlog()
             # Summaries the projector could not write and went past (services/dossier/catchup.py).
-            report["failed_event_handlings"] = unresolved_count(self.dossiers.read_engine, self.name)
+            health_with_failures(report, self.dossiers.read_engine, self.name)
         except Exception as error:
             report.update(status="error", error=str(error))
         return report

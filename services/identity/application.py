@@ -12,6 +12,7 @@ from sqlalchemy import or_, select, text
 from sqlalchemy.exc import IntegrityError
 
 from shared.clock import utc_now
+from shared.idempotency import remember
 from shared.idnumbers import InvalidResidentId, check_credit_code, mask_resident_id, parse_resident_id
 from shared.roles import APPLICANT, AUDITOR, CITY_ADMIN, ROLE_LABELS, SYSADMIN, SYSTEM, UNIT_ADMIN
 
@@ -128,6 +129,7 @@ class Identity(SignInCases, RoleCases):
             session.add(RoleGrant(account_id=account.id, role=APPLICANT, granted_at=self.clock()))
             self._flush_or_duplicate(session)
             self._audit(session, "register", "success", account.id, source_address=source_address)
+            remember(session.connection(), {"account_id": account.id})  # shared/idempotency.py
             return self._account_view(session, account)
 
     # --- accounts --------------------------------------------------------------------------------

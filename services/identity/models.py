@@ -9,6 +9,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
+from shared import idempotency
 from shared.clock import utc_now
 
 
@@ -240,3 +241,5 @@ class OutboxMessage(Base):
 
 
 metadata = Base.metadata
+# Idempotency keys of registrations and role grants, each stored in its write's transaction.
+command_keys = idempotency.include_in(metadata)

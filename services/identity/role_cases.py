@@ -8,6 +8,7 @@ confirmation, refusal and grant is written to the identity audit log.
 """
 from sqlalchemy import select
 
+from shared.idempotency import remember
 from shared.roles import AUDITOR, CITY_ADMIN, SYSADMIN, Actor
 
 from . import domain
@@ -69,6 +70,7 @@ class RoleCases:
                 else:
                     self._grant(session, actor, account.id, role, org_id)
             session.flush()
+            remember(session.connection(), {"account_id": account.id})  # a repeat asks no second person twice
             return self._account_view(session, account)
 
     def role_requests(self, actor, status=PENDING, limit=100):

@@ -3,10 +3,12 @@
 Run it with ``nameko run services.identity.service --config services/identity/config.yaml``.
 Methods that act for someone take ``actor`` as a dict ``{account_id, role, org_id}``; methods that
 see a person's network address take ``source_address`` (the gateway passes the client's).
+Registration and role grants are ``@idempotent`` (shared/idempotency.py): a redelivered request
+answers the account as the first one left it instead of "already registered" or a second request.
 """
-from nameko.rpc import rpc
-
+from shared.deadlines import rpc  # nameko's @rpc, refusing calls whose deadline passed
 from shared.errors import PlatformError
+from shared.idempotency import IdempotencyKey, idempotent
 from shared.observability import CorrelationId
 
 from . import schemas as s
@@ -21,15 +23,31 @@ def _actor(actor):
     return load(s.ActorSchema, actor)
 
 
+def _engine(service):
+    return service.identity.session_factory.kw["bind"]
+
+
+def _field(data, name):
+    return data.get(name) if isinstance(data, dict) else None
+
+
+def _account_answer(service, answer, *_args, **_kwargs):
+    """A repeated registration or grant answers the account it recorded."""
+    return dump(s.AccountOut, service.identity.get_account(answer["account_id"]))
+
+
 class IdentityService:
     name = "identity"
 
     identity = IdentityApplication()
     correlation_id = CorrelationId()  # log lines carry the calling request's id
+    idempotency_key = IdempotencyKey()
 
     # --- accounts and sign-in --------------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
+    @idempotent("register", engine=_engine, subject=lambda data, source_address=None: _field(data, "id_number"),
+                replay=_account_answer)
     def register(self, data, source_address=None):
         """``{name, id_number, phone, password}`` → the new applicant account."""
         return dump(s.AccountOut, self.identity.register(**load(s.RegisterSchema, data),
@@ -95,6 +113,8 @@ class IdentityService:
             _actor(actor), **load(s.CreateAdminAccountSchema, data)))
 
     @rpc(expected_exceptions=EXPECTED)
+    @idempotent("grant_role", engine=_engine, replay=_account_answer, subject=lambda actor, data: ":".join(
+        str(_field(data, name)) for name in ("account_id", "role", "org_id")))
     def grant_role(self, actor, data):
         """``{account_id, role, org_id}``: e.g. a district admin appoints a unit admin."""
         return dump(s.AccountOut, self.identity.grant_role(_actor(actor), **load(s.RoleGrantSchema, data)))

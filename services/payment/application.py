@@ -14,6 +14,7 @@ from sqlalchemy import delete, func, insert, select
 
 from shared.clock import utc_now
 from shared.db import ensure_database, make_engine
+from shared.idempotency import remember
 
 from . import ledger, notifications
 from . import orders as repo
@@ -106,7 +107,9 @@ class Payments:
                                    .values(updated_at=now, updated_by=actor.account_id, **values))
             connection.execute(insert(fee_schedule_changes).values(review_year=review_year, changed_at=now,
                                                                    changed_by=actor.account_id, **values))
-            return self.fee_schedule(review_year, connection)
+            schedule = self.fee_schedule(review_year, connection)
+            remember(connection, schedule.to_dict())  # a redelivered request adds no second revision
+            return schedule
 
     # -- dossier events ----------------------------------------------------------------------
 
@@ -177,9 +180,11 @@ class Payments:
             repo.set_order(connection, order["order_id"], now, provider=payment.provider,
                            provider_payment_id=payment.payment_id)
             order = repo.get_order(connection, order["order_id"])
-        return {"order": repo.order_view(order, now),
-                "payment": {"provider": payment.provider, "payment_id": payment.payment_id,
-                            "cashier_url": payment.cashier_url, "expires_at": payment.expires_at.isoformat()}}
+            answer = {"order": repo.order_view(order, now),
+                      "payment": {"provider": payment.provider, "payment_id": payment.payment_id,
+                                  "cashier_url": payment.cashier_url, "expires_at": payment.expires_at.isoformat()}}
+            remember(connection, answer)  # a repeat answers this cashier, not a second one
+        return answer
 
     def reopen_order(self, actor, dossier_id):
         """A new order when the last one expired and the dossier still awaits payment."""
@@ -203,7 +208,9 @@ class Payments:
             order = repo.create_order(connection, dossier_id=dossier_id, origin=f"reopened:{len(existing) + 1}",
                                       snapshot=latest, schedule=schedule, now=now,
                                       expires_at=now + timedelta(seconds=self.settings.order_ttl_seconds))
-        return repo.order_view(order, now)
+            answer = repo.order_view(order, now)
+            remember(connection, answer)
+        return answer
 
     # -- provider notifications ----------------------------------------------------------------
 

@@ -3,15 +3,22 @@
 Each RPC loads input with a schema, calls the application and returns plain data. Notifications
 arrive as the provider sent them (``provider, headers, body``: the gateway's notify route passes
 them through untouched) because the signature covers the exact body text.
+
+Exactly once in effect (shared/idempotency.py): fee schedules, payment starts and reopened orders are
+``@idempotent`` — the request's key is stored in the write's transaction. The rest is naturally
+idempotent: an order is created once per dossier version (``advance_progress`` and the order's
+``origin``), a refund once per paid order, and a notification once per provider nonce.
 """
 import logging
 
 from nameko.dependency_providers import Config
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 
+from shared.deadlines import rpc  # nameko's @rpc, refusing calls whose deadline passed
 from shared.errors import PlatformError
-from shared.event_failures import dossier_event_handler, unresolved_count
+from shared.event_failures import dossier_event_handler, health_with_failures
 from shared.events import load_dossier_event
+from shared.idempotency import IdempotencyKey, idempotent
 from shared.observability import CorrelationId
 from shared.roles import Actor
 from shared.schemas import load_or_raise
@@ -29,6 +36,10 @@ def _actor(data):
     return Actor.from_dict(load_or_raise(schemas.ActorSchema(), data, "操作人信息无效"))
 
 
+def _engine(service):
+    return service.payments.engine
+
+
 def _dossier_events(event_type):
     # Shared by all instances, requeued on failure and each failure recorded (shared/event_failures.py).
     return dossier_event_handler(lambda service: service.payments.engine, event_type)
@@ -41,6 +52,7 @@ class PaymentService:
     dossier = RpcProxy("dossier")
     config = Config()
     correlation_id = CorrelationId()
+    idempotency_key = IdempotencyKey()
 
     # -- fee schedules -----------------------------------------------------------------------
 
@@ -50,6 +62,8 @@ class PaymentService:
         return self.payments.fee_schedule(loaded["review_year"]).to_dict()
 
     @rpc(expected_exceptions=PlatformError)
+    @idempotent("set_fee_schedule", engine=_engine,
+                subject=lambda actor, schedule: schedule.get("review_year") if isinstance(schedule, dict) else "")
     def set_fee_schedule(self, actor, schedule):
         """``{review_year, review_fees_fen: {level: fen}, certificate_fee_fen}`` (city admin)."""
         loaded = load_or_raise(schemas.FeeScheduleSchema(), schedule, "收费标准有误,请按提示修改")
@@ -66,11 +80,13 @@ class PaymentService:
         return self.payments.get_order(load_or_raise(schemas.IdSchema(), {"id": order_id})["id"])
 
     @rpc(expected_exceptions=PlatformError)
+    @idempotent("start_payment", engine=_engine, subject=lambda actor, order_id: order_id)
     def start_payment(self, actor, order_id):
         """The applicant pays: ``{order, payment: {provider, payment_id, cashier_url, expires_at}}``."""
         return self.payments.start_payment(_actor(actor), load_or_raise(schemas.IdSchema(), {"id": order_id})["id"])
 
     @rpc(expected_exceptions=PlatformError)
+    @idempotent("reopen_order", engine=_engine, subject=lambda actor, dossier_id: dossier_id)
     def reopen_order(self, actor, dossier_id):
         """A fresh order after the last one expired unpaid, while the dossier still awaits payment."""
         return self.payments.reopen_order(_actor(actor), load_or_raise(schemas.IdSchema(), {"id": dossier_id})["id"])
@@ -125,7 +141,7 @@ class PaymentService:
         report = {"service": self.name, "status": "ok"}
         try:
             report.update(self.payments.health())
-            report["failed_event_handlings"] = unresolved_count(self.payments.engine, self.name)
+            health_with_failures(report, self.payments.engine, self.name)
         except Exception as error:
             report.update(status="error", error=str(error))
         return report

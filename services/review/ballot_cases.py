@@ -10,6 +10,10 @@ How nothing links an expert to a choice, while it is known who voted:
   (xmin): at most one learns who voted last, never which ballot is theirs. Closing rewrites the
   boxes once more, so afterwards no ballot shares a transaction with any receipt.
 * No log line, event or answer carries a choice; the dossier only ever receives the tally.
+
+A ballot is naturally cast once (the receipt's unique key); the request's idempotency key, stored in
+the cast's transaction (shared/idempotency.py), makes a redelivered cast answer "recorded" as the
+first did instead of "already voted". The key row holds no choice.
 """
 import random
 import uuid
@@ -19,6 +23,7 @@ from sqlalchemy.dialects.postgresql import insert
 
 from services.dossier import statuses as st
 from shared.errors import PlatformError
+from shared.idempotency import remember
 from shared.roles import EXPERT
 
 from . import ballots, meeting_store
@@ -76,10 +81,15 @@ class BallotCases:
             if receipt is None:
                 raise DoubleVoteError("您已对该申报材料投过票,每人每件只能投一票")
             _rewrite_box(connection, meeting_id, dossier_id, extra=[ballot["choice"]])
-        return {"meeting_id": meeting_id, "dossier_id": dossier_id, "recorded": True}
+            answer = {"meeting_id": meeting_id, "dossier_id": dossier_id, "recorded": True}
+            remember(connection, answer)
+        return answer
 
     def close_meeting(self, actor, meeting_id):
-        """End the vote, tally each dossier (同意 ≥ required of the voters) and record the results."""
+        """End the vote, tally each dossier (同意 ≥ required of the voters) and record the results.
+
+        Naturally idempotent: a repeat finds the meeting closed and only records tallies not recorded
+        yet; each tally goes to the dossier under its own derived key (remote.Remote.write)."""
         data = self._organised(actor, meeting_id, states=(OPEN, CLOSED), action="结束表决")
         committee = self.committee_row(data.meeting["committee_id"])
         if data.state == OPEN:

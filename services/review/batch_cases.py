@@ -2,7 +2,10 @@
 saved by the dossier service in one transaction — all or nothing — and recorded in review's tables.
 
 Review refuses first, naming every dossier that may not move yet (scope, status, unit publicity not
-over); the dossier service then refuses anything review could not see (a stale read model).
+over); the dossier service then refuses anything review could not see (a stale read model, or a
+dossier that moved since the version the unit admin saw: ``expected_versions``). A saved batch is
+recorded with the request's idempotency key in the same transaction (shared/idempotency.py), and its
+id is derived from the key, so a redelivered batch is recorded once, under the same id.
 """
 from datetime import date
 
@@ -10,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from services.dossier import statuses as st
+from shared.idempotency import keyed_id, remember
 from shared.roles import AUDITOR, CITY_ADMIN, DISTRICT_ADMIN, UNIT_ADMIN
 
 from .context import new_id, wire
@@ -43,18 +47,21 @@ class BatchCases:
             reason = batch_refusal(period, today, calendar, minimum, approved_on=unit_approval_day(dossier))
             if reason:
                 refusals[dossier_id] = reason
-        batch_id = new_id()
+        batch_id = keyed_id("batch") if not refusals else new_id()
         if refusals:
             results = [{"dossier_id": dossier_id, "ok": dossier_id not in refusals,
                         **({"error": {"code": "batch_refused", "message": refusals[dossier_id]}}
                            if dossier_id in refusals else {})} for dossier_id in dossier_ids]
             saved = False
         else:
-            answer = self.dossiers.recommend_batch(wire(actor), dossier_ids, batch_id, today.isoformat())
+            answer = self.dossiers.recommend_batch(wire(actor), dossier_ids, batch_id, today.isoformat(),
+                                                   request.get("expected_versions") or {})
             saved, results = answer["saved"], answer["results"]
-        self._record_batch(actor, batch_id, district_id, saved, results)
-        return {"batch_id": batch_id, "saved": saved, "results": results,
-                "refused": sum(1 for result in results if not result["ok"])}
+            batch_id = batch_id if saved else new_id()  # the key's id is kept for the batch that moves
+        answer = {"batch_id": batch_id, "saved": saved, "results": results,
+                  "refused": sum(1 for result in results if not result["ok"])}
+        self._record_batch(actor, batch_id, district_id, answer)
+        return answer
 
     def _unit_publicity_periods(self, dossier_ids):
         with self.engine.connect() as connection:
@@ -70,7 +77,10 @@ class BatchCases:
             return None
         return {"start": date.fromisoformat(period["start"]), "end": date.fromisoformat(period["end"])}
 
-    def _record_batch(self, actor, batch_id, district_id, saved, results):
+    def _record_batch(self, actor, batch_id, district_id, answer):
+        """Review's record of the batch; a saved one with the request's key (a refusal changed nothing,
+        so a retry after fixing its cause is judged afresh)."""
+        saved, results = answer["saved"], answer["results"]
         with self.engine.begin() as connection:
             connection.execute(insert(batches).values(
                 id=batch_id, unit_id=actor.org_id, district_id=district_id, saved=saved, dossier_count=len(results),
@@ -78,6 +88,8 @@ class BatchCases:
             connection.execute(insert(batch_dossiers).values([
                 {"batch_id": batch_id, "dossier_id": result["dossier_id"], "ok": result["ok"],
                  "error": result.get("error")} for result in results]))
+            if saved:
+                remember(connection, answer)
 
     def list_batches(self, actor, query):
         """Batches of the unit (unit admin), of the district's units (district admin), or all (city)."""

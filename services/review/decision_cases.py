@@ -1,7 +1,10 @@
 """Use cases of the reviewers: decisions (approve, return, reject) and the unit's internal publicity.
 
 Review checks scope and its own rules (working days) first, then asks the dossier service to record;
-the dossier refuses anything illegal and its answer is what review keeps.
+the dossier refuses anything illegal and its answer is what review keeps. A decision carries the
+dossier version it was made on; a dossier that moved since is refused there (409), never re-decided.
+Review's own record of a keyed request is written with the request's key in one transaction
+(shared/idempotency.py): a redelivered decision is recorded once and answers the first result.
 """
 from datetime import date
 
@@ -10,9 +13,10 @@ from sqlalchemy.dialects.postgresql import insert
 
 from services.dossier import statuses as st
 from shared.errors import PlatformError
+from shared.idempotency import keyed_id, remember
 from shared.roles import CITY_ADMIN, DISTRICT_ADMIN, UNIT_ADMIN
 
-from .context import new_id, row_view, wire
+from .context import row_view, wire
 from .decisions import dossier_decision
 from .exceptions import InvalidReviewCommandError
 from .scoping import require_role
@@ -27,14 +31,16 @@ class DecisionCases:
         self.visible_row(actor, dossier_id)
         command = dossier_decision(decision)
         dossier = self.dossiers.decide(wire(actor), str(dossier_id), command)
-        record = {"id": new_id(), "dossier_id": str(dossier_id), "action": decision["action"],
+        record = {"id": keyed_id("decision"), "dossier_id": str(dossier_id), "action": decision["action"],
                   "opinion": command.get("opinion", ""), "reason": command.get("reason", ""),
                   "sections": command.get("sections", []), "problems": decision.get("problems", []),
                   "actor_id": actor.account_id, "actor_role": actor.role, "actor_org_id": actor.org_id,
                   "status_after": dossier["status"], "version_after": dossier["version"], "decided_at": self.now()}
+        answer = {"dossier": row_view(self.refresh(dossier)), "decision": _decision_view(record)}
         with self.engine.begin() as connection:
             connection.execute(insert(decisions).values(record))
-        return {"dossier": row_view(self.refresh(dossier)), "decision": _decision_view(record)}
+            remember(connection, answer)
+        return answer
 
     def decisions_of(self, actor, dossier_id):
         """The decisions taken through review on a dossier in scope, oldest first."""
@@ -67,7 +73,8 @@ class DecisionCases:
             else:
                 self.refresh(dossier)
                 results.append({"dossier_id": dossier_id, "ok": True})
-        publicity_id = new_id()
+        publicity_id = keyed_id("unit_publicity")
+        answer = {"id": publicity_id, **window.to_dict(), "results": results}
         with self.engine.begin() as connection:
             connection.execute(insert(unit_publicities).values(
                 id=publicity_id, unit_id=actor.org_id, start=window.start, end=window.end,
@@ -76,7 +83,8 @@ class DecisionCases:
             recorded = [{"publicity_id": publicity_id, "dossier_id": r["dossier_id"]} for r in results if r["ok"]]
             if recorded:
                 connection.execute(insert(unit_publicity_dossiers).values(recorded))
-        return {"id": publicity_id, **window.to_dict(), "results": results}
+            remember(connection, answer)
+        return answer
 
     def _unit_publicity_period(self, dossier_ids, start, end):
         """The period to record, or one refusal naming every problem: its start and its length."""

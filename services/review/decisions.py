@@ -20,11 +20,11 @@ def compose_return(reason, sections, problems):
 
 
 def dossier_decision(decision):
-    """The ``dossier.decide`` argument for a validated review decision."""
-    action = decision["action"]
+    """The ``dossier.decide`` argument for a validated review decision, made on ``expected_version``."""
+    action, version = decision["action"], decision["expected_version"]
     if action == "approve":
-        return {"action": "approve", "opinion": decision["opinion"].strip()}
+        return {"action": "approve", "opinion": decision["opinion"].strip(), "expected_version": version}
     if action == "reject":
-        return {"action": "reject", "reason": decision["reason"].strip()}
+        return {"action": "reject", "reason": decision["reason"].strip(), "expected_version": version}
     reason, sections = compose_return(decision.get("reason"), decision.get("sections"), decision.get("problems"))
-    return {"action": "return", "reason": reason, "sections": sections}
+    return {"action": "return", "reason": reason, "sections": sections, "expected_version": version}

@@ -3,6 +3,7 @@ expert's own view of the meetings they were drawn into."""
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
+from shared.idempotency import remember
 from shared.roles import AUDITOR, CITY_ADMIN, COMMITTEE_SECRETARY, EXPERT
 
 from . import ballots, draw as drawing, meeting_store
@@ -47,6 +48,8 @@ class ExpertCases:
             connection.execute(insert(meeting_experts).values([
                 {"meeting_id": str(meeting_id), "expert_id": expert_id, "unit_id": units[expert_id],
                  "draw_order": order, "attending": False} for order, expert_id in enumerate(drawn, 1)]))
+            # A redelivered draw answers this one instead of "already drawn" (shared/idempotency.py).
+            remember(connection, {"meeting_id": str(meeting_id)})
         return self.get_meeting(actor, meeting_id)
 
     def replay_draw(self, actor, meeting_id):

@@ -2,15 +2,14 @@
 
 They are generated from ``projections.DOSSIER_EVENT_TYPES`` rather than written out 33 times; each
 is named ``handle_dossier_<event>`` and shares the load between instances (SERVICE_POOL). A payload
-that breaks the contract is logged and dropped (it would fail forever); one whose data the database
-refuses (a NUL byte) is recorded and parked for a replay after the repair; any other failure (the
-database is down) puts the message back after a pause, so no event is lost, and is recorded until a
-redelivery succeeds (shared/event_failures.py). Redelivery is harmless: the projections are
-idempotent by version.
+that breaks the contract, or whose data the database refuses (a NUL byte), would fail forever: it is
+recorded and parked at once for a replay after the repair, never dropped unseen; any other failure
+puts the message back after a pause, so no event is lost, and is recorded until a redelivery
+succeeds or the service's ``EVENT_HANDLING.max_attempts`` park it too (shared/event_failures.py).
+Redelivery is harmless: the projections are idempotent by version.
 """
 import logging
 
-from marshmallow import ValidationError
 from nameko.events import SERVICE_POOL
 
 from shared.event_failures import recorded_event_handler
@@ -25,10 +24,9 @@ def _handler(event_type):
     def handle(self, payload):
         try:
             apply_dossier_event(self.store, payload)
-        except ValidationError as error:
-            log.warning("ignored %s that does not match DossierEventV1: %s", event_type, error.messages)
         except Exception:
-            log.exception("could not project %s; the message goes back to the queue after a pause", event_type)
+            log.exception("could not project %s (recorded; retried or parked, see shared/event_failures.py)",
+                          event_type)
             raise
 
     handle.__name__ = f"handle_{event_type}"

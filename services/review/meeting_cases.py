@@ -2,18 +2,22 @@
 
 Meeting states: planned → drawn (experts drawn, attendance recorded) → open (voting) → closed.
 Database work that holds row locks never waits on another service: RPC calls happen outside it.
+A new meeting is recorded with the request's idempotency key (shared/idempotency.py) and an id
+derived from it; assigning and opening are naturally repeatable (see each), and every dossier step
+they ask for goes under its own derived key (remote.Remote.write).
 """
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
 from services.dossier import statuses as st
 from shared.errors import PlatformError
+from shared.idempotency import keyed_id, remember
 from shared.roles import AUDITOR, CITY_ADMIN, COMMITTEE_SECRETARY
 
 from . import ballots, committees as rules, meeting_store
 from .ballots import DRAWN, OPEN, PLANNED
 from .committee_tables import ballot_receipts, meeting_dossiers, meetings
-from .context import new_id, wire
+from .context import wire
 from .exceptions import CommitteeRuleError, MeetingStateError, ReviewNotAllowedError
 from .meeting_views import meeting_view
 from .scoping import require_role, scope_of
@@ -32,13 +36,14 @@ class MeetingCases:
         if data["expert_count"] > pool_size:
             raise CommitteeRuleError(f"专家库只有 {pool_size} 人,不能抽取 {data['expert_count']} 人",
                                      fields={"expert_count": [f"最多 {pool_size} 人"]})
-        meeting_id = new_id()
+        meeting_id = keyed_id("meeting")
         title = data.get("title") or f"{committee['name']}评审会议({data['meeting_date'].isoformat()})"
         with self.engine.begin() as connection:
             connection.execute(insert(meetings).values(
                 id=meeting_id, committee_id=committee["id"], title=title, meeting_date=data["meeting_date"],
                 expert_count=data["expert_count"], state=PLANNED, attendance_recorded=False,
                 created_by=actor.account_id, created_at=self.now()))
+            remember(connection, {"meeting_id": meeting_id})
         return self.get_meeting(actor, meeting_id)
 
     def list_meetings(self, actor, query):
@@ -70,7 +75,10 @@ class MeetingCases:
     # -- dossiers -------------------------------------------------------------------------
 
     def assign_dossiers(self, actor, meeting_id, request):
-        """Send fee-paid dossiers to the meeting (``sent_to_committee``); each result names its dossier."""
+        """Send fee-paid dossiers to the meeting (``sent_to_committee``); each result names its dossier.
+
+        Naturally repeatable: the meeting's row per dossier is inserted once (``ON CONFLICT DO NOTHING``)
+        and a repeated request's ``send_to_committee`` answers what the dossier recorded first."""
         data = self._organised(actor, meeting_id, states=(PLANNED, DRAWN), action="分配申报材料")
         committee = self.committee_row(data.meeting["committee_id"])
         scope, results = scope_of(actor), []
@@ -109,7 +117,9 @@ class MeetingCases:
     # -- opening --------------------------------------------------------------------------
 
     def open_meeting(self, actor, meeting_id):
-        """Open the vote: quorum present, every dossier has voters; each dossier gets ``review_started``."""
+        """Open the vote: quorum present, every dossier has voters; each dossier gets ``review_started``.
+
+        Naturally repeatable: a retry starts only the dossiers still waiting."""
         data = self._organised(actor, meeting_id, states=(DRAWN, OPEN), action="开始评审")
         committee = self.committee_row(data.meeting["committee_id"])
         if not data.meeting["attendance_recorded"]:

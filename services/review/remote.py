@@ -10,6 +10,8 @@ import uuid
 import eventlet
 from nameko.exceptions import UnknownService
 
+from shared.deadlines import bounded, deadline_of
+from shared.idempotency import derived_key
 from shared.roles import SYSTEM
 
 from .exceptions import RemoteServiceUnavailable
@@ -32,6 +34,13 @@ class Remote:
     def call(self, method, *args, timeout=None):
         return self.start(method, *args).wait(timeout or self.timeout)
 
+    def write(self, method, subject, *args):
+        """A state-changing call under its own key derived from the request's (shared/idempotency.py):
+        one request may ask for many writes (a step for each dossier of a meeting), each recorded once,
+        and a redelivered request derives the same keys, so the service answers what it recorded first."""
+        with derived_key(method, subject):
+            return self.call(method, *args)
+
     def start(self, method, *args):
         """Send the call now and return a handle whose ``wait()`` gives the answer (concurrent fan-out)."""
         try:
@@ -50,7 +59,8 @@ class _Pending:
 
     def wait(self, timeout=None):
         try:
-            with eventlet.Timeout(timeout or self.remote.timeout):
+            # Inside a request, never past its deadline (shared/deadlines.py): nobody waits beyond it.
+            with eventlet.Timeout(bounded(timeout or self.remote.timeout, deadline_of(self.remote.proxy))):
                 return self.reply.result()
         except eventlet.Timeout:
             raise self.remote._unavailable() from None
@@ -74,37 +84,39 @@ class DossierPort(Remote):
         return self.call("get_notice", review_year)
 
     def decide(self, actor, dossier_id, decision):
-        return self.call("decide", actor, dossier_id, decision)
+        return self.write("decide", dossier_id, actor, dossier_id, decision)
 
     def record_unit_publicity(self, actor, dossier_id, start, end):
-        return self.call("record_unit_publicity", actor, dossier_id, {"start": start, "end": end})
+        return self.write("record_unit_publicity", dossier_id, actor, dossier_id, {"start": start, "end": end})
 
-    def recommend_batch(self, actor, dossier_ids, batch_id, today):
-        return self.call("recommend_batch", actor, {"dossier_ids": dossier_ids, "batch_id": batch_id, "today": today})
+    def recommend_batch(self, actor, dossier_ids, batch_id, today, expected_versions=None):
+        return self.write("recommend_batch", batch_id, actor, {
+            "dossier_ids": dossier_ids, "batch_id": batch_id, "today": today,
+            "expected_versions": expected_versions or {}})
 
     def send_to_committee(self, actor, dossier_id, committee_id, meeting_id):
-        return self.call("send_to_committee", actor, dossier_id, committee_id, meeting_id)
+        return self.write("send_to_committee", dossier_id, actor, dossier_id, committee_id, meeting_id)
 
     def start_review(self, actor, dossier_id, meeting_id):
-        return self.call("start_review", actor, dossier_id, meeting_id)
+        return self.write("start_review", dossier_id, actor, dossier_id, meeting_id)
 
     def record_vote_result(self, actor, dossier_id, tally):
-        return self.call("record_vote_result", actor, dossier_id, tally)
+        return self.write("record_vote_result", dossier_id, actor, dossier_id, tally)
 
     def start_publicity(self, actor, dossier_id, publicity_id, start, end):
-        return self.call("start_publicity", actor, dossier_id, publicity_id, {"start": start, "end": end})
+        return self.write("start_publicity", dossier_id, actor, dossier_id, publicity_id, {"start": start, "end": end})
 
     def raise_objection(self, dossier_id, objection_id, summary):
-        return self.call("raise_objection", SYSTEM_ACTOR, dossier_id, objection_id, summary)
+        return self.write("raise_objection", dossier_id, SYSTEM_ACTOR, dossier_id, objection_id, summary)
 
     def resolve_objection(self, actor, dossier_id, objection_id, outcome, reason, fraud):
-        return self.call("resolve_objection", actor, dossier_id, objection_id, outcome, reason, fraud)
+        return self.write("resolve_objection", dossier_id, actor, dossier_id, objection_id, outcome, reason, fraud)
 
     def end_publicity(self, dossier_id):
-        return self.call("end_publicity", SYSTEM_ACTOR, dossier_id)
+        return self.write("end_publicity", dossier_id, SYSTEM_ACTOR, dossier_id)
 
     def abandon(self, dossier_id, reason):
-        return self.call("abandon", SYSTEM_ACTOR, dossier_id, reason)
+        return self.write("abandon", dossier_id, SYSTEM_ACTOR, dossier_id, reason)
 
 
 class IdentityPort(Remote):
@@ -136,6 +148,6 @@ class IdentityPort(Remote):
         return found
 
     def record_sanction(self, account_id, reason, sanctioned_on, reference):
-        return self.call("record_sanction", IDENTITY_SYSTEM_ACTOR, {
+        return self.write("record_sanction", reference, IDENTITY_SYSTEM_ACTOR, {
             "account_id": account_id, "kind": "fraud", "reason": reason,
             "sanctioned_on": sanctioned_on, "reference": reference})

@@ -6,9 +6,10 @@ them all in one pass, so a person reads every problem at once (一次性告知).
 from marshmallow import ValidationError, validates_schema
 
 from services.dossier import statuses as st
+from services.dossier.schemas import ExpectedVersion
 from shared.roles import ROLE_LABELS
 from shared.schemas import (
-    Bool, Date, Int, List, Nested, StrictSchema, Str, Text, count, in_range, length, not_blank, one_of,
+    Bool, Date, Dict, Int, List, Nested, StrictSchema, Str, Text, count, in_range, length, not_blank, one_of,
 )
 from shared.titles import LEVELS, SERIES
 
@@ -65,6 +66,9 @@ class DecisionSchema(StrictSchema):
     reason = Text(load_default="", validate=length(maximum=2000))
     sections = List(Str(validate=one_of(st.SECTIONS)), load_default=list)
     problems = List(Nested(ProblemSchema), load_default=list, validate=count(0, 50))
+    # The dossier version the reviewer decided on (the queue row's or dossier's ``version``): if the
+    # dossier moved since, the dossier service refuses the decision with a 409 saying who moved it.
+    expected_version = ExpectedVersion(required=True)
 
     @validates_schema(skip_on_field_errors=False)
     def complete_for_its_action(self, data, **_):
@@ -90,6 +94,10 @@ class UnitPublicitySchema(StrictSchema):
 
 class BatchSchema(StrictSchema):
     dossier_ids = Ids()
+    # Optional: the version of each dossier the unit admin saw (the queue's ``version``); a dossier that
+    # moved since is named and the batch is refused whole. Sending upward is never retried either way.
+    expected_versions = Dict(keys=Str(validate=[not_blank, length(maximum=64)]), values=ExpectedVersion(),
+                             load_default=dict, validate=count(0, 500))
 
 
 class PageSchema(StrictSchema):

@@ -4,14 +4,18 @@ Run it with ``nameko run --config services/review/config.yaml services.review.se
 Each RPC loads its input with a schema, calls the Review application and returns plain data.
 Methods that act for someone take ``actor`` as ``{account_id, role, org_id}`` (the gateway's
 authenticated caller); public ones (publicity lists, objections) take no actor.
+The writes that matter — decisions, unit publicity, batches, ballots, new meetings and the draw —
+are ``@idempotent``: the request's key is stored in the write's transaction (shared/idempotency.py).
 """
-from nameko.rpc import RpcProxy, rpc
+from nameko.rpc import RpcProxy
 from sqlalchemy import func, select, text
 
 from services.dossier import domain as dossier_domain, exceptions as dossier_errors, policy_errors
 from services.identity import exceptions as identity_errors
+from shared.deadlines import rpc  # nameko's @rpc, refusing calls whose deadline passed
 from shared.errors import PlatformError
-from shared.event_failures import unresolved_count
+from shared.event_failures import health_with_failures
+from shared.idempotency import IdempotencyKey, idempotent
 from shared.observability import CorrelationId
 from shared.roles import Actor
 from shared.rpc import register_platform_errors
@@ -40,6 +44,25 @@ def _load(schema, data, partial=False):
     return load_or_raise(schema(partial=partial), data if data is not None else {})
 
 
+def _engine(service):
+    return service.store.engine
+
+
+def _field(data, name):
+    return data.get(name) if isinstance(data, dict) else None
+
+
+def _ids(data):
+    """What a request on a list of dossiers acts on, in any order (its command key's subject)."""
+    ids = _field(data, "dossier_ids")
+    return ",".join(sorted(str(i) for i in ids)) if isinstance(ids, list) else ""
+
+
+def _meeting_answer(service, answer, actor, *_):
+    """A repeated keyed meeting command answers the meeting as it stands (its first answer's view)."""
+    return plain(service.review.get_meeting(_actor(actor), answer["meeting_id"]))
+
+
 class ReviewService(DossierEventHandlers):
     name = "review"
 
@@ -47,6 +70,7 @@ class ReviewService(DossierEventHandlers):
     dossier_rpc = RpcProxy("dossier")
     identity_rpc = RpcProxy("identity")
     correlation_id = CorrelationId()
+    idempotency_key = IdempotencyKey()  # the request's key, stored with review's writes and passed on
 
     @property
     def review(self):
@@ -81,6 +105,8 @@ class ReviewService(DossierEventHandlers):
     # -- decisions, unit publicity, batches ------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
+    @idempotent("decide", engine=_engine, subject=lambda actor, dossier_id, decision: f"{dossier_id}:"
+                f"{_field(decision, 'action')}")
     def decide(self, actor, dossier_id, decision):
         """``{action: approve|return|reject, opinion, reason, sections, problems: [{section, issue}]}``."""
         return plain(self.review.decide(_actor(actor), dossier_id, _load(s.DecisionSchema, decision)))
@@ -90,11 +116,13 @@ class ReviewService(DossierEventHandlers):
         return plain(self.review.decisions_of(_actor(actor), dossier_id))
 
     @rpc(expected_exceptions=EXPECTED)
+    @idempotent("record_unit_publicity", engine=_engine, subject=lambda actor, request: _ids(request))
     def record_unit_publicity(self, actor, request):
         """``{dossier_ids, start, end?}``: at least N working days; *end* defaults to the shortest period."""
         return plain(self.review.record_unit_publicity(_actor(actor), _load(s.UnitPublicitySchema, request)))
 
     @rpc(expected_exceptions=EXPECTED)
+    @idempotent("submit_batch", engine=_engine, subject=lambda actor, request: _ids(request))
     def submit_batch(self, actor, request):
         """``{dossier_ids}`` → ``{batch_id, saved, results: [{dossier_id, ok, error?}]}``, all or nothing."""
         return plain(self.review.submit_batch(_actor(actor), _load(s.BatchSchema, request)))
@@ -162,6 +190,8 @@ class ReviewService(DossierEventHandlers):
     # -- review meetings and the secret ballot ----------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
+    @idempotent("create_meeting", engine=_engine, subject=lambda actor, data: _field(data, "committee_id"),
+                replay=_meeting_answer)
     def create_meeting(self, actor, data):
         """``{committee_id, meeting_date, expert_count, title?}``."""
         return plain(self.review.create_meeting(_actor(actor), _load(s.MeetingSchema, data)))
@@ -180,6 +210,8 @@ class ReviewService(DossierEventHandlers):
         return plain(self.review.assign_dossiers(_actor(actor), meeting_id, _load(s.DossierIdsSchema, request)))
 
     @rpc(expected_exceptions=EXPECTED)
+    @idempotent("draw_experts", engine=_engine, subject=lambda actor, meeting_id, request=None: meeting_id,
+                replay=_meeting_answer)
     def draw_experts(self, actor, meeting_id, request=None):
         """``{exclusions: [{expert_id, reason}]}``: the random draw, recorded with its seed."""
         return plain(self.review.draw_experts(_actor(actor), meeting_id, _load(s.DrawSchema, request)))
@@ -203,6 +235,8 @@ class ReviewService(DossierEventHandlers):
         return plain(self.review.open_meeting(_actor(actor), meeting_id))
 
     @rpc(expected_exceptions=EXPECTED)
+    @idempotent("cast_ballot", engine=_engine,
+                subject=lambda actor, meeting_id, ballot: f"{meeting_id}:{_field(ballot, 'dossier_id')}")
     def cast_ballot(self, actor, meeting_id, ballot):
         """``{dossier_id, choice: agree|disagree|abstain}``, by the expert themselves; nothing is logged."""
         return self.review.cast_ballot(_actor(actor), meeting_id, _load(s.BallotSchema, ballot))
@@ -278,7 +312,7 @@ class ReviewService(DossierEventHandlers):
             with self.store.engine.connect() as connection:
                 connection.execute(text("SELECT 1"))
                 report["queue_rows"] = connection.execute(select(func.count()).select_from(review_queue)).scalar()
-            report["failed_event_handlings"] = unresolved_count(self.store.engine, self.name)
+            health_with_failures(report, self.store.engine, self.name)
         except Exception as error:
             report.update(status="error", error=str(error))
         return report

@@ -112,8 +112,17 @@ def printed_pdf(*lines):
     return buffer.getvalue()
 
 
+def seen_version(reviewer, dossier_id):
+    """The dossier version the reviewer sees now (what their page would carry); 1 for a dossier they may
+    not see (refused before any version matters)."""
+    answer = reviewer.get(f"/api/v1/dossiers/{dossier_id}")
+    return answer.json["dossier"]["version"] if answer.status == 200 else 1
+
+
 def decide(reviewer, dossier_id, action="approve", **fields):
+    """A decision made on the version the reviewer sees now, unless *fields* name another one."""
     body = {"action": action, **({"opinion": "同意"} if action == "approve" else {}), **fields}
+    body.setdefault("expected_version", seen_version(reviewer, dossier_id))
     return reviewer.post(f"/api/v1/review/dossiers/{dossier_id}/decisions", json_body=body)
 
 

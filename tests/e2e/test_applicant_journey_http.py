@@ -109,8 +109,9 @@ class TestApplicantJourney:
         unit_admin = login(journey["client"], "unit_a_admin")
         listed = unit_admin.get("/api/v1/dossiers", params={"status": "submitted", "q": "王芳"}).json
         assert journey["dossier_id"] in [item["dossier_id"] for item in listed["items"]]
+        version = unit_admin.get(f"/api/v1/dossiers/{journey['dossier_id']}").json["dossier"]["version"]
         decided = unit_admin.post(f"/api/v1/dossiers/{journey['dossier_id']}/decisions",
-                                  json_body={"action": "approve", "opinion": "同意推荐"})
+                                  json_body={"action": "approve", "opinion": "同意推荐", "expected_version": version})
         assert decided.status == 200 and decided.json["status"] == "unit_approved"
 
     def test_history_shows_every_step_with_its_actor(self, journey):

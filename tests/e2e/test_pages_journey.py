@@ -315,9 +315,12 @@ class TestFormsAndReturns:
         fill_sections(applicant, dossier_id, "周敏")
         assert upload(applicant, dossier_id, make_pdf()).status == 201
         assert applicant.post(f"/api/v1/dossiers/{dossier_id}/submit").status == 200
-        returned = login(client, "unit_a_admin").post(
+        unit_admin = login(client, "unit_a_admin")
+        version = unit_admin.get(f"/api/v1/dossiers/{dossier_id}").json["dossier"]["version"]
+        returned = unit_admin.post(
             f"/api/v1/dossiers/{dossier_id}/decisions",
-            json_body={"action": "return", "reason": "继续教育证明不清晰,请重新上传", "sections": ["continuing_education", "materials"]})
+            json_body={"action": "return", "reason": "继续教育证明不清晰,请重新上传",
+                       "sections": ["continuing_education", "materials"], "expected_version": version})
         assert returned.status == 200, returned
 
         page = new_page()

@@ -74,9 +74,14 @@ class Acts:
 
     # -- reviewers ----------------------------------------------------------------------------
 
+    def seen_version(self, dossier_id):
+        """The version a reviewer has in front of them: decisions name it (a moved dossier is refused)."""
+        return self.rpc.dossier.get(dossier_id)["version"]
+
     def approve(self, reviewer, applicants, opinion=RECOMMENDATION):
         for dossier_id in self.ids(applicants):
-            self.rpc.review.decide(reviewer, dossier_id, {"action": "approve", "opinion": opinion})
+            self.rpc.review.decide(reviewer, dossier_id, {"action": "approve", "opinion": opinion,
+                                                          "expected_version": self.seen_version(dossier_id)})
 
     def unit_approves(self, unit, applicants):
         """The unit's recommendation, then its internal publicity from today (five working days)."""
@@ -90,8 +95,9 @@ class Acts:
             raise RuntimeError(f"演示数据:报送未成功 {answer['results']}")
 
     def return_for_changes(self, unit, applicant):
-        self.rpc.review.decide(UNIT_ADMINS[unit], self.dossier_ids[applicant.phone], {
-            "action": "return", "reason": "继续教育证明与年度考核表不全,请补充后重新提交。",
+        dossier_id = self.dossier_ids[applicant.phone]
+        self.rpc.review.decide(UNIT_ADMINS[unit], dossier_id, {
+            "expected_version": self.seen_version(dossier_id), "action": "return", "reason": "继续教育证明与年度考核表不全,请补充后重新提交。",
             "sections": ["continuing_education", "materials"],
             "problems": [{"section": "continuing_education", "issue": "缺少2025年度公需科目学时证明"},
                          {"section": "materials", "issue": "年度考核登记表须加盖单位公章"}]})

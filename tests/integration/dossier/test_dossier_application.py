@@ -97,7 +97,8 @@ class TestTamperDetection:
                 {"id": str(dossier_id)},
             )
         assert dossiers.history(dossier_id)[2]["data"]["entries"][0]["school"] == "清华大学"
-        assert dossiers.verify(dossier_id) == {"ok": False, "events": 9, "first_bad_version": 3}
+        assert dossiers.verify(dossier_id) == {"ok": False, "events": 9, "first_bad_version": 3,
+                                               "reason": "第 3 版事件的内容与其存储的哈希不符(被修改或调换)"}
 
     def test_a_deleted_event_is_detected(self, dossiers):
         dossier_id, _ = submitted_dossier(dossiers)
@@ -105,7 +106,7 @@ class TestTamperDetection:
             connection.execute(text(f"DELETE FROM {events_table(dossiers)} WHERE originator_id = :id "
                                     "AND originator_version = 4"), {"id": str(dossier_id)})
         report = dossiers.verify(dossier_id)
-        assert report["ok"] is False and report["first_bad_version"] == 5
+        assert report["ok"] is False and report["first_bad_version"] == 4  # the missing one
 
     def test_a_deleted_last_event_is_detected_against_the_summary(self, dossiers):
         dossier_id, _ = submitted_dossier(dossiers)
@@ -113,7 +114,8 @@ class TestTamperDetection:
         with dossiers.read_engine.begin() as connection:
             connection.execute(text(f"DELETE FROM {events_table(dossiers)} WHERE originator_id = :id "
                                     "AND originator_version = :v"), {"id": str(dossier_id), "v": last})
-        assert dossiers.verify(dossier_id) == {"ok": False, "events": last - 1, "first_bad_version": last}
+        report = dossiers.verify(dossier_id)
+        assert (report["ok"], report["events"], report["first_bad_version"]) == (False, last - 1, last)
 
     def test_reordered_events_are_detected(self, dossiers):
         dossier_id, _ = submitted_dossier(dossiers)
@@ -135,24 +137,26 @@ class TestConcurrentCommands:
         before = len(dossiers.history(dossier_id))
         other_instance = Dossiers(dossier_config["DATABASE_URL"], command_retries=6, retry_backoff=0.01)
         try:
-            outcomes = []
+            outcomes, messages = [], []
 
             def decide(app, command, **arguments):
                 try:
-                    app.execute(dossier_id, command, cast.unit_admin, **arguments)
+                    app.execute(dossier_id, command, cast.unit_admin, expected_version=before, **arguments)
                     outcomes.append(command)
                 except (IllegalTransitionError, ConcurrentModificationError) as error:
                     outcomes.append(type(error).__name__)
+                    messages.append(error.message)
 
-            # Two reviewers approve at once: whoever comes second finds it approved already, however
-            # the two interleave (a later reject would be legal and is not a race).
+            # Two reviewers approve at once, both having seen version *before*: whoever comes second is
+            # told the dossier moved since, however the two interleave — never a second decision.
             threads = [eventlet.spawn(decide, dossiers, "approve", opinion="同意(甲)"),
                        eventlet.spawn(decide, other_instance, "approve", opinion="同意(乙)")]
             for thread in threads:
                 thread.wait()
         finally:
             other_instance.close()
-        assert sorted(outcomes) == ["IllegalTransitionError", "approve"], outcomes
+        assert sorted(outcomes) == ["StaleVersionError", "approve"], outcomes
+        assert "「单位审核通过」" in messages[0] and f"第 {before} 版" in messages[0]
         history = dossiers.history(dossier_id)
         assert len(history) == before + 1
         assert history[-1]["type"] == "unit_approved"

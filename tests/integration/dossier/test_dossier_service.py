@@ -43,8 +43,10 @@ class TestCommandsOverRpc:
     def test_applicant_fills_submits_and_the_unit_admin_approves(self, rpc):
         cast = Cast()
         dossier_id = complete_dossier(rpc, cast)
-        assert rpc.submit(cast.applicant.to_dict(), dossier_id)["status"] == st.SUBMITTED
-        approved = rpc.decide(cast.unit_admin.to_dict(), dossier_id, {"action": "approve", "opinion": "同意推荐"})
+        submitted = rpc.submit(cast.applicant.to_dict(), dossier_id)
+        assert submitted["status"] == st.SUBMITTED
+        approved = rpc.decide(cast.unit_admin.to_dict(), dossier_id, {"action": "approve", "opinion": "同意推荐",
+                                                                       "expected_version": submitted["version"]})
         assert approved["status"] == st.UNIT_APPROVED
         listed = rpc.list({"unit_id": cast.unit_id, "status": [st.UNIT_APPROVED]})
         assert [item["dossier_id"] for item in listed["items"]] == [dossier_id]
@@ -68,11 +70,13 @@ class TestCommandsOverRpc:
         cast = Cast()
         dossier_id = complete_dossier(rpc, cast)
         with pytest.raises(IllegalTransitionError) as raised:
-            rpc.decide(cast.unit_admin.to_dict(), dossier_id, {"action": "approve", "opinion": "同意"})
+            rpc.decide(cast.unit_admin.to_dict(), dossier_id, {"action": "approve", "opinion": "同意",
+                                                               "expected_version": rpc.get(dossier_id)["version"]})
         assert "草稿" in raised.value.message
-        rpc.submit(cast.applicant.to_dict(), dossier_id)
+        submitted = rpc.submit(cast.applicant.to_dict(), dossier_id)
         with pytest.raises(ActorNotAllowedError):
-            rpc.decide(cast.district_admin.to_dict(), dossier_id, {"action": "approve", "opinion": "同意"})
+            rpc.decide(cast.district_admin.to_dict(), dossier_id, {"action": "approve", "opinion": "同意",
+                                                                   "expected_version": submitted["version"]})
 
     def test_creating_with_missing_fields_lists_them(self, rpc):
         with pytest.raises(ValidationFailed) as raised:

@@ -231,3 +231,34 @@ class TestOperations:
         with pytest.raises(InvalidInput) as refused:
             rpc.get_account("not-a-uuid")
         assert refused.value.fields == {"account_id": ["编号格式无效"]}
+
+
+class TestRepeatedRequests:
+    """A request redelivered with the same idempotency key answers the first result (shared/idempotency.py)."""
+
+    @staticmethod
+    def keyed(amqp_uri):
+        import uuid
+
+        from shared.idempotency import IDEMPOTENCY_KEY
+
+        return ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30,
+                               context_data={IDEMPOTENCY_KEY: f"identity-test-{uuid.uuid4()}"})
+
+    def test_a_registration_sent_twice_answers_the_account_instead_of_already_registered(
+            self, rpc, registration, amqp_uri):
+        data = registration()
+        with self.keyed(amqp_uri) as proxy:
+            first = proxy.identity.register(data)
+            assert proxy.identity.register(data) == first
+        with pytest.raises(DuplicateIdNumber):  # a new request (no key) is still a duplicate
+            rpc.register(data)
+
+    def test_a_role_grant_sent_twice_asks_the_city_admin_office_once(self, rpc, registration, actors, demo, amqp_uri):
+        account = rpc.register(registration())
+        grant = {"account_id": account["id"], "role": "district_admin", "org_id": demo["orgs"]["五华区人社局"]}
+        with self.keyed(amqp_uri) as proxy:
+            first = proxy.identity.grant_role(actor_dict(actors["sysadmin"]), grant)
+            assert proxy.identity.grant_role(actor_dict(actors["sysadmin"]), grant) == first
+        pending = rpc.role_requests(actor_dict(actors["city_admin"]), {"status": "pending", "limit": 500})
+        assert [request["account_id"] for request in pending].count(account["id"]) == 1

@@ -151,10 +151,16 @@ class ReviewSystem:
         self.dossier.submit(actor, dossier_id)
         return dossier_id
 
+    def decide(self, actor, dossier_id, decision):
+        """``review.decide`` made on the dossier as it stands now: the version a reviewer would have
+        seen on the page (decisions name it; a dossier moved since is refused)."""
+        version = self.dossier.get(dossier_id)["version"]
+        return self.review.decide(actor, dossier_id, {**decision, "expected_version": version})
+
     def unit_approved(self, cast, count=1, **fields):
         ids = [self.submitted(cast, **fields) for _ in range(count)]
         for dossier_id in ids:
-            self.review.decide(cast.unit_admin.to_dict(), dossier_id, {"action": "approve", "opinion": "同意推荐"})
+            self.decide(cast.unit_admin.to_dict(), dossier_id, {"action": "approve", "opinion": "同意推荐"})
         return ids
 
     def publicised_in_unit(self, cast, dossier_ids, start=None):
@@ -196,8 +202,8 @@ class ReviewSystem:
     def fee_paid(self, cast, count=1, **fields):
         ids = self.recommended(cast, count, **fields)
         for dossier_id in ids:
-            self.review.decide(cast.district_admin.to_dict(), dossier_id, {"action": "approve", "opinion": "同意上报"})
-            self.review.decide(CITY.to_dict(), dossier_id, {"action": "approve", "opinion": "受理"})
+            self.decide(cast.district_admin.to_dict(), dossier_id, {"action": "approve", "opinion": "同意上报"})
+            self.decide(CITY.to_dict(), dossier_id, {"action": "approve", "opinion": "受理"})
             self.dossier.record_fee_paid(SYSTEM, dossier_id, f"order-{dossier_id[:8]}", 16000)
         return ids
 

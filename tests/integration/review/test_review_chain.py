@@ -28,14 +28,14 @@ def test_from_submission_to_the_end_of_publicity(system):
     dossier_id = system.submitted(cast, applicant_name="钱伟")
     wait_until(lambda: awaiting(system, cast.unit_admin, dossier_id))
 
-    system.review.decide(cast.unit_admin.to_dict(), dossier_id, {"action": "approve", "opinion": "同意推荐"})
+    system.decide(cast.unit_admin.to_dict(), dossier_id, {"action": "approve", "opinion": "同意推荐"})
     with system.unit_publicity_over(system.publicised_in_unit(cast, [dossier_id])):
         batch = system.review.submit_batch(cast.unit_admin.to_dict(), {"dossier_ids": [dossier_id]})
     assert batch["saved"]
     wait_until(lambda: awaiting(system, cast.district_admin, dossier_id))
-    system.review.decide(cast.district_admin.to_dict(), dossier_id, {"action": "approve", "opinion": "同意上报"})
+    system.decide(cast.district_admin.to_dict(), dossier_id, {"action": "approve", "opinion": "同意上报"})
     wait_until(lambda: awaiting(system, CITY, dossier_id))
-    system.review.decide(CITY.to_dict(), dossier_id, {"action": "approve", "opinion": "符合条件,予以受理"})
+    system.decide(CITY.to_dict(), dossier_id, {"action": "approve", "opinion": "符合条件,予以受理"})
     system.dossier.record_fee_paid(SYSTEM, dossier_id, "order-chain", 16000)  # the payment service's step
     wait_until(lambda: awaiting(system, SECRETARY, dossier_id))
 

@@ -17,7 +17,7 @@ class TestDecisions:
     def test_a_return_tells_the_applicant_every_problem_in_one_notice(self, system):
         cast = system.new_cast()
         dossier_id = system.submitted(cast)
-        answer = system.review.decide(cast.unit_admin.to_dict(), dossier_id, {
+        answer = system.decide(cast.unit_admin.to_dict(), dossier_id, {
             "action": "return", "reason": "请于截止日前重新提交",
             "problems": [{"section": "education", "issue": "学历证书扫描件不清晰"},
                          {"section": "annual_assessments", "issue": "缺少2024年度考核结果"}]})
@@ -33,14 +33,14 @@ class TestDecisions:
         dossier_id = system.submitted(cast)
         versions = len(system.dossier.history(dossier_id))
         with pytest.raises(ValidationFailed) as raised:
-            system.review.decide(cast.unit_admin.to_dict(), dossier_id, {"action": "return", "sections": ["bogus"]})
+            system.decide(cast.unit_admin.to_dict(), dossier_id, {"action": "return", "sections": ["bogus"]})
         assert {"reason", "sections"} <= set(raised.value.fields)
         assert len(system.dossier.history(dossier_id)) == versions
 
     def test_approvals_move_the_dossier_up_and_the_queue_shows_it_at_once(self, system):
         cast = system.new_cast()
         dossier_id = system.submitted(cast)
-        answer = system.review.decide(cast.unit_admin.to_dict(), dossier_id, {"action": "approve", "opinion": "同意推荐"})
+        answer = system.decide(cast.unit_admin.to_dict(), dossier_id, {"action": "approve", "opinion": "同意推荐"})
         assert answer["dossier"]["status"] == st.UNIT_APPROVED  # read-your-writes, before the event arrives
         assert system.review.queue_item(cast.unit_admin.to_dict(), dossier_id)["status"] == st.UNIT_APPROVED
 
@@ -50,17 +50,17 @@ class TestDecisions:
         cast = system.new_cast()
         dossier_id = system.submitted(cast)
         with pytest.raises(ActorNotAllowedError):  # the dossier's own error type, through review
-            system.review.decide(CITY.to_dict(), dossier_id, {"action": "approve", "opinion": "同意"})
-        system.review.decide(cast.unit_admin.to_dict(), dossier_id, {"action": "reject", "reason": "不符合条件"})
+            system.decide(CITY.to_dict(), dossier_id, {"action": "approve", "opinion": "同意"})
+        system.decide(cast.unit_admin.to_dict(), dossier_id, {"action": "reject", "reason": "不符合条件"})
         with pytest.raises(IllegalTransitionError) as raised:
-            system.review.decide(cast.unit_admin.to_dict(), dossier_id, {"action": "approve", "opinion": "同意"})
+            system.decide(cast.unit_admin.to_dict(), dossier_id, {"action": "approve", "opinion": "同意"})
         assert "不予通过" in raised.value.message
 
     def test_an_auditor_reads_but_never_decides(self, system):
         cast = system.new_cast()
         dossier_id = system.submitted(cast)
         with pytest.raises(ReviewNotAllowedError):
-            system.review.decide({"account_id": "a", "role": "auditor", "org_id": CITY.org_id}, dossier_id,
+            system.decide({"account_id": "a", "role": "auditor", "org_id": CITY.org_id}, dossier_id,
                                  {"action": "reject", "reason": "x"})
 
 

@@ -85,7 +85,7 @@ class TestIdempotentProjection:
         cast = system.new_cast()
         (dossier_id,) = system.unit_approved(cast)
         system.publicised_in_unit(cast, [dossier_id])
-        system.review.decide(cast.unit_admin.to_dict(), dossier_id, {"action": "return", "reason": "补充材料",
+        system.decide(cast.unit_admin.to_dict(), dossier_id, {"action": "return", "reason": "补充材料",
                                                                      "sections": ["materials"]})
         system.dossier.submit(cast.applicant.to_dict(), dossier_id)
         payloads = dossier_payloads(system, dossier_id)
@@ -156,7 +156,7 @@ class TestScoping:
         admin_a = casts["A"].unit_admin.to_dict()
         for call in (lambda: system.review.queue_item(admin_a, ids["B"]),
                      lambda: system.review.decisions_of(admin_a, ids["B"]),
-                     lambda: system.review.decide(admin_a, ids["B"], {"action": "approve", "opinion": "同意"})):
+                     lambda: system.decide(admin_a, ids["B"], {"action": "approve", "opinion": "同意"})):
             with pytest.raises(OutOfScopeError) as raised:
                 call()
             assert "不在您的管辖范围内" in raised.value.message

@@ -43,7 +43,7 @@ def test_returned_dossiers_are_abandoned_once_after_the_deadline_with_two_instan
     cast = system.new_cast()
     returned = []
     for dossier_id in [system.submitted(cast) for _ in range(4)]:
-        system.review.decide(cast.unit_admin.to_dict(), dossier_id, {"action": "return", "reason": "请补充材料",
+        system.decide(cast.unit_admin.to_dict(), dossier_id, {"action": "return", "reason": "请补充材料",
                                                                      "sections": ["materials"]})
         returned.append(dossier_id)
     waiting = system.submitted(cast)  # not returned: the timer leaves it alone

@@ -100,6 +100,8 @@ class TestOtherPages:
                       form_values={}, form_errors={"return": {"sections": ["请选择需要修改的栏目"]}}, message=None)
         assert ('id="return-form"' in html) == (status == "submitted")
         assert "/dossiers/" + dossier["id"] + "/materials/" in html
+        hidden = f'name="expected_version" value="{dossier["version"]}"'
+        assert html.count(hidden) == (3 if status == "submitted" else 0)  # each decision names its version
 
     def test_the_base_layout_names_a_cjk_font_stack_served_locally(self):
         html = render("home.html", notices=[])

@@ -249,3 +249,34 @@ class TestReviewErrors:
         assert error_body(RateLimitedError("同一联系方式 24 小时内最多提出 3 件异议"))[0] == 429
         assert error_body(DoubleVoteError("已投过票"))[1]["error"]["code"] == "already_voted"
         assert error_body(RecusedError("须回避"))[0] == 403 and error_body(OutOfScopeError("不存在"))[0] == 404
+
+
+class TestTheVersionAPageWasRenderedAt:
+    """A decision made on a page carries the version the page showed, so a stale page is refused."""
+
+    def test_the_decision_forms_carry_the_hidden_version(self):
+        form = MultiDict([("action", "approve"), ("opinion", "同意"), ("expected_version", "12")])
+        assert decision_body(form) == {"action": "approve", "opinion": "同意", "expected_version": 12}
+        odd = MultiDict([("action", "reject"), ("reason", "不符合"), ("expected_version", "twelve")])
+        assert decision_body(odd)["expected_version"] == "twelve"  # the schema refuses it in Chinese
+
+    def test_the_list_sends_the_versions_of_the_ticked_dossiers_only(self):
+        from gateway.review_views import versions_from_form
+
+        form = MultiDict([("dossier_ids", "d-1"), ("version-d-1", "7"), ("version-d-2", "9"), ("version-d-3", "x")])
+        assert versions_from_form(form, ["d-1", "d-3"]) == {"d-1": 7}
+
+    def test_a_stale_page_is_sent_on_so_the_dossier_can_say_who_moved_it(self):
+        from gateway.routes_pages_review import stale_page_decider
+
+        dossier = {"version": 12, "status": "returned", "unit_id": "unit-a"}
+        assert stale_page_decider(UNIT_ADMIN, dossier, MultiDict([("expected_version", "11")])).role == "unit_admin"
+        assert stale_page_decider(UNIT_ADMIN, dossier, MultiDict([("expected_version", "12")])) is None
+        assert stale_page_decider(EXPERT, dossier, MultiDict([("expected_version", "11")])) is None
+
+    def test_every_row_of_the_queue_carries_its_version(self):
+        listing = {"items": [queue_row("d-1", version=7), queue_row("d-2", version=3)], "total": 2}
+        html = render("review.html", listing=listing, counts={"total": 2, "counts": {}, "labels": {}},
+                      filters={}, role="unit_admin", roles=["unit_admin"], pager=paging(2, 1), query="", keep={},
+                      query_string=query_string, statuses={})
+        assert 'name="version-d-1" value="7"' in html and 'name="version-d-2" value="3"' in html

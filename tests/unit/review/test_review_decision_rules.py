@@ -9,7 +9,8 @@ from shared.schemas import load_or_raise
 
 
 def load(data):
-    return load_or_raise(s.DecisionSchema(), data)
+    """A decision as a page or client sends it: made on the version it saw (here 3)."""
+    return load_or_raise(s.DecisionSchema(), {"expected_version": 3, **data})
 
 
 class TestDecisionSchema:
@@ -51,12 +52,20 @@ class TestOneNoticeForEveryProblem:
         assert reason.endswith("其他说明:请在截止前重新提交")
 
     def test_a_plain_return_passes_its_reason_and_sections_through(self):
-        assert dossier_decision({"action": "return", "reason": "材料不全", "sections": ["materials"], "problems": []}) == {
-            "action": "return", "reason": "材料不全", "sections": ["materials"]}
+        assert dossier_decision({"action": "return", "reason": "材料不全", "sections": ["materials"], "problems": [],
+                                 "expected_version": 9}) == {
+            "action": "return", "reason": "材料不全", "sections": ["materials"], "expected_version": 9}
 
     def test_approvals_and_rejections_carry_only_what_the_dossier_takes(self):
-        assert dossier_decision({"action": "approve", "opinion": " 同意推荐 "}) == {"action": "approve", "opinion": "同意推荐"}
-        assert dossier_decision({"action": "reject", "reason": "不符合条件"}) == {"action": "reject", "reason": "不符合条件"}
+        assert dossier_decision({"action": "approve", "opinion": " 同意推荐 ", "expected_version": 9}) == {
+            "action": "approve", "opinion": "同意推荐", "expected_version": 9}
+        assert dossier_decision({"action": "reject", "reason": "不符合条件", "expected_version": 9}) == {
+            "action": "reject", "reason": "不符合条件", "expected_version": 9}
+
+    def test_a_decision_names_the_version_it_was_made_on(self):
+        with pytest.raises(ValidationFailed) as raised:
+            load_or_raise(s.DecisionSchema(), {"action": "approve", "opinion": "同意"})
+        assert "expected_version" in raised.value.fields["expected_version"][0]
 
 
 def test_review_listens_to_every_event_the_dossier_aggregate_records():
