@@ -12,6 +12,8 @@ from shared.titles import (
     ASSESSMENT_RESULTS, CONTINUING_EDUCATION_KINDS, EDUCATION_LEVELS, LEVELS, MATERIAL_CATEGORIES, SERIES,
 )
 
+from shared.contracts.dossier import ExpectedVersion
+
 from . import statuses as st
 
 
@@ -148,14 +150,6 @@ SECTION_COMMANDS = {
 
 class WithdrawSchema(StrictSchema):
     reason = Text(load_default="", allow_none=True, validate=length(maximum=2000))
-
-
-def ExpectedVersion(**kwargs):
-    """The dossier version a decision was made on: if the dossier moved since, the decision is refused
-    (409) instead of being applied to a state its maker never saw (services/dossier/conflicts.py)."""
-    return Int(validate=in_range(1, 10**6), metadata={"description": "作出决定时看到的申报材料版本号(version)"},
-               error_messages={"required": "请注明作出决定时看到的申报材料版本号(expected_version),"
-                                           "以免覆盖他人刚刚作出的决定"}, **kwargs)
 
 
 class DecisionSchema(StrictSchema):

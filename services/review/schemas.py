@@ -6,7 +6,7 @@ them all in one pass, so a person reads every problem at once (一次性告知).
 from marshmallow import ValidationError, validates_schema
 
 from services.dossier import statuses as st
-from services.dossier.schemas import ExpectedVersion
+from shared.contracts.dossier import ExpectedVersion
 from shared.roles import ROLE_LABELS
 from shared.schemas import (
     Bool, Date, Dict, Int, List, Nested, StrictSchema, Str, Text, count, in_range, length, not_blank, one_of,
