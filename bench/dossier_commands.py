@@ -61,7 +61,7 @@ from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 from sqlalchemy import Column, DateTime, MetaData, Table, Text, create_engine, insert, text  # noqa: E402
 from sqlalchemy.dialects.postgresql import JSONB, UUID  # noqa: E402
 
-from services.dossier import statuses as st  # noqa: E402
+from shared.contracts import dossier as st  # noqa: E402
 from services.dossier.application import Dossiers, persistence_env  # noqa: E402
 from services.dossier.domain import Dossier  # noqa: E402
 from services.dossier.schemas import SECTION_COMMANDS  # noqa: E402

@@ -4,7 +4,7 @@ totals, history rows, open notices, field errors. No I/O; the services stay the 
 from datetime import datetime, timezone
 from fractions import Fraction
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from shared.clock import beijing_text, utc_now
 from shared.roles import ROLE_LABELS
 from shared.titles import LEVELS, MATERIAL_CATEGORIES, SERIES

@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from nameko.extensions import DependencyProvider
 from werkzeug.security import safe_join
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from shared.roles import ROLE_LABELS
 from shared.titles import (
     ASSESSMENT_RESULTS, CONTINUING_EDUCATION_KINDS, EDUCATION_LEVELS, LEVELS, MATERIAL_CATEGORIES, SERIES,

@@ -4,7 +4,7 @@ No I/O and no rules: the review service judges every request."""
 from math import ceil
 from urllib.parse import urlencode
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 
 PER_PAGE = 50
 # The order of the chart's segments and legend: the review chain, then where dossiers stopped.

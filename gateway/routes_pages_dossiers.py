@@ -1,6 +1,6 @@
 """Pages for the applicant's dossiers: the list with progress and events, creating one, the editor
 with every section, materials, the eligibility check, preview, submit, withdraw and the history."""
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from services.dossier.policy import RULES
 from shared.errors import NotFound, PlatformError, ValidationFailed
 from shared.titles import LEVELS, SERIES

@@ -6,7 +6,7 @@ batches, progress per organisation, and (unit admins) confirming new members.
 The review service applies each role's scope and rules; these pages only choose the acting role
 and show what it answered.
 """
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from shared.errors import PermissionDenied, PlatformError, ValidationFailed
 
 from .page_http import PageBase, page, redirect

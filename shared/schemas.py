@@ -8,6 +8,7 @@ gateway applies at its edge: a service refuses hostile text even if it arrives s
 from marshmallow import RAISE, Schema, ValidationError, fields, validate
 
 from . import text_rules
+from .roles import ROLE_LABELS
 from .clock import beijing_today
 from .errors import ValidationFailed
 
@@ -147,3 +148,14 @@ def plain(value):
     if hasattr(value, "isoformat"):
         return value.isoformat()
     return value
+
+
+class ActorSchema(StrictSchema):
+    """Who acts, as the gateway sends it with every command: the authenticated account, the role it acts
+    in and the organisation of that role; ``correlation_id`` ties the act to the request that caused it."""
+
+    account_id = Str(required=True, validate=not_blank)
+    role = Str(required=True, validate=one_of(ROLE_LABELS))
+    org_id = Str(allow_none=True, load_default=None)
+    correlation_id = Str(allow_none=True, load_default=None)
+

@@ -31,13 +31,13 @@ from shared.errors import PlatformError
 from shared.roles import APPLICANT, AUDITOR, CITY_ADMIN, DISTRICT_ADMIN, UNIT_ADMIN, Actor
 
 from . import conflicts, notices, policy, projections
-from . import statuses as st
+from shared.contracts import dossier as st
 from .conflicts import LostRace, retry_on_conflict
 from .domain import Dossier, DossierEvent, event_name, events_stamped_by
 from .event_store import DuplicateCommand
 from .exceptions import ActorNotAllowedError, ConcurrentModificationError, DossierNotFound, InvalidCommandError
 from .hashchain import UNREADABLE, chain_report
-from .policy_errors import IneligibleError, NoticeNotPublishedError
+from .exceptions import IneligibleError, NoticeNotPublishedError
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import time
 from shared.clock import beijing_text
 from shared.roles import ROLE_LABELS, SYSTEM
 
-from . import statuses as st
+from shared.contracts import dossier as st
 from .domain import event_name
 from .exceptions import ConcurrentModificationError, StaleVersionError
 

@@ -17,21 +17,16 @@ from eventsourcing.utils import get_topic
 from shared.clock import utc_now
 from shared.roles import APPLICANT, CITY_ADMIN, COMMITTEE_SECRETARY, DISTRICT_ADMIN, SYSTEM, UNIT_ADMIN, Actor
 
-from . import statuses as st
+from shared.contracts import dossier as st
 from .exceptions import (
     ActorNotAllowedError,
     IllegalTransitionError,
     IncompleteDossierError,
     InvalidCommandError,
+    RuleViolationError,
     SelfDecisionError,
 )
 from .hashchain import GENESIS, event_hash
-
-
-class RuleViolationError(IllegalTransitionError):
-    """Raised when a command legal in this status breaks a rule of the dossier's current state."""
-
-    code = "rule_violation"
 
 
 # ---------------------------------------------------------------------------------------------

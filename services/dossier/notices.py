@@ -9,7 +9,7 @@ from shared.schemas import load_or_raise, plain
 from .notice_schemas import NoticeSchema
 from .policy import Notice
 from .policy_defaults import UNCONFIRMED
-from .policy_errors import NoticeNotFound, NoticePermissionError
+from .exceptions import NoticeNotFound, NoticePermissionError
 from .projections import metadata
 
 notices = Table(

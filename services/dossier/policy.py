@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 from shared.titles import ASSESSMENT_RESULTS, EDUCATION_LEVELS, LEVEL_ORDER, LEVELS, SERIES
 
-from . import statuses as st
+from shared.contracts import dossier as st
 from .policy_defaults import DEFAULT_POLICY
-from .policy_errors import ActiveDossierLimitError, OutsideApplicationWindowError, SeriesNotOpenError
+from .exceptions import ActiveDossierLimitError, OutsideApplicationWindowError, SeriesNotOpenError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ACTIONS = {"create": "创建申报材料", "submit": "提交申报", "resubmit": "重新提交申报"}

@@ -14,7 +14,7 @@ from shared.titles import (
 
 from shared.contracts.dossier import ExpectedVersion
 
-from . import statuses as st
+from shared.contracts import dossier as st
 
 
 def _sha256(value):

@@ -16,7 +16,7 @@ from shared.roles import CITY_ADMIN, Actor  # noqa: E402
 from shared.titles import LEVEL_ORDER  # noqa: E402
 
 from .application import Dossiers  # noqa: E402
-from .policy_errors import NoticeNotPublishedError  # noqa: E402
+from .exceptions import NoticeNotPublishedError  # noqa: E402
 
 SEED_ACTOR = Actor(account_id="seed-demo", role=CITY_ADMIN, org_id=None)
 

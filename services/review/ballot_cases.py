@@ -21,7 +21,7 @@ import uuid
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from shared.errors import PlatformError
 from shared.idempotency import remember
 from shared.roles import EXPERT

@@ -15,7 +15,7 @@ from shared.clock import beijing_date, utc_now
 from shared.db import ensure_database, make_engine
 from shared.errors import NotFound, PlatformError
 from shared.titles import LEVELS, SERIES
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 
 from . import projections
 from .calendar_store import load_calendar, seed_calendar

@@ -11,7 +11,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from shared.errors import PlatformError
 from shared.idempotency import keyed_id, remember
 from shared.roles import CITY_ADMIN, DISTRICT_ADMIN, UNIT_ADMIN

@@ -3,7 +3,7 @@
 A return names every problem at once (一次性告知): the problems the reviewer listed, each with its
 section, become one numbered reason, and their sections join the sections to fix.
 """
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 
 
 def compose_return(reason, sections, problems):

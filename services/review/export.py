@@ -10,7 +10,7 @@ import io
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from shared.clock import beijing_text
 from shared.idnumbers import mask_resident_id
 from shared.titles import LEVELS, SERIES

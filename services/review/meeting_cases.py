@@ -9,7 +9,7 @@ they ask for goes under its own derived key (remote.Remote.write).
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from shared.errors import PlatformError
 from shared.idempotency import keyed_id, remember
 from shared.roles import AUDITOR, CITY_ADMIN, COMMITTEE_SECRETARY

@@ -3,7 +3,7 @@ An open objection (objection_cases) holds its dossier; the rest proceed when the
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from shared.errors import PlatformError
 from shared.roles import AUDITOR, CITY_ADMIN
 from shared.titles import LEVELS, SERIES

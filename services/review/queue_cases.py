@@ -2,7 +2,7 @@
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 
 from shared.clock import beijing_text
 

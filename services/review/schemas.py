@@ -5,7 +5,7 @@ them all in one pass, so a person reads every problem at once (一次性告知).
 """
 from marshmallow import ValidationError, validates_schema
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from shared.contracts.dossier import ExpectedVersion
 from shared.roles import ROLE_LABELS
 from shared.schemas import (

@@ -6,7 +6,7 @@ dossiers at the committee stage. Drafts belong to the applicant alone and appear
 """
 from dataclasses import dataclass
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from shared.roles import AUDITOR, CITY_ADMIN, COMMITTEE_SECRETARY, DISTRICT_ADMIN, ROLE_LABELS, UNIT_ADMIN
 
 from .exceptions import ReviewNotAllowedError

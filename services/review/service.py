@@ -10,8 +10,7 @@ are ``@idempotent``: the request's key is stored in the write's transaction (sha
 from nameko.rpc import RpcProxy
 from sqlalchemy import func, select, text
 
-from services.dossier import domain as dossier_domain, exceptions as dossier_errors, policy_errors
-from services.identity import exceptions as identity_errors
+from shared.contracts import dossier_errors, identity_errors
 from shared.deadlines import rpc  # nameko's @rpc, refusing calls whose deadline passed
 from shared.errors import PlatformError
 from shared.event_failures import health_with_failures
@@ -30,7 +29,7 @@ from .scoping import require_role
 from .tables import review_queue
 
 # Dossier and identity errors come back through review as their own types (and go on as such).
-ERROR_MODULES = (dossier_domain, dossier_errors, policy_errors, identity_errors)
+ERROR_MODULES = (dossier_errors, identity_errors)
 register_platform_errors()
 EXPECTED = PlatformError
 

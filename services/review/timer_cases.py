@@ -8,7 +8,7 @@ import logging
 
 from sqlalchemy import and_, select
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from shared.errors import NotFound, PlatformError
 
 from . import deadlines, jobs, publicity as rules

@@ -14,7 +14,7 @@ from deploy.dev.demo.files import Evidence
 from deploy.dev.demo.load import load_demo
 from deploy.dev.demo.stage import SERVICE_CLASSES, Stage
 from services.certificate.storage import CertificateStore
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from services.identity.seed import ENGINEERING_COMMITTEE, EXPERT_COUNT, seed_id
 from shared.clock import TravelClock, beijing_date, beijing_today, utc_now
 from shared.config import service_config

@@ -10,7 +10,7 @@ from datetime import timedelta
 import openpyxl
 import pytest
 
-from services.dossier.statuses import STATUS_LABELS
+from shared.contracts.dossier import STATUS_LABELS
 from tests.e2e.review_support import (
     DISTRICT_ADMINS, UNIT_A, UNIT_ADMINS, UNIT_B, Staff, approve, committee_with_pool, decide, expert_unit,
     open_meeting, person_name, publicise_in_unit, submitted_dossier, today, unit_publicity_over, vote, wait_until,

@@ -2,7 +2,7 @@
 reaches, and the demo staff who act on them, as the actors the services take."""
 from dataclasses import dataclass
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from services.identity.seed import CITY_NAME, DEMO_APPLICANTS, ENGINEERING_COMMITTEE, EXPERT_COUNT, seed_id
 from shared.idnumbers import parse_resident_id, resident_id_check_character
 from shared.roles import APPLICANT, CITY_ADMIN, COMMITTEE_SECRETARY, DISTRICT_ADMIN, EXPERT, SYSTEM, UNIT_ADMIN

@@ -5,7 +5,7 @@ second run changes nothing: it finds every dossier, adds no event and no row, an
 the demo's PDFs if the in-memory development object store lost them.
 """
 from services.dossier.application import Dossiers
-from services.dossier.statuses import ACCEPTED, SECTIONS, STATUS_LABELS
+from shared.contracts.dossier import ACCEPTED, SECTIONS, STATUS_LABELS
 from shared.clock import TravelClock
 
 from .cast import CAST, REVIEW_YEAR

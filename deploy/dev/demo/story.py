@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from typing import Callable
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from services.dossier.seed import demo_notice
 from shared.clock import BEIJING, beijing_date, beijing_today
 from shared.errors import NotFound

@@ -24,7 +24,7 @@ from services.certificate.service import CertificateService
 from services.certificate.storage import CertificateStore
 from services.certificate.tables import certificate_counters
 from services.certificate.tables import certificates as certificates_table
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from tests.factories import Cast
 from tests.integration.payment.dossier_journey import bus_message, dossier_in, publish, queue_depth, wait_for
 from shared.clock import beijing_today

@@ -10,7 +10,7 @@ from services.certificate.dependencies import build_certificates
 from services.certificate.ports import RpcDossierPort, RpcIdentityPort
 from services.certificate.tables import certificates as certificates_table
 from services.certificate.tables import dossier_progress
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from tests.factories import Cast
 from tests.integration.payment.dossier_journey import bus_message, dossier_in
 

@@ -4,7 +4,7 @@ import pytest
 from sqlalchemy import text
 
 from services.certificate.exceptions import CertificateNotAllowedError, CertificateNotFound
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from shared.errors import ValidationFailed
 from tests.factories import Cast
 from tests.integration.certificate.test_certificate_issuing import certificate_of

@@ -5,7 +5,7 @@ import yaml
 from kombu import Connection, Queue
 
 from services.dossier.application import Dossiers
-from services.dossier.policy_errors import NoticeNotPublishedError
+from services.dossier.exceptions import NoticeNotPublishedError
 from shared.clock import utc_now
 from shared.events import DOSSIER_EXCHANGE
 from shared.roles import Actor

@@ -3,7 +3,7 @@ import eventlet
 import pytest
 from sqlalchemy import text
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from services.dossier.exceptions import ConcurrentModificationError, DossierNotFound, IllegalTransitionError
 from services.dossier.projections import all_summaries
 from services.dossier.rebuild import rebuild_summaries

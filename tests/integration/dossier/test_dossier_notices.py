@@ -11,10 +11,10 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.dossier import notices
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from services.dossier.application import Dossiers
 from services.dossier.exceptions import ActorNotAllowedError, IncompleteDossierError
-from services.dossier.policy_errors import (
+from services.dossier.exceptions import (
     ActiveDossierLimitError, IneligibleError, NoticeNotFound, NoticeNotPublishedError, NoticePermissionError,
     OutsideApplicationWindowError, SeriesNotOpenError,
 )

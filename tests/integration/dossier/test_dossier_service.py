@@ -5,7 +5,7 @@ import pytest
 from nameko.events import SERVICE_POOL, event_handler
 from nameko.standalone.rpc import ClusterRpcProxy
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from services.dossier.exceptions import ActorNotAllowedError, IllegalTransitionError
 from services.dossier.relay import OutboxRelay, run
 from services.dossier.service import DossierService

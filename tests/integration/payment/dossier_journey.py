@@ -8,7 +8,7 @@ import eventlet
 from kombu import Connection, Exchange, Producer
 from nameko.containers import ServiceContainer
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from services.dossier.relay import OutboxRelay
 from shared.events import DOSSIER_EXCHANGE
 from tests.factories import PAST_END, PAST_START, TODAY, Cast, fill_everything

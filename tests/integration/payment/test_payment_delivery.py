@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from services.payment.signatures import verify_signed
 from services.payment.simulator import HttpDelivery, deliver_due
 from shared.errors import PlatformError

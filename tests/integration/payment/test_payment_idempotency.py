@@ -6,7 +6,7 @@ import eventlet
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import func, select
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from services.payment.tables import fee_schedule_changes, refunds
 from shared.idempotency import IDEMPOTENCY_KEY
 from tests.factories import Cast

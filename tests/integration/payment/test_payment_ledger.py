@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError, IntegrityError
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from services.payment import ledger
 from services.payment.dependencies import build_payments
 from services.payment.exceptions import PaymentNotAllowedError, ReceiptNotAvailableError

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select, text
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from services.payment.exceptions import (
     BadSignatureError, NotificationMismatchError, ReplayedNotificationError, SimulatorPaymentClosedError,
     StaleNotificationError, UnknownProviderError,

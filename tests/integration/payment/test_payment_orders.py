@@ -6,7 +6,7 @@ import eventlet
 import pytest
 from sqlalchemy import select, text
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from services.payment.exceptions import (
     OrderNotPayableError, OrderNotReopenableError, PaymentNotAllowedError,
 )

@@ -5,7 +5,7 @@ import json
 
 from sqlalchemy import select
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from services.payment.domain import balance_due
 from services.payment.service import PaymentService
 from services.payment.tables import ledger_entries

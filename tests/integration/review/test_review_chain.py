@@ -5,7 +5,7 @@ from datetime import date
 
 import eventlet
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from tests.integration.review.review_support import CITY, EXPERTS, SECRETARY, SYSTEM, expert
 from shared.clock import beijing_today
 

@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from services.review.exceptions import InvalidReviewCommandError, OutOfScopeError, ReviewNotAllowedError
 from services.review.tables import batch_dossiers, batches, review_queue, unit_publicity_periods
 from shared.clock import beijing_today

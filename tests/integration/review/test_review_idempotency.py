@@ -8,7 +8,7 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import func, select
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from services.dossier.exceptions import StaleVersionError
 from services.review.committee_tables import ballot_receipts, meetings
 from services.review.tables import batches, decisions

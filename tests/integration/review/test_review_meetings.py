@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from services.review.exceptions import (
     CommitteeRuleError, DoubleVoteError, LateBallotError, MeetingStateError, NotAVoterError, QuorumNotMetError,
     RecusedError, ReviewNotAllowedError,

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from services.review.exceptions import InvalidReviewCommandError, PublicityWindowError, RateLimitedError
 from shared.clock import beijing_today
 from shared.errors import ValidationFailed

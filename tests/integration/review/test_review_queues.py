@@ -11,7 +11,7 @@ from kombu import Connection, Exchange, Producer
 from openpyxl import load_workbook
 from sqlalchemy import delete, select
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from services.dossier.relay import OutboxRelay
 from services.review.application import apply_dossier_event
 from services.review.context import ReviewState

@@ -6,7 +6,7 @@ from datetime import date, datetime
 import eventlet
 from sqlalchemy import select
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from services.review.service import ReviewService
 from services.review.tables import automated_actions
 from tests.integration.review.review_support import CITY

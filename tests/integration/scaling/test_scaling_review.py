@@ -12,7 +12,7 @@ from nameko.extensions import DependencyProvider
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import create_engine, select
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from services.dossier.application import Dossiers
 from services.dossier.relay import OutboxRelay, run
 from services.review.service import ReviewService

@@ -2,7 +2,7 @@
 import pytest
 
 from services.dossier import domain as d
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from services.dossier.exceptions import (
     ActorNotAllowedError,
     IllegalTransitionError,

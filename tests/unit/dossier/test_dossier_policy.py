@@ -8,7 +8,7 @@ from services.dossier.policy import (
     Notice, check_active_limit, check_eligibility, check_open, check_window, effective_policy,
 )
 from services.dossier.policy_defaults import DEFAULT_POLICY
-from services.dossier.policy_errors import ActiveDossierLimitError, OutsideApplicationWindowError, SeriesNotOpenError
+from services.dossier.exceptions import ActiveDossierLimitError, OutsideApplicationWindowError, SeriesNotOpenError
 from shared.errors import ValidationFailed
 from shared.schemas import load_or_raise
 from tests.factories import (

@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import MetaData, create_engine
 
-from services.dossier import statuses as st
+from shared.contracts import dossier as st
 from services.review import queue_queries
 from services.review.exceptions import ReviewNotAllowedError
 from services.review.scoping import COMMITTEE_STAGE, scope_of
