@@ -5,8 +5,8 @@ import re
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
-from services.dossier import notice_schemas
-from services.dossier import schemas as dossier_schemas
+from shared.contracts import notice_schemas
+from shared.contracts import dossier_schemas
 from services.identity import schemas as identity_schemas
 from services.review import schemas as review_schemas
 from shared.contracts import certificate as certificate_contract

@@ -1,6 +1,6 @@
 """The dossier's section forms: what each form shows, and how a posted form becomes section data.
 
-Field names are the dossier schemas' own (services/dossier/schemas.py), so the service's field
+Field names are the dossier schemas' own (shared/contracts/dossier_schemas.py), so the service's field
 errors land next to the right input; list sections name their inputs ``entries-<row>-<field>``.
 Which fields are required, and every check, comes from those schemas: nothing is re-decided here.
 """
@@ -11,7 +11,7 @@ from functools import cached_property
 from marshmallow import fields as ma_fields
 from marshmallow import validate
 
-from services.dossier import schemas as ds
+from shared.contracts import dossier_schemas as ds
 from shared.titles import ASSESSMENT_RESULTS, CONTINUING_EDUCATION_KINDS, EDUCATION_LEVELS, LEVELS, SERIES
 
 # The commitment (承诺书) the applicant signs; its version is recorded with the signature.

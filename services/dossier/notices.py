@@ -6,7 +6,7 @@ from sqlalchemy.dialects.postgresql import JSONB, insert
 from shared.roles import CITY_ADMIN, Actor
 from shared.schemas import load_or_raise, plain
 
-from .notice_schemas import NoticeSchema
+from shared.contracts.notice_schemas import NoticeSchema
 from .policy import Notice
 from .policy_defaults import UNCONFIRMED
 from .exceptions import NoticeNotFound, NoticePermissionError

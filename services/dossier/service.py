@@ -18,7 +18,7 @@ from shared.observability import CorrelationId, current_correlation_id
 from shared.roles import AUDITOR, CITY_ADMIN, Actor
 from shared.schemas import load_or_raise, plain
 
-from . import notice_schemas, schemas
+from shared.contracts import dossier_schemas as schemas, notice_schemas
 from .application import batch_subject, parse_moment
 from . import checkpoints_audit
 from .checkpoints_nameko import CheckpointKeeper, checkpoint_timer

@@ -3,7 +3,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from services.dossier.notice_schemas import NoticeSchema
+from shared.contracts.notice_schemas import NoticeSchema
 from services.dossier.policy import (
     Notice, check_active_limit, check_eligibility, check_open, check_window, effective_policy,
 )

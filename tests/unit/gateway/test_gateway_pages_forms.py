@@ -5,7 +5,7 @@ from werkzeug.datastructures import MultiDict
 from gateway.page_forms import (
     ACHIEVEMENT_FORM, SECTION_FORMS, achievement_data, input_value, is_checked, rows_of, section_data, to_data,
 )
-from services.dossier import schemas as ds
+from shared.contracts import dossier_schemas as ds
 from shared.schemas import load_or_raise
 
 
