@@ -15,8 +15,9 @@ from dataclasses import dataclass
 
 import jwt
 
+from shared.contracts import dossier_access
 from shared.errors import NotAuthenticated, PermissionDenied
-from shared.roles import APPLICANT, AUDITOR, CITY_ADMIN, DISTRICT_ADMIN, ROLE_LABELS, UNIT_ADMIN, Actor
+from shared.roles import ROLE_LABELS, Actor
 from shared.revocations import RevocationList
 from shared.tokens import CSRF_CLAIM, SESSION_CLAIM, verifier_from_key_set
 
@@ -51,17 +52,9 @@ class Principal:
         return Actor(account_id=self.account_id, role=role, org_id=org)
 
     def can_view_dossier(self, dossier):
-        """Read access to a dossier (or its summary): its applicant, its reviewers' scope, city, audit."""
-        for role, org in self.roles:
-            if role == APPLICANT and dossier["applicant_id"] == self.account_id:
-                return True
-            if role == UNIT_ADMIN and org == dossier["unit_id"]:
-                return True
-            if role == DISTRICT_ADMIN and org == dossier["district_id"]:
-                return True
-            if role in (CITY_ADMIN, AUDITOR):
-                return True
-        return False
+        """Read access to a dossier (or its audit scope): the one rule in shared/contracts/dossier_access.py —
+        its applicant, the admins of its unit and district, the city admin and the auditor."""
+        return dossier_access.any_role_may_see(self.account_id, self.roles, dossier)
 
     def to_dict(self):
         return {"account_id": self.account_id, "name": self.name,

@@ -1,6 +1,6 @@
 """Every state-changing request gets an idempotency key before it reaches a service.
 
-The key is the client's ``Idempotency-Key`` header (checked by the API's handler, gateway/http.py),
+The key is the client's ``Idempotency-Key`` header (checked by the API's handler, gateway/api/http.py),
 or one the gateway makes for this request. It goes into the nameko context data with a fingerprint
 of what the request asks for, so every service on the request's path stores it with its write
 (shared/idempotency.py): a request nameko redelivers after a crash is recorded once, and a client

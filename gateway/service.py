@@ -1,28 +1,22 @@
-"""GatewayService: the only HTTP surface. Routes live in the routes_* mixins by area; each checks
-the caller's role and scope, calls the services over RPC and composes their answers."""
+"""GatewayService: the only HTTP surface, and the composition root of the gateway's three layers —
+the JSON routes (gateway/api), the pages (gateway/pages), and what both call (gateway/compose).
+
+Its dependencies are declared here, once, for every route: the services' RPC proxies, the caller's
+authentication, the evidence store, the rate limit of the public certificate check. The entry point
+``gateway.service:GatewayService`` is what ``nameko run`` starts (deploy/, docker-compose.yml).
+"""
 from shared.observability import CorrelationId
 
+from .api import ApiRoutes
 from .dependencies import AuthenticatorProvider, ClientAddresses, EvidenceStoreProvider, Settings
 from .metrics import HttpMetrics, TimedRpcProxy
-from .page_session import request_principal
+from .pages import PageRoutes
+from .pages.session import request_principal
+from .ratelimit import VerifyRateLimit
 from .request_keys import RequestKeys
-from .routes_audit import AuditRoutes
-from .routes_auth import AuthRoutes
-from .routes_certificates import CertificateRoutes
-from .routes_committees import CommitteeRoutes
-from .routes_dossiers import DossierRoutes
-from .routes_materials import MaterialRoutes
-from .routes_notices import NoticeRoutes
-from .routes_ops import OpsRoutes
-from .routes_orgs import OrgRoutes
-from .routes_payments import PaymentRoutes
-from .routes_pages import PageRoutes
-from .routes_publicity import PublicityRoutes
-from .routes_review import ReviewRoutes
 
 
-class GatewayService(AuthRoutes, OrgRoutes, NoticeRoutes, DossierRoutes, MaterialRoutes, ReviewRoutes, CommitteeRoutes,
-                     PublicityRoutes, PaymentRoutes, CertificateRoutes, AuditRoutes, OpsRoutes, PageRoutes):
+class GatewayService(ApiRoutes, PageRoutes):
     name = "gateway"
 
     identity = TimedRpcProxy("identity")
@@ -37,7 +31,9 @@ class GatewayService(AuthRoutes, OrgRoutes, NoticeRoutes, DossierRoutes, Materia
     evidence = EvidenceStoreProvider()
     settings = Settings()
     client_addresses = ClientAddresses()
+    verify_limit = VerifyRateLimit()  # public certificate checks per caller (API and page alike)
 
     def principal(self, request):
-        """The signed-in caller of *request* (401 if there is none): bearer token, or a page's session cookie."""
+        """The signed-in caller of *request* (401 if there is none): bearer token, or a page's session cookie
+        (the pages' own session, once it has resolved the caller, is what this returns)."""
         return request_principal(request, self.authenticator, self.identity)

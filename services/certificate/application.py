@@ -19,6 +19,7 @@ from datetime import datetime
 from sqlalchemy import func, insert, or_, select, update
 
 from shared.clock import beijing_date, utc_now
+from shared.contracts import dossier as st
 from shared.db import ensure_database, make_engine
 from shared.errors import NotFound
 
@@ -107,9 +108,10 @@ class Certificates:
 
     def _gather(self, dossier_id, dossier, identity):
         record = dossier.get(dossier_id)
-        if record["status"] not in ("approved", "certified"):
+        if record["status"] not in (st.APPROVED, st.CERTIFIED):
             raise CertificateNotDueError(f"申报材料当前状态为「{record['status_label']}」,不能发证")
-        passed = [entry for entry in dossier.history(dossier_id) if entry["type"] == "passed"]
+        # The events that left the dossier passed: the last one's time is printed as the date of passing.
+        passed = [entry for entry in dossier.history(dossier_id) if st.EVENT_STATUS.get(entry["type"]) == st.PASSED]
         account = identity.get_account(record["applicant_id"])
         gender = account.get("gender") or (record.get("sections", {}).get("basic_info") or {}).get("gender")
         pass_moment = datetime.fromisoformat(passed[-1]["at"]) if passed else self.clock()
@@ -187,7 +189,7 @@ class Certificates:
                                .values(dossier_recorded_at=now))
             return
         current = dossier.get(row["dossier_id"])
-        if current["status"] == "revoked":  # revoked while we were issuing: the certificate is revoked too
+        if current["status"] == st.REVOKED:  # revoked while we were issuing: the certificate is revoked too
             self._mark_revoked(connection, certificates.c.number == row["number"], at=now,
                                reason=current.get("final_reason") or "职称已撤销", by="system")
             connection.execute(update(certificates).where(certificates.c.number == row["number"])

@@ -1,4 +1,4 @@
-"""The electronic title certificate with no I/O: its fields (DOMAIN.md §9), their canonical form for
+"""The electronic title certificate with no I/O: its fields (docs/domain-rules.md R9.1, R9.3, R9.4), their canonical form for
 signing, the verification code printed on it, and the names a series and level are called by.
 
 The signature covers exactly the fields printed on the certificate, in a canonical JSON form, so
@@ -23,7 +23,7 @@ METHOD = "评审"  # 取得方式: titles issued here are obtained by review
 SERIES_LABELS = {"engineering": "工程", "health": "卫生", "education": "教育", "agriculture": "农业",
                  "economics": "经济", "accounting": "会计"}
 LEVEL_LABELS = {"primary": "初级", "intermediate": "中级", "associate_senior": "副高级", "senior": "正高级"}
-# Committees cover a level band: 副高 and 正高 are reviewed by 高级 committees (DOMAIN.md §6).
+# Committees cover a level band: 副高 and 正高 are reviewed by 高级 committees (docs/domain-rules.md R6.1, R9.6).
 LEVEL_BANDS = {"primary": "初级", "intermediate": "中级", "associate_senior": "高级", "senior": "高级"}
 GENDER_LABELS = {"male": "男", "female": "女", "男": "男", "女": "女"}
 
@@ -81,7 +81,7 @@ class CertificateFields:
         return cls(**{field.name: str(data[field.name]) for field in dataclass_fields(cls)})
 
 
-# The order and labels of the certificate's face (DOMAIN.md §9).
+# The order and labels of the certificate's face (docs/domain-rules.md R9.1).
 FIELD_LABELS = [
     ("name", "姓名"), ("gender", "性别"), ("id_number_masked", "身份证号"), ("unit", "工作单位"),
     ("series", "系列"), ("specialty", "专业"), ("qualification", "资格名称"), ("level", "级别"),
@@ -141,7 +141,7 @@ def verify_url(base_url, number, code):
 # -- who may do what --------------------------------------------------------------------------
 
 def check_revoker(actor):
-    """撤销职称 is the city HRSS administrator's decision (DOMAIN.md §9)."""
+    """撤销职称 is the city HRSS administrator's decision (docs/domain-rules.md R9.5)."""
     if actor.role != CITY_ADMIN:
         raise CertificateNotAllowedError("只有市人社局审核员可以撤销证书")
 

@@ -8,6 +8,7 @@ from abc import ABC, abstractmethod
 
 from nameko.exceptions import RemoteError  # noqa: F401  (kept for callers that catch it from here)
 
+from shared.contracts import dossier as st
 from shared.errors import Conflict
 from shared.rpc_ports import ALREADY, RECORDED, REFUSED, SYSTEM_ACTOR, TimedProxy, is_state_refusal  # noqa: F401
 
@@ -59,7 +60,7 @@ class RpcDossierPort(DossierPort):
             self.remote.call("revoke_title", actor, dossier_id, reason, fraud)
             return RECORDED
         except (Conflict, RemoteError) as error:
-            if not is_state_refusal(error) or self.remote.call("get", dossier_id).get("status") != "revoked":
+            if not is_state_refusal(error) or self.remote.call("get", dossier_id).get("status") != st.REVOKED:
                 raise
         return ALREADY
 

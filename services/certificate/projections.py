@@ -3,11 +3,14 @@ from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from shared.clock import BEIJING
+from shared.contracts import dossier as st
+from shared.contracts import certificate as published
 
 from .domain import CertificateFields, face, printed_code, verify_url
 from .tables import certificates, dossier_progress
 
-APPROVED, REVOKED = "approved", "revoked"
+# Statuses of a dossier as far as certificate knows them (from the events it consumes).
+APPROVED, REVOKED = st.APPROVED, st.REVOKED
 
 
 def advance_progress(connection, dossier_id, version, status, now, *, issue_requested):
@@ -55,7 +58,7 @@ def local_iso(moment):
 def certificate_view(row, verify_base):
     """A certificate as the holder's page and administrators see it."""
     fields = CertificateFields.from_dict(row["fields"])
-    revoked = row["revoked_at"] is not None
+    status = published.VALID if row["revoked_at"] is None else published.REVOKED
     return {
         "number": row["number"],
         "dossier_id": row["dossier_id"],
@@ -66,8 +69,8 @@ def certificate_view(row, verify_base):
         "verify_url": verify_url(verify_base, row["number"], row["verification_code"]),
         "key_id": row["key_id"],
         "issued_at": row["issued_at"].isoformat(),
-        "status": "revoked" if revoked else "valid",
-        "status_label": "已撤销" if revoked else "有效",
+        "status": status,
+        "status_label": published.CERTIFICATE_STATUS_LABELS[status],
         "revoked_at": local_iso(row["revoked_at"]),
         "revoked_reason": row["revoked_reason"],
         "object_key": row["object_key"],

@@ -1,14 +1,7 @@
-"""Schemas at the certificate service's RPC edge, with Chinese field errors (shared.schemas)."""
+"""Schemas at the certificate service's RPC edge, with Chinese field errors (shared.schemas); the actor is
+shared.schemas.ActorSchema."""
 from shared.contracts.certificate import RevokeSchema  # noqa: F401  (published there)
-from shared.roles import ROLE_LABELS
-from shared.schemas import StrictSchema, Str, length, not_blank, one_of
-
-
-class ActorSchema(StrictSchema):
-    account_id = Str(required=True, validate=not_blank)
-    role = Str(required=True, validate=one_of(ROLE_LABELS))
-    org_id = Str(allow_none=True, load_default=None)
-    correlation_id = Str(allow_none=True, load_default=None)
+from shared.schemas import StrictSchema, Str, length, not_blank
 
 
 class IdSchema(StrictSchema):

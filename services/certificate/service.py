@@ -12,33 +12,35 @@ import logging
 
 from nameko.rpc import RpcProxy
 
+from shared.contracts import dossier as st
 from shared.deadlines import rpc  # nameko's @rpc, refusing calls whose deadline passed
 from shared.errors import PlatformError
-from shared.event_failures import dossier_event_handler, health_with_failures
-from shared.events import load_dossier_event
+from shared.event_failures import health_with_failures
+from shared.event_handlers import dossier_event_consumer, event_entering
 from shared.idempotency import IdempotencyKey
 from shared.observability import CorrelationId
 from shared.roles import Actor
-from shared.schemas import load_or_raise
+from shared.schemas import ActorSchema, load_or_raise
+from shared.timers import configured_timer
 
 from . import schemas
-from .dependencies import CertificateApplication, configured_timer
+from .dependencies import CertificateApplication
 from .ports import RpcDossierPort, RpcIdentityPort
 
 log = logging.getLogger(__name__)
 
 
 def _actor(data):
-    return Actor.from_dict(load_or_raise(schemas.ActorSchema(), data, "操作人信息无效"))
+    return Actor.from_dict(load_or_raise(ActorSchema(), data, "操作人信息无效"))
 
 
 def _id(value):
     return load_or_raise(schemas.IdSchema(), {"id": value})["id"]
 
 
-def _dossier_events(event_type):
-    # Shared by all instances, requeued on failure and each failure recorded (shared/event_failures.py).
-    return dossier_event_handler(lambda service: service.certificates.engine, event_type)
+def _on_dossier(event_name):
+    """Consume the dossier's *event_name* (shared/event_handlers.py): validated, failures recorded."""
+    return dossier_event_consumer(lambda service: service.certificates.engine, event_name)
 
 
 class CertificateService:
@@ -100,18 +102,15 @@ class CertificateService:
 
     # -- dossier events ----------------------------------------------------------------------
 
-    @_dossier_events("dossier_publicity_ended")
-    def handle_dossier_publicity_ended(self, payload):
-        event = load_dossier_event(payload)
-        if event and self.certificates.on_publicity_ended(event):
+    @_on_dossier(event_entering(st.APPROVED))
+    def handle_dossier_publicity_ended(self, event):
+        if self.certificates.on_publicity_ended(event):
             self.certificates.try_issue(event["dossier_id"], RpcDossierPort(self.dossier),
                                         RpcIdentityPort(self.identity))
 
-    @_dossier_events("dossier_title_revoked")
-    def handle_dossier_title_revoked(self, payload):
-        event = load_dossier_event(payload)
-        if event:
-            self.certificates.on_title_revoked(event)
+    @_on_dossier(event_entering(st.REVOKED))
+    def handle_dossier_title_revoked(self, event):
+        self.certificates.on_title_revoked(event)
 
     # -- timers ------------------------------------------------------------------------------
 

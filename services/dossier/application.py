@@ -28,16 +28,19 @@ from shared import idempotency
 from shared.clock import beijing_date, utc_now
 from shared.db import ensure_database, make_engine
 from shared.errors import PlatformError
-from shared.roles import APPLICANT, AUDITOR, CITY_ADMIN, DISTRICT_ADMIN, UNIT_ADMIN, Actor
+from shared.roles import Actor
+from shared.contracts import dossier as st, dossier_access
 
 from . import conflicts, notices, policy, projections
-from shared.contracts import dossier as st
+from .commands import DossierCommands
 from .conflicts import LostRace, retry_on_conflict
 from .domain import Dossier, DossierEvent, event_name, events_stamped_by
 from .event_store import DuplicateCommand
-from .exceptions import ActorNotAllowedError, ConcurrentModificationError, DossierNotFound, InvalidCommandError
+from .exceptions import (
+    ActorNotAllowedError, ConcurrentModificationError, DossierNotFound, IneligibleError, InvalidCommandError,
+    NoticeNotPublishedError,
+)
 from .hashchain import UNREADABLE, chain_report
-from .exceptions import IneligibleError, NoticeNotPublishedError
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +58,7 @@ def persistence_env(database_url):
     }
 
 
-class Dossiers(Application):
+class Dossiers(DossierCommands, Application):
     """The dossier bounded context: an event store of Dossier aggregates plus its summary read model.
 
     *clock* (an aware-UTC callable, shared/clock.py) is the application's now: it stamps every event
@@ -208,13 +211,20 @@ class Dossiers(Application):
 
     @retry_on_conflict
     def execute(self, dossier_id, command, actor: Actor, *, expected_version=None, command_key=None, **arguments):
-        """Run one command on one dossier; returns ``(dossier, command result)``.
+        """Run the aggregate command named *command*; returns ``(dossier, command result)``. For tests and
+        tooling that drive every command alike; the service calls the named use cases (commands.py)."""
+        return self._change(dossier_id, command, lambda dossier: getattr(dossier, command)(actor, **arguments),
+                            expected_version=expected_version, command_key=command_key)
+
+    def _change(self, dossier_id, command, act, *, expected_version=None, command_key=None):
+        """Load -> ``act(dossier)`` (the aggregate command *command*) -> save; ``(dossier, result)``.
 
         With *expected_version* (the version the caller decided on) a dossier that has moved since is
         refused with a 409 naming who moved it; a decision without one is judged on the version loaded
-        now and, like every command not in ``conflicts.RETRYABLE``, never retried on a lost race.
-        *command_key* (``shared.idempotency.KeyedCommand``) is stored with the events; a repeat returns
-        the first ``(dossier, result)`` as of the version it produced.
+        now and, like every command not in ``conflicts.RETRYABLE``, never retried on a lost race (the
+        caller's ``retry_on_conflict`` decides, by *command*). *command_key*
+        (``shared.idempotency.KeyedCommand``) is stored with the events; a repeat returns the first
+        ``(dossier, result)`` as of the version it produced.
         """
         replayed = self._replayed_command(command_key)
         if replayed is not None:
@@ -227,27 +237,27 @@ class Dossiers(Application):
             raise self.stale_error(dossier_id, expected_version)
         seen = dossier.version
         with events_stamped_by(self.clock):
-            result = getattr(dossier, command)(actor, **arguments)
+            result = act(dossier)
         try:
             self._save_keyed([dossier], command_key, _command_answer(dossier, result))
         except (IntegrityError, DuplicateCommand):
             return self._replayed_command(command_key) or _lost(dossier_id, command, seen)
         return dossier, result
 
-    def execute_batch(self, actor: Actor, command, items, *, expected_versions=None, command_key=None):
-        """Run *command* on many dossiers, all or nothing, saved in one transaction.
+    def _change_each(self, actor: Actor, act, dossier_ids, *, expected_versions=None, command_key=None):
+        """``act(dossier)`` on many dossiers, all or nothing, saved in one transaction.
 
-        *items* is a list of ``(dossier_id, arguments)``. Returns ``(saved, results)`` where each
-        result names a dossier and, if it could not move, the reason. A batch is a decision on each
-        dossier's state, so it is never retried: a dossier that moved since *expected_versions* (id ->
-        version, where given) or while the batch was being saved is named with who moved it.
+        Returns ``(saved, results)`` where each result names a dossier and, if it could not move, the
+        reason. A batch is a decision on each dossier's state, so it is never retried: a dossier that
+        moved since *expected_versions* (id -> version, where given) or while the batch was being saved
+        is named with who moved it.
         """
         stored = self._stored_answer(command_key)
         if stored is not None:
             return True, stored["results"]
         expected_versions = {str(key): value for key, value in (expected_versions or {}).items()}
         dossiers, results, seen = [], [], {}
-        for dossier_id, arguments in items:
+        for dossier_id in dossier_ids:
             try:
                 dossier = self.load(dossier_id)
                 expected = expected_versions.get(str(dossier_id))
@@ -255,13 +265,13 @@ class Dossiers(Application):
                     raise self.stale_error(dossier_id, expected)
                 seen[str(dossier_id)] = dossier.version
                 with events_stamped_by(self.clock):
-                    getattr(dossier, command)(actor, **arguments)
+                    act(dossier)
             except PlatformError as error:
                 results.append({"dossier_id": str(dossier_id), "ok": False, "error": error.to_dict()})
             else:
                 dossiers.append(dossier)
                 results.append({"dossier_id": str(dossier_id), "ok": True, "version": dossier.version})
-        if len(dossiers) < len(items) or not dossiers:
+        if len(dossiers) < len(dossier_ids) or not dossiers:
             return False, results
         try:
             self._save_keyed(dossiers, command_key, {"results": results})
@@ -461,14 +471,8 @@ def _ineligible(failures):
 
 
 def _check_may_see(dossier, actor: Actor):
-    """The applicant, the admins whose turn can come (unit, district, city) and auditors may see the check."""
-    allowed = (
-        (actor.role == APPLICANT and actor.account_id == dossier.applicant_id)
-        or (actor.role == UNIT_ADMIN and actor.org_id == dossier.unit_id)
-        or (actor.role == DISTRICT_ADMIN and actor.org_id == dossier.district_id)
-        or actor.role in (CITY_ADMIN, AUDITOR)
-    )
-    if not allowed:
+    """Who may see the check is who may see the dossier (shared/contracts/dossier_access.py)."""
+    if not dossier_access.may_see(actor, dossier.to_dict()):
         raise ActorNotAllowedError("只有申报人本人或负责审核该申报材料的管理员可以查看申报条件检查结果")
 
 

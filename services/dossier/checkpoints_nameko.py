@@ -4,7 +4,8 @@
 import logging
 
 from nameko.extensions import DependencyProvider
-from nameko.timer import Timer
+
+from shared.timers import ConfiguredTimer
 
 from .checkpoints import configured
 from .dependencies import DossierStore
@@ -37,29 +38,18 @@ class CheckpointKeeper(DependencyProvider):
         return self.checkpoints
 
 
-class CheckpointTimer(Timer):
+class CheckpointTimer(ConfiguredTimer):
     """Fires every ``CHECKPOINTS.interval_seconds`` when this instance can sign; otherwise never starts."""
 
     def __init__(self, **kwargs):
-        super().__init__(interval=DEFAULT_INTERVAL_SECONDS, **kwargs)
+        super().__init__("CHECKPOINTS.interval_seconds", DEFAULT_INTERVAL_SECONDS, **kwargs)
 
-    def setup(self):
-        settings = _settings(self.container.config)
-        self.interval = float(settings.get("interval_seconds", DEFAULT_INTERVAL_SECONDS) or 0)
+    def configured_interval(self, config):
+        settings = _settings(config)
         if not settings.get("signing_key"):
-            self.interval = 0
-
-    def start(self):
-        if self.interval > 0:
-            super().start()
-
-    def stop(self):
-        if self.gt is not None:
-            super().stop()
-
-    def kill(self):
-        if self.gt is not None:
-            super().kill()
+            return 0
+        # An empty setting (``DOSSIER_CHECKPOINT_INTERVAL_SECONDS=``) means off here, not the default.
+        return float(settings.get("interval_seconds", DEFAULT_INTERVAL_SECONDS) or 0)
 
 
 checkpoint_timer = CheckpointTimer.decorator

@@ -28,22 +28,6 @@ RETRYABLE = frozenset((
 # Decisions: made on one version of the dossier, which the caller names (``expected_version``).
 DECISIONS = frozenset(("approve", "return_for_changes", "reject", "recommend"))
 
-EVENT_LABELS = {
-    "created": "创建申报", "basic_info_updated": "填写基本信息", "education_recorded": "填写学历学位",
-    "work_experience_recorded": "填写工作经历", "continuing_education_recorded": "填写继续教育",
-    "achievement_added": "添加业绩成果", "achievement_removed": "删除业绩成果",
-    "annual_assessment_recorded": "填写年度考核", "material_attached": "上传证明材料",
-    "material_detached": "删除证明材料", "review_form_filled": "填写评审表", "commitment_signed": "签署承诺书",
-    "submitted": "提交申报", "returned": "退回修改", "rejected": "不予通过", "unit_approved": "单位审核通过",
-    "unit_publicity_recorded": "登记单位公示", "recommended": "报送上级", "district_approved": "主管部门审核通过",
-    "city_approved": "市人社局审核通过(受理)", "withdrawn": "撤销申请", "abandoned": "视为放弃",
-    "fee_paid": "登记缴费", "sent_to_committee": "送评", "review_started": "开始评审", "passed": "评审通过",
-    "failed": "评审未通过", "publicity_started": "开始公示", "objection_raised": "登记异议",
-    "objection_resolved": "处理异议", "publicity_ended": "结束公示", "certificate_issued": "发放证书",
-    "title_revoked": "撤销职称",
-}
-
-
 class LostRace(Exception):
     """Internal: a save lost the version check (another command stored the next version first)."""
 
@@ -95,7 +79,7 @@ def stale_message(seen_version, current, moves):
         first = moves[0]
         name = event_name(first)
         happened = (f"此后{_who(first.actor)}于 {beijing_text(first.timestamp)}"
-                    f"执行了「{EVENT_LABELS.get(name, name)}」")
+                    f"执行了「{st.EVENT_LABELS.get(name, name)}」")
         if len(moves) > 1:
             happened += f"等 {len(moves)} 项变更"
     return (f"申报材料已被他人处理:您依据的是第 {seen_version} 版,{happened},当前状态为「{status}」"

@@ -1,7 +1,8 @@
 """The dossier aggregate: an application for a professional title, whose status is the fold of its events.
 
-Commands are verbs on ``Dossier``; each checks the status (``statuses.LEGAL_IN``), the actor and its
-own arguments, then records exactly one past-tense event. A failed check raises and records nothing.
+Commands are verbs on ``Dossier``; each checks the status (``st.LEGAL_IN``, from the contract's
+transition table ``st.TRANSITIONS``), the actor and its own arguments, then records exactly one
+past-tense event, whose resulting status the same table gives. A failed check raises and records nothing.
 Everything non-deterministic (ids, clock, hashes) is computed in the command before the event is
 recorded, so replaying the events always rebuilds the same dossier.
 """
@@ -15,9 +16,9 @@ from eventsourcing.domain import Aggregate
 from eventsourcing.utils import get_topic
 
 from shared.clock import utc_now
-from shared.roles import APPLICANT, CITY_ADMIN, COMMITTEE_SECRETARY, DISTRICT_ADMIN, SYSTEM, UNIT_ADMIN, Actor
+from shared.contracts import dossier as st, dossier_access
+from shared.roles import APPLICANT, CITY_ADMIN, COMMITTEE_SECRETARY, SYSTEM, Actor
 
-from shared.contracts import dossier as st
 from .exceptions import (
     ActorNotAllowedError,
     IllegalTransitionError,
@@ -30,7 +31,8 @@ from .hashchain import GENESIS, event_hash
 
 
 # ---------------------------------------------------------------------------------------------
-# Events. Each ``apply`` is the fold step: it is the only place dossier state changes.
+# Events. Each ``apply`` is the fold step: it is the only place dossier state changes. The status
+# comes from the contract's transition table; ``apply_to`` adds the event's own data.
 # ---------------------------------------------------------------------------------------------
 
 
@@ -64,13 +66,18 @@ class DossierEvent(Aggregate.Event):
         return _event_clock.get()()
 
     def apply(self, dossier):
+        name = event_name(self)
         dossier.head_hash = self.hash
         dossier.updated_at = self.timestamp
-        dossier.last_event = event_name(self)
+        dossier.last_event = name
+        # The status an event leaves is the contract's (st.TRANSITIONS), never the event's own choice.
+        resulting = st.EVENT_STATUS.get(name)
+        if resulting is not None:
+            dossier.status = resulting
         self.apply_to(dossier)
 
     def apply_to(self, dossier):
-        """The event's own effect on the dossier."""
+        """The event's own effect on the dossier besides its status."""
 
 
 class Created(DossierEvent, Aggregate.Created):
@@ -90,7 +97,6 @@ class Created(DossierEvent, Aggregate.Created):
             setattr(dossier, field, getattr(self, field))
         dossier.review_year, dossier.series = self.review_year, self.series
         dossier.specialty, dossier.level = self.specialty, self.level
-        dossier.status = st.DRAFT
         dossier.created_at = self.timestamp
 
 
@@ -196,7 +202,6 @@ class Submitted(DossierEvent):
     resubmission: bool
 
     def apply_to(self, dossier):
-        dossier.status = st.SUBMITTED
         dossier.submitted_at = self.timestamp
         dossier.return_notice = None
 
@@ -207,7 +212,6 @@ class Returned(DossierEvent):
     sections: list
 
     def apply_to(self, dossier):
-        dossier.status = st.RETURNED
         dossier.unit_publicity = None
         dossier.return_notice = {
             "level": self.level,
@@ -222,7 +226,6 @@ class Rejected(DossierEvent):
     reason: str
 
     def apply_to(self, dossier):
-        dossier.status = st.REJECTED
         dossier.final_reason = self.reason
 
 
@@ -230,7 +233,6 @@ class UnitApproved(DossierEvent):
     opinion: str
 
     def apply_to(self, dossier):
-        dossier.status = st.UNIT_APPROVED
         dossier.opinions.append({"level": st.UNIT, "opinion": self.opinion, "at": self.timestamp.isoformat()})
 
 
@@ -246,7 +248,6 @@ class Recommended(DossierEvent):
     batch_id: str
 
     def apply_to(self, dossier):
-        dossier.status = st.RECOMMENDED
         dossier.batch_id = self.batch_id
 
 
@@ -254,7 +255,6 @@ class DistrictApproved(DossierEvent):
     opinion: str
 
     def apply_to(self, dossier):
-        dossier.status = st.DISTRICT_APPROVED
         dossier.opinions.append({"level": st.DISTRICT, "opinion": self.opinion, "at": self.timestamp.isoformat()})
 
 
@@ -262,7 +262,6 @@ class CityApproved(DossierEvent):
     opinion: str
 
     def apply_to(self, dossier):
-        dossier.status = st.ACCEPTED
         dossier.opinions.append({"level": st.CITY, "opinion": self.opinion, "at": self.timestamp.isoformat()})
 
 
@@ -271,7 +270,6 @@ class Withdrawn(DossierEvent):
     refund_due: bool
 
     def apply_to(self, dossier):
-        dossier.status = st.WITHDRAWN
         dossier.refund_due = self.refund_due
 
 
@@ -279,7 +277,6 @@ class Abandoned(DossierEvent):
     reason: str
 
     def apply_to(self, dossier):
-        dossier.status = st.ABANDONED
         dossier.final_reason = self.reason
 
 
@@ -288,7 +285,6 @@ class FeePaid(DossierEvent):
     amount_fen: int
 
     def apply_to(self, dossier):
-        dossier.status = st.FEE_PAID
         dossier.fee = {"order_id": self.order_id, "amount_fen": self.amount_fen}
 
 
@@ -297,22 +293,17 @@ class SentToCommittee(DossierEvent):
     meeting_id: str
 
     def apply_to(self, dossier):
-        dossier.status = st.SENT_TO_COMMITTEE
         dossier.committee = {"committee_id": self.committee_id, "meeting_id": self.meeting_id}
 
 
 class ReviewStarted(DossierEvent):
     meeting_id: str
 
-    def apply_to(self, dossier):
-        dossier.status = st.UNDER_REVIEW
-
 
 class Passed(DossierEvent):
     tally: dict
 
     def apply_to(self, dossier):
-        dossier.status = st.PASSED
         dossier.tally = self.tally
 
 
@@ -320,7 +311,6 @@ class Failed(DossierEvent):
     tally: dict
 
     def apply_to(self, dossier):
-        dossier.status = st.FAILED
         dossier.tally = self.tally
 
 
@@ -330,7 +320,6 @@ class PublicityStarted(DossierEvent):
     end: str
 
     def apply_to(self, dossier):
-        dossier.status = st.IN_PUBLICITY
         dossier.publicity = {"publicity_id": self.publicity_id, "start": self.start, "end": self.end}
 
 
@@ -351,21 +340,20 @@ class ObjectionResolved(DossierEvent):
     def apply_to(self, dossier):
         dossier.open_objections.remove(self.objection_id)
         if self.outcome == "upheld":
-            # An upheld objection cancels the result (DOMAIN.md §7).
+            # An upheld objection cancels the result (docs/domain-rules.md R7.6): the one status an
+            # event sets itself, since the transition table cannot know the outcome.
             dossier.status = st.REJECTED
             dossier.final_reason = self.reason
 
 
 class PublicityEnded(DossierEvent):
-    def apply_to(self, dossier):
-        dossier.status = st.APPROVED
+    """Only the status changes (to approved)."""
 
 
 class CertificateIssued(DossierEvent):
     certificate_number: str
 
     def apply_to(self, dossier):
-        dossier.status = st.CERTIFIED
         dossier.certificate_number = self.certificate_number
 
 
@@ -374,7 +362,6 @@ class TitleRevoked(DossierEvent):
     fraud: bool
 
     def apply_to(self, dossier):
-        dossier.status = st.REVOKED
         dossier.final_reason = self.reason
 
 
@@ -391,7 +378,8 @@ def event_name(event_or_class):
 # The aggregate.
 # ---------------------------------------------------------------------------------------------
 
-APPROVED_EVENT = {st.UNIT: UnitApproved, st.DISTRICT: DistrictApproved, st.CITY: CityApproved}
+# Every event class by its published name (a key of st.EVENTS).
+EVENT_CLASSES = {event_name(cls): cls for cls in DossierEvent.__subclasses__() if cls.__module__ == __name__}
 REQUIRED_SECTIONS = ("basic_info", "education", "work_experience", "review_form", "commitment")
 OBJECTION_OUTCOMES = ("dismissed", "upheld")
 
@@ -474,12 +462,13 @@ class Dossier(Aggregate):
     def check_reviewer(self, actor: Actor, level):
         """The reviewer whose turn it is: unit admin of the unit, district admin of its district, a city admin."""
         self.check_not_own(actor)
-        if level == st.UNIT and not (actor.role == UNIT_ADMIN and actor.org_id == self.unit_id):
+        if dossier_access.may_decide(actor, level, {"unit_id": self.unit_id, "district_id": self.district_id}):
+            return
+        if level == st.UNIT:
             raise ActorNotAllowedError(f"此步骤只能由申报单位「{self.unit_name}」的单位管理员办理")
-        if level == st.DISTRICT and not (actor.role == DISTRICT_ADMIN and actor.org_id == self.district_id):
+        if level == st.DISTRICT:
             raise ActorNotAllowedError(f"此步骤只能由「{self.district_name}」的审核员办理")
-        if level == st.CITY and actor.role != CITY_ADMIN:
-            raise ActorNotAllowedError("此步骤只能由市人社局审核员办理")
+        raise ActorNotAllowedError("此步骤只能由市人社局审核员办理")
 
     def check_role(self, actor: Actor, *roles):
         """Steps of the committee office, publicity and automated processes."""
@@ -581,7 +570,7 @@ class Dossier(Aggregate):
         self.check_reviewer(actor, level)
         if not (opinion or "").strip():
             raise InvalidCommandError("审核通过须填写审核(推荐)意见", fields={"opinion": ["请填写审核意见"]})
-        self._record(APPROVED_EVENT[level], actor, opinion=opinion.strip())
+        self._record(EVENT_CLASSES[st.recorded_event("approve", self.status)], actor, opinion=opinion.strip())
 
     def return_for_changes(self, actor, reason, sections):
         self.check_legal("return_for_changes")
@@ -613,7 +602,7 @@ class Dossier(Aggregate):
         self._record(UnitPublicityRecorded, actor, start=str(start), end=str(end))
 
     def recommend(self, actor, *, batch_id, today):
-        """Send upward in a batch; blocked until the unit publicity period is over (DOMAIN.md §5)."""
+        """Send upward in a batch; blocked until the unit publicity period is over (docs/domain-rules.md R5.6, R5.7)."""
         self.check_legal("recommend")
         self.check_reviewer(actor, st.UNIT)
         if not self.unit_publicity:
@@ -647,7 +636,7 @@ class Dossier(Aggregate):
         self._record(ReviewStarted, actor, meeting_id=str(meeting_id))
 
     def record_vote_result(self, actor, *, agree, disagree, abstain, voters, required):
-        """Record the secret-ballot tally; passes when 同意 reaches the required count (DOMAIN.md §6)."""
+        """Record the secret-ballot tally; passes when 同意 reaches the required count (docs/domain-rules.md R6.7)."""
         self.check_legal("record_vote_result")
         self.check_role(actor, CITY_ADMIN, COMMITTEE_SECRETARY, SYSTEM)
         counts = {"agree": agree, "disagree": disagree, "abstain": abstain, "voters": voters, "required": required}

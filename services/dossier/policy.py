@@ -1,4 +1,4 @@
-"""The annual notice and the eligibility rules (DOMAIN.md §3–§4) as pure functions, no I/O.
+"""The annual notice and the eligibility rules (docs/domain-rules.md R3.2, R3.3, R3.4, R4.1–R4.11) as pure functions, no I/O.
 
 A notice opens series and levels for one review year, sets the application window and deadlines,
 and carries that year's policy: ``DEFAULT_POLICY`` with the notice's overrides. ``check_window``,
@@ -23,17 +23,7 @@ ACTIONS = {"create": "创建申报材料", "submit": "提交申报", "resubmit":
 INACTIVE_STATUSES = (st.WITHDRAWN, st.REJECTED, st.ABANDONED, st.FAILED)
 EDUCATION_RANK = {code: rank for rank, code in enumerate(EDUCATION_LEVELS)}
 
-RULES = {
-    "retired": "退休人员",
-    "sanction": "弄虚作假处理期",
-    "eligibility_table": "申报条件配置",
-    "exceptional": "破格申报",
-    "level_step": "逐级申报",
-    "education": "学历要求",
-    "years_in_level": "任职年限",
-    "annual_assessment": "年度考核",
-    "continuing_education": "继续教育",
-}
+RULES = st.ELIGIBILITY_RULES
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,7 +231,7 @@ class _Case:
 
 
 def check_eligibility(policy, dossier_state, *, review_year, sanctions=(), today):
-    """Every eligibility rule of DOMAIN.md §4 that *dossier_state* (``Dossier.to_dict()``) fails.
+    """Every eligibility rule of docs/domain-rules.md R4.1 (R4.2–R4.9, R4.11) that *dossier_state* (``Dossier.to_dict()``) fails.
 
     *policy* is a notice's effective policy; *sanctions* are ``{kind, decided_on}`` mappings from
     the identity service; *today* is the applicant's local date. An empty list means eligible.

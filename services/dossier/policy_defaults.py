@@ -1,11 +1,11 @@
-"""The default eligibility policy (DOMAIN.md §3–§4): the one place where its numbers are written down.
+"""The default eligibility policy (docs/domain-rules.md R0.1, R3.4, R4.3, R4.5–R4.9): the one place where its numbers are written down.
 
 Each year's notice may override any of these (``notice["policy"]``, and the notice's own
 ``continuing_education`` requirement); the rule code in ``policy.py`` reads only the merged result.
 ``UNCONFIRMED`` names the settings for which no official text was found, so the admin UI can say so.
 """
 
-# Years required in the level below, by target level and highest education (DOMAIN.md §4).
+# Years required in the level below, by target level and highest education (docs/domain-rules.md R4.5, R4.6).
 # An education level missing from a row is not eligible for that target level at all.
 ENGINEERING = {
     # 初级: 员级 titles (技术员) are not modelled, so years are counted from work start instead.
@@ -18,12 +18,12 @@ ENGINEERING = {
 # 卫生系列: only the senior levels go to review; 初级 and 中级 are by national examination (以考代评).
 HEALTH = {
     "associate_senior": {"doctor": 2, "master": 4, "bachelor": 5},
-    # DOMAIN.md names no education for 主任医师; every level is listed so the table adds no restriction.
+    # The policy names no education for 主任医师 (docs/domain-rules.md R4.6); every level is listed so the table adds no restriction.
     "senior": {"doctor": 5, "master": 5, "bachelor": 5, "college": 5, "secondary": 5},
 }
 
 DEFAULT_POLICY = {
-    # At most this many active dossiers per applicant and review year (DOMAIN.md §3).
+    # At most this many active dossiers per applicant and review year (docs/domain-rules.md R3.4).
     "max_active_dossiers": 1,
     "eligibility_tables": {"engineering": ENGINEERING, "health": HEALTH},
     # Each 基本合格 adds 1 required year, each 不合格 adds 2.

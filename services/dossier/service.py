@@ -16,7 +16,7 @@ from shared.event_failures import health_with_failures
 from shared.idempotency import IdempotencyKey, KeyedCommand
 from shared.observability import CorrelationId, current_correlation_id
 from shared.roles import AUDITOR, CITY_ADMIN, Actor
-from shared.schemas import load_or_raise, plain
+from shared.schemas import ActorSchema, load_or_raise, plain
 
 from shared.contracts import dossier_schemas as schemas, notice_schemas
 from .application import batch_subject, parse_moment
@@ -26,13 +26,16 @@ from .dependencies import DossierStore, InstanceName
 from .exceptions import ActorNotAllowedError, InvalidCommandError
 from .logfollower import OUTBOX_RELAY, SUMMARY_PROJECTOR, LogFollower
 
+# A decision's action -> the aggregate command it is (the command key and retry policy use that name).
 DECISION_COMMANDS = {"approve": "approve", "return": "return_for_changes", "reject": "reject"}
 
 
 def _actor(data):
-    actor = Actor.from_dict(load_or_raise(schemas.ActorSchema(), data, "操作人信息无效"))
-    # The request's correlation id travels with the events it causes (and on to the bus).
-    return replace(actor, correlation_id=current_correlation_id())
+    actor = Actor.from_dict(load_or_raise(ActorSchema(), data, "操作人信息无效"))
+    # The request's correlation id travels with the events it causes (and on to the bus). The calling
+    # request's context is the authority; the actor data's own (shared.schemas.ActorSchema allows one)
+    # counts only for a call that came without a context.
+    return replace(actor, correlation_id=current_correlation_id() or actor.correlation_id)
 
 
 def _keyed(command, subject, actor: Actor):
@@ -64,14 +67,10 @@ class DossierService:
     correlation_id = CorrelationId()
     idempotency_key = IdempotencyKey()  # the calling request's key, stored with the events it causes
 
-    def _execute(self, dossier_id, command, actor, expected_version=None, **arguments):
+    def _command(self, command, dossier_id, actor):
+        """The acting actor and the request's key for *command* on *dossier_id*, for a named use case."""
         acting = _actor(actor)
-        return self.dossiers.execute(dossier_id, command, acting, expected_version=expected_version,
-                                     command_key=_keyed(command, dossier_id, acting), **arguments)
-
-    def _run(self, dossier_id, command, actor, expected_version=None, **arguments):
-        dossier, _ = self._execute(dossier_id, command, actor, expected_version, **arguments)
-        return dossier.to_dict()
+        return acting, _keyed(command, dossier_id, acting)
 
     # -- applicant ---------------------------------------------------------------------------
 
@@ -88,26 +87,32 @@ class DossierService:
         command, schema, style = schemas.SECTION_COMMANDS[section]
         loaded = plain(load_or_raise(schema(), data))
         arguments = loaded if style == "kwargs" else {style: loaded[style] if style == "entries" else loaded}
-        return self._run(dossier_id, command, actor, **arguments)
+        acting, key = self._command(command, dossier_id, actor)
+        return self.dossiers.edit_section(dossier_id, acting, command, command_key=key, **arguments).to_dict()
 
     @rpc(expected_exceptions=PlatformError)
     def add_achievement(self, actor, dossier_id, data):
         loaded = plain(load_or_raise(schemas.AchievementSchema(), data))
-        dossier, achievement_id = self._execute(dossier_id, "add_achievement", actor, data=loaded)
+        acting, key = self._command("add_achievement", dossier_id, actor)
+        dossier, achievement_id = self.dossiers.add_achievement(dossier_id, acting, data=loaded, command_key=key)
         return {"achievement_id": achievement_id, "dossier": dossier.to_dict()}
 
     @rpc(expected_exceptions=PlatformError)
     def remove_achievement(self, actor, dossier_id, achievement_id):
-        return self._run(dossier_id, "remove_achievement", actor, achievement_id=achievement_id)
+        acting, key = self._command("remove_achievement", dossier_id, actor)
+        return self.dossiers.remove_achievement(dossier_id, acting, achievement_id=achievement_id,
+                                                command_key=key).to_dict()
 
     @rpc(expected_exceptions=PlatformError)
     def attach_material(self, actor, dossier_id, material):
         loaded = load_or_raise(schemas.MaterialSchema(), material)
-        return self._run(dossier_id, "attach_material", actor, **loaded)
+        acting, key = self._command("attach_material", dossier_id, actor)
+        return self.dossiers.attach_material(dossier_id, acting, command_key=key, **loaded).to_dict()
 
     @rpc(expected_exceptions=PlatformError)
     def detach_material(self, actor, dossier_id, material_id):
-        return self._run(dossier_id, "detach_material", actor, material_id=material_id)
+        acting, key = self._command("detach_material", dossier_id, actor)
+        return self.dossiers.detach_material(dossier_id, acting, material_id=material_id, command_key=key).to_dict()
 
     @rpc(expected_exceptions=PlatformError)
     def submit(self, actor, dossier_id, sanctions=None):
@@ -127,7 +132,8 @@ class DossierService:
     @rpc(expected_exceptions=PlatformError)
     def withdraw(self, actor, dossier_id, reason=""):
         reason = load_or_raise(schemas.WithdrawSchema(), {"reason": reason})["reason"] or ""
-        return self._run(dossier_id, "withdraw", actor, reason=reason)
+        acting, key = self._command("withdraw", dossier_id, actor)
+        return self.dossiers.withdraw(dossier_id, acting, reason=reason, command_key=key).to_dict()
 
     # -- reviewers ---------------------------------------------------------------------------
 
@@ -136,18 +142,22 @@ class DossierService:
         """Approve, return or reject, made on ``expected_version``: a dossier that moved since is refused (409)."""
         loaded = load_or_raise(schemas.DecisionSchema(), decision)
         action = loaded["action"]
+        acting, key = self._command(DECISION_COMMANDS[action], dossier_id, actor)
+        made_on = {"expected_version": loaded["expected_version"], "command_key": key}
         if action == "approve":
-            arguments = {"opinion": loaded["opinion"]}
+            dossier = self.dossiers.approve(dossier_id, acting, opinion=loaded["opinion"], **made_on)
         elif action == "return":
-            arguments = {"reason": loaded["reason"], "sections": loaded["sections"]}
+            dossier = self.dossiers.return_for_changes(dossier_id, acting, reason=loaded["reason"],
+                                                       sections=loaded["sections"], **made_on)
         else:
-            arguments = {"reason": loaded["reason"]}
-        return self._run(dossier_id, DECISION_COMMANDS[action], actor, loaded["expected_version"], **arguments)
+            dossier = self.dossiers.reject(dossier_id, acting, reason=loaded["reason"], **made_on)
+        return dossier.to_dict()
 
     @rpc(expected_exceptions=PlatformError)
     def record_unit_publicity(self, actor, dossier_id, period):
         loaded = plain(load_or_raise(schemas.UnitPublicitySchema(), period))
-        return self._run(dossier_id, "record_unit_publicity", actor, **loaded)
+        acting, key = self._command("record_unit_publicity", dossier_id, actor)
+        return self.dossiers.record_unit_publicity(dossier_id, acting, command_key=key, **loaded).to_dict()
 
     @rpc(expected_exceptions=PlatformError)
     def recommend_batch(self, actor, request):
@@ -158,58 +168,69 @@ class DossierService:
         # Derived from the key when there is one, so a repeat names the batch its first use recorded.
         batch_id = loaded["batch_id"] or (uuid.uuid5(uuid.NAMESPACE_URL, keyed.key).hex if keyed else uuid.uuid4().hex)
         today = loaded["today"] or beijing_today(self.dossiers.clock).isoformat()
-        items = [(dossier_id, {"batch_id": batch_id, "today": today}) for dossier_id in loaded["dossier_ids"]]
-        saved, results = self.dossiers.execute_batch(acting, "recommend", items,
-                                                     expected_versions=loaded["expected_versions"], command_key=keyed)
+        saved, results = self.dossiers.recommend_batch(acting, loaded["dossier_ids"], batch_id=batch_id, today=today,
+                                                       expected_versions=loaded["expected_versions"], command_key=keyed)
         return {"batch_id": batch_id, "saved": saved, "results": results}
 
     # -- committee, publicity, automated steps -----------------------------------------------
 
     @rpc(expected_exceptions=PlatformError)
     def abandon(self, actor, dossier_id, reason):
-        return self._run(dossier_id, "abandon", actor, reason=reason)
+        acting, key = self._command("abandon", dossier_id, actor)
+        return self.dossiers.abandon(dossier_id, acting, reason=reason, command_key=key).to_dict()
 
     @rpc(expected_exceptions=PlatformError)
     def record_fee_paid(self, actor, dossier_id, order_id, amount_fen):
-        return self._run(dossier_id, "record_fee_paid", actor, order_id=order_id, amount_fen=amount_fen)
+        acting, key = self._command("record_fee_paid", dossier_id, actor)
+        return self.dossiers.record_fee_paid(dossier_id, acting, order_id=order_id, amount_fen=amount_fen, command_key=key).to_dict()
 
     @rpc(expected_exceptions=PlatformError)
     def send_to_committee(self, actor, dossier_id, committee_id, meeting_id):
-        return self._run(dossier_id, "send_to_committee", actor, committee_id=committee_id, meeting_id=meeting_id)
+        acting, key = self._command("send_to_committee", dossier_id, actor)
+        return self.dossiers.send_to_committee(dossier_id, acting, committee_id=committee_id, meeting_id=meeting_id, command_key=key).to_dict()
 
     @rpc(expected_exceptions=PlatformError)
     def start_review(self, actor, dossier_id, meeting_id):
-        return self._run(dossier_id, "start_review", actor, meeting_id=meeting_id)
+        acting, key = self._command("start_review", dossier_id, actor)
+        return self.dossiers.start_review(dossier_id, acting, meeting_id=meeting_id, command_key=key).to_dict()
 
     @rpc(expected_exceptions=PlatformError)
     def record_vote_result(self, actor, dossier_id, tally):
-        return self._run(dossier_id, "record_vote_result", actor, **load_or_raise(schemas.TallySchema(), tally))
+        counts = load_or_raise(schemas.TallySchema(), tally)
+        acting, key = self._command("record_vote_result", dossier_id, actor)
+        return self.dossiers.record_vote_result(dossier_id, acting, command_key=key, **counts).to_dict()
 
     @rpc(expected_exceptions=PlatformError)
     def start_publicity(self, actor, dossier_id, publicity_id, period):
         loaded = plain(load_or_raise(schemas.UnitPublicitySchema(), period))
-        return self._run(dossier_id, "start_publicity", actor, publicity_id=publicity_id, **loaded)
+        acting, key = self._command("start_publicity", dossier_id, actor)
+        return self.dossiers.start_publicity(dossier_id, acting, publicity_id=publicity_id, **loaded, command_key=key).to_dict()
 
     @rpc(expected_exceptions=PlatformError)
     def raise_objection(self, actor, dossier_id, objection_id, summary):
-        return self._run(dossier_id, "raise_objection", actor, objection_id=objection_id, summary=summary)
+        acting, key = self._command("raise_objection", dossier_id, actor)
+        return self.dossiers.raise_objection(dossier_id, acting, objection_id=objection_id, summary=summary, command_key=key).to_dict()
 
     @rpc(expected_exceptions=PlatformError)
     def resolve_objection(self, actor, dossier_id, objection_id, outcome, reason, fraud=False):
-        return self._run(dossier_id, "resolve_objection", actor, objection_id=objection_id, outcome=outcome,
-                         reason=reason, fraud=fraud)
+        acting, key = self._command("resolve_objection", dossier_id, actor)
+        return self.dossiers.resolve_objection(dossier_id, acting, objection_id=objection_id, outcome=outcome,
+                                               reason=reason, fraud=fraud, command_key=key).to_dict()
 
     @rpc(expected_exceptions=PlatformError)
     def end_publicity(self, actor, dossier_id):
-        return self._run(dossier_id, "end_publicity", actor)
+        acting, key = self._command("end_publicity", dossier_id, actor)
+        return self.dossiers.end_publicity(dossier_id, acting, command_key=key).to_dict()
 
     @rpc(expected_exceptions=PlatformError)
     def issue_certificate(self, actor, dossier_id, certificate_number):
-        return self._run(dossier_id, "issue_certificate", actor, certificate_number=certificate_number)
+        acting, key = self._command("issue_certificate", dossier_id, actor)
+        return self.dossiers.issue_certificate(dossier_id, acting, certificate_number=certificate_number, command_key=key).to_dict()
 
     @rpc(expected_exceptions=PlatformError)
     def revoke_title(self, actor, dossier_id, reason, fraud=False):
-        return self._run(dossier_id, "revoke_title", actor, reason=reason, fraud=fraud)
+        acting, key = self._command("revoke_title", dossier_id, actor)
+        return self.dossiers.revoke_title(dossier_id, acting, reason=reason, fraud=fraud, command_key=key).to_dict()
 
     # -- annual notice ----------------------------------------------------------------------
 

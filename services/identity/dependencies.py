@@ -1,6 +1,7 @@
-"""Composition root: builds identity's application (database, keys, hasher, sender) from config."""
+"""Composition root: builds identity's applications (database, keys, hasher, sender) from config, and
+gives the service each application as a nameko dependency."""
 import eventlet.tpool
-from nameko.extensions import DependencyProvider
+from nameko.extensions import DependencyProvider, SharedExtension
 from sqlalchemy import func, make_url, select
 from sqlalchemy.orm import sessionmaker
 
@@ -79,7 +80,7 @@ def build_identity(config, offload=None, clock=None):
     engine, session_factory = open_database(config)
     signer, verifier = token_signer_and_verifier(config)
     counters, revocations = counters_and_revocations(config, signer)
-    identity = Identity(
+    identity = Identity.wire(
         session_factory=session_factory,
         settings=Settings.from_config(config),
         hasher=password_hasher(config, offload),
@@ -93,8 +94,9 @@ def build_identity(config, offload=None, clock=None):
     return identity, engine
 
 
-class IdentityApplication(DependencyProvider):
-    """Gives each worker the container's one Identity; the engine lives from setup() to stop()."""
+class IdentityApplications(SharedExtension):
+    """The container's one Identity: every application shares its engine, throttles and keys.
+    The engine lives from setup() to stop()."""
 
     def setup(self):
         # argon2 runs in eventlet's OS thread pool so a login does not stall the other workers.
@@ -107,5 +109,14 @@ class IdentityApplication(DependencyProvider):
     def kill(self):
         self.engine.dispose()
 
+
+class IdentityApplication(DependencyProvider):
+    """One of identity's applications, by its name in Identity: ``accounts = IdentityApplication("accounts")``."""
+
+    applications = IdentityApplications()
+
+    def __init__(self, application):
+        self.application = application
+
     def get_dependency(self, worker_ctx):
-        return self.identity
+        return getattr(self.applications.identity, self.application)

@@ -6,15 +6,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from shared.clock import beijing_date, beijing_text
-
+from shared.contracts.identity import (  # noqa: F401 (the published vocabulary, named here for identity's code)
+    APPROVED, CITY, COMMITTEE, DEPARTMENT, DISTRICT, FRAUD, LOGIN_NAME_RULE, ORG_KIND_LABELS, PENDING, PHONE_RULE,
+    REJECTED, SANCTION_LABELS, UNIT, normalize_login_name, normalize_phone,
+)
 from shared.roles import (
     AUDITOR, CITY_ADMIN, COMMITTEE_SECRETARY, DISTRICT_ADMIN, EXPERT, ROLE_LABELS, SYSADMIN,
     SYSTEM, UNIT_ADMIN,
 )
 
 from .exceptions import (
-    ActionNotAllowed, OutOfScope, SeparationOfDutiesViolated, StateConflict, UnsuitableOrganisation,
+    ActionNotAllowedError, OutOfScopeError, SeparationOfDutiesError, StateConflictError, UnsuitableOrganisationError,
+    WeakPasswordError,
 )
+
 
 def local_time_text(moment):
     """A UTC moment as people in Kunming read it: ``2026-03-01 10:15（北京时间）``."""
@@ -27,30 +32,7 @@ def local_date(moment):
 
 # --- usernames -----------------------------------------------------------------------------------
 
-_PHONE = re.compile(r"1[3-9][0-9]{9}")
-_LOGIN_NAME = re.compile(r"[a-z][a-z0-9_]{2,31}")
 _RESIDENT_ID_SHAPE = re.compile(r"[0-9]{17}[0-9X]")
-PHONE_RULE = "请输入 11 位中国大陆手机号码"
-LOGIN_NAME_RULE = "登录名为 3–32 位小写字母、数字或下划线，以字母开头"
-
-
-def normalize_phone(text):
-    """The 11-digit mainland mobile number in *text* (spaces, dashes and +86 allowed), or ValueError."""
-    digits = re.sub(r"[\s-]", "", str(text or ""))
-    for prefix in ("+86", "0086", "86"):
-        if digits.startswith(prefix) and len(digits) == len(prefix) + 11:
-            digits = digits[len(prefix):]
-            break
-    if not _PHONE.fullmatch(digits):
-        raise ValueError(PHONE_RULE)
-    return digits
-
-
-def normalize_login_name(text):
-    name = str(text or "").strip().lower()
-    if not _LOGIN_NAME.fullmatch(name):
-        raise ValueError(LOGIN_NAME_RULE)
-    return name
 
 
 def username_kind(username):
@@ -96,6 +78,12 @@ class PasswordPolicy:
             found.append("密码不能使用出生日期")
         return found
 
+    def check(self, password, field_name, id_number=None, birth_date=None):
+        """Raise WeakPasswordError naming *field_name* with every problem of *password*."""
+        problems = self.problems(password, id_number, birth_date)
+        if problems:
+            raise WeakPasswordError(problems[0], {field_name: problems})
+
 
 # --- password reset codes ------------------------------------------------------------------------
 
@@ -117,15 +105,6 @@ class ResetCodePolicy:
 
 # --- organisations and scopes --------------------------------------------------------------------
 
-CITY, DISTRICT, DEPARTMENT, UNIT, COMMITTEE = "city", "district", "department", "unit", "committee"
-ORG_KIND_LABELS = {
-    CITY: "市人社局",
-    DISTRICT: "区县人社局",
-    DEPARTMENT: "市级主管部门",
-    UNIT: "用人单位",
-    COMMITTEE: "评审委员会",
-}
-PENDING, APPROVED, REJECTED = "pending", "approved", "rejected"
 # Which kind of organisation may be the parent of each kind.
 PARENT_KINDS = {CITY: set(), DISTRICT: {CITY}, DEPARTMENT: {CITY}, COMMITTEE: {CITY}, UNIT: {DISTRICT, DEPARTMENT}}
 
@@ -218,7 +197,7 @@ GRANTABLE_BY = {
 }
 
 
-# Roles with review powers (DOMAIN.md §1): a sysadmin may only ask for them; a second person of the
+# Roles with review powers (docs/domain-rules.md R1.9): a sysadmin may only ask for them; a second person of the
 # city admin office confirms before they take effect.
 REVIEW_ROLES = frozenset({CITY_ADMIN, DISTRICT_ADMIN, UNIT_ADMIN, COMMITTEE_SECRETARY, EXPERT, AUDITOR})
 
@@ -232,42 +211,42 @@ def check_can_decide_role_request(actor, requested_by, account_id):
     """A city admin other than the requester (and other than the person receiving the role) decides."""
     require_role(actor, CITY_ADMIN)
     if actor.account_id == requested_by:
-        raise SeparationOfDutiesViolated("职责分离：授权申请须由提出人以外的市人社局审核员确认")
+        raise SeparationOfDutiesError("职责分离：授权申请须由提出人以外的市人社局审核员确认")
     if actor.account_id == account_id:
-        raise SeparationOfDutiesViolated("职责分离：不能确认授予自己的角色")
+        raise SeparationOfDutiesError("职责分离：不能确认授予自己的角色")
 
 
 def require_role(actor, *roles):
-    """Raise ActionNotAllowed unless *actor* acts in one of *roles*."""
+    """Raise ActionNotAllowedError unless *actor* acts in one of *roles*."""
     if actor.role not in roles:
         allowed = "、".join(ROLE_LABELS[role] for role in roles)
-        raise ActionNotAllowed(f"此操作仅限{allowed}办理，您当前的身份是{actor.role_label}")
+        raise ActionNotAllowedError(f"此操作仅限{allowed}办理，您当前的身份是{actor.role_label}")
 
 
 def check_can_grant(actor, role, target, tree):
     """Raise unless *actor* may give *role* at organisation *target* (an OrgNode)."""
     if role not in ADMIN_ROLES:
-        raise UnsuitableOrganisation(
+        raise UnsuitableOrganisationError(
             f"不能授予“{ROLE_LABELS.get(role, role)}”角色", {"role": ["只能授予管理类角色"]}
         )
     if role not in GRANTABLE_BY.get(actor.role, ()):
-        raise ActionNotAllowed(f"{actor.role_label}不能设立“{ROLE_LABELS[role]}”账号")
+        raise ActionNotAllowedError(f"{actor.role_label}不能设立“{ROLE_LABELS[role]}”账号")
     if target.kind not in ROLE_ORG_KINDS[role]:
         kinds = "或".join(ORG_KIND_LABELS[kind] for kind in sorted(ROLE_ORG_KINDS[role]))
-        raise UnsuitableOrganisation(
+        raise UnsuitableOrganisationError(
             f"“{ROLE_LABELS[role]}”只能设在{kinds}，所选机构是{ORG_KIND_LABELS[target.kind]}",
             {"org_id": ["机构类型与角色不符"]},
         )
     if target.status != APPROVED:
-        raise StateConflict("该机构尚未通过审核，不能设立管理员")
+        raise StateConflictError("该机构尚未通过审核，不能设立管理员")
     if not scope_for(actor, tree).includes(target.id):
-        raise OutOfScope("该机构不在您的管理范围内")
+        raise OutOfScopeError("该机构不在您的管理范围内")
 
 
 def check_separation_of_duties(role, org_id, member_unit_ids):
-    """An applicant may never be admin of the unit that recommends them (DOMAIN.md §1)."""
+    """An applicant may never be admin of the unit that recommends them (docs/domain-rules.md R1.11)."""
     if role == UNIT_ADMIN and org_id in set(member_unit_ids):
-        raise SeparationOfDutiesViolated(
+        raise SeparationOfDutiesError(
             "职责分离：该人员是本单位的申报人（已申请或已加入本单位），不能担任本单位管理员"
         )
 
@@ -275,23 +254,19 @@ def check_separation_of_duties(role, org_id, member_unit_ids):
 def check_may_join(unit_id, admin_unit_ids):
     """The other direction of the same rule: a unit's admin cannot become one of its applicants."""
     if unit_id in set(admin_unit_ids):
-        raise SeparationOfDutiesViolated("职责分离：本单位管理员不能作为申报人加入本单位")
+        raise SeparationOfDutiesError("职责分离：本单位管理员不能作为申报人加入本单位")
 
 
 def check_can_approve_unit(actor, unit):
     """The district admin of the unit's parent (or a sysadmin) decides on a registered unit."""
     require_role(actor, DISTRICT_ADMIN, SYSADMIN)
     if actor.role == DISTRICT_ADMIN and unit.parent_id != actor.org_id:
-        raise OutOfScope("只有该单位上级主管部门/区县人社局的审核员可以审核此单位")
+        raise OutOfScopeError("只有该单位上级主管部门/区县人社局的审核员可以审核此单位")
     if unit.status != PENDING:
-        raise StateConflict("该单位不是待审核状态")
+        raise StateConflictError("该单位不是待审核状态")
 
 
 # --- sanctions and who may apply -----------------------------------------------------------------
-
-FRAUD = "fraud"
-SANCTION_LABELS = {FRAUD: "弄虚作假"}
-
 
 def sanction_end(sanctioned_on, years):
     """The first day a sanction of *years* from *sanctioned_on* no longer bars (29 Feb → 1 Mar)."""

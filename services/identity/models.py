@@ -11,6 +11,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from shared import idempotency
 from shared.clock import utc_now
+from shared.contracts.identity import APPROVED, PENDING
 
 
 def new_id():
@@ -44,7 +45,7 @@ class Organisation(Base):
     code: Mapped[str | None] = mapped_column(String(32), unique=True)
     credit_code_checksum_ok: Mapped[bool | None] = mapped_column(Boolean)
     credit_code_confirmed: Mapped[bool] = mapped_column(Boolean, default=False)
-    status: Mapped[str] = mapped_column(String(16), default="approved")
+    status: Mapped[str] = mapped_column(String(16), default=APPROVED)
     contact_name: Mapped[str | None] = mapped_column(String(50))
     contact_phone: Mapped[str | None] = mapped_column(String(20))
     registered_by: Mapped[str | None] = mapped_column(Id)
@@ -115,7 +116,7 @@ class Membership(Base):
     id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
     account_id: Mapped[str] = mapped_column(Id, ForeignKey("accounts.id"), index=True)
     unit_id: Mapped[str] = mapped_column(Id, ForeignKey("organisations.id"), index=True)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=PENDING)
     requested_at: Mapped[datetime] = mapped_column(default=utc_now)
     decided_by: Mapped[str | None] = mapped_column(Id)
     decided_at: Mapped[datetime | None]
@@ -151,7 +152,7 @@ class RoleRequest(Base):
     account_id: Mapped[str] = mapped_column(Id, ForeignKey("accounts.id"), index=True)
     role: Mapped[str] = mapped_column(String(32))
     org_id: Mapped[str] = mapped_column(Id, ForeignKey("organisations.id"))
-    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    status: Mapped[str] = mapped_column(String(16), default=PENDING, index=True)
     requested_by: Mapped[str] = mapped_column(Id)
     requested_at: Mapped[datetime] = mapped_column(default=utc_now)
     decided_by: Mapped[str | None] = mapped_column(Id)

@@ -28,7 +28,7 @@ DEFAULT_DEMO_PASSWORD = "Kunming@2026"
 _NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://kunming-title.invalid/identity/seed")
 
 CITY_NAME = "昆明市人社局"
-# DOMAIN.md §1 (GB/T 2260).
+# docs/domain-rules.md R1.13 (GB/T 2260).
 DISTRICTS = [
     ("530102", "五华区"), ("530103", "盘龙区"), ("530111", "官渡区"), ("530112", "西山区"),
     ("530113", "东川区"), ("530114", "呈贡区"), ("530115", "晋宁区"), ("530124", "富民县"),

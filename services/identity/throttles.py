@@ -9,7 +9,7 @@ answers give away nothing about who has an account. CAPTCHA-free by design.
 import math
 from dataclasses import dataclass, field
 
-from .exceptions import ResetRequestedTooSoon, TooManyAttempts
+from .exceptions import ResetRequestedTooSoonError, TooManyAttemptsError
 
 
 @dataclass(frozen=True)
@@ -55,11 +55,11 @@ class Throttles:
     # --- login ---------------------------------------------------------------------------------
 
     def check_login(self, username_key, address):
-        """Raise TooManyAttempts while this address, or this name from this address, must wait."""
+        """Raise TooManyAttemptsError while this address, or this name from this address, must wait."""
         wait = max(self._blocked_for(f"login:address:{address}") if address else 0,
                    self._blocked_for(self._pair_key(username_key, address)))
         if wait:
-            raise TooManyAttempts(f"登录失败次数过多，请 {wait_text(wait)}后再试", retry_after=wait)
+            raise TooManyAttemptsError(f"登录失败次数过多，请 {wait_text(wait)}后再试", retry_after=wait)
 
     def login_failed(self, username_key, address):
         if address:
@@ -83,16 +83,16 @@ class Throttles:
         if address:
             sent = self.counters.add(f"reset:requests:{address}", 3600)
             if sent > self.policy.reset_requests_per_address_hour:
-                raise TooManyAttempts("获取验证码过于频繁，请 1 小时后再试", retry_after=3600)
+                raise TooManyAttemptsError("获取验证码过于频繁，请 1 小时后再试", retry_after=3600)
         now = self.clock().timestamp()
         wait = self.counters.claim(f"reset:phone:{phone}", now, now + resend_seconds, resend_seconds + 5)
         if wait:
-            raise ResetRequestedTooSoon(f"验证码已发送，请 {wait} 秒后再重新获取", retry_after=wait)
+            raise ResetRequestedTooSoonError(f"验证码已发送，请 {wait} 秒后再重新获取", retry_after=wait)
 
     def check_reset_confirm(self, address):
         wait = self._blocked_for(f"reset:confirm:{address}") if address else 0
         if wait:
-            raise TooManyAttempts(f"验证码错误次数过多，请 {wait_text(wait)}后再试", retry_after=wait)
+            raise TooManyAttemptsError(f"验证码错误次数过多，请 {wait_text(wait)}后再试", retry_after=wait)
 
     def reset_code_failed(self, address):
         if address:

@@ -19,7 +19,7 @@ from shared.idempotency import remember
 from . import ledger, notifications
 from . import orders as repo
 from .domain import (
-    CANCELLED, EXPIRED, PAID, PENDING, REFUNDING, FeeSchedule, check_city_admin, check_fee_schedule, check_payer,
+    CANCELLED, EXPIRED, PAID, PENDING, REFUND_SUBMITTED, REFUNDING, FeeSchedule, check_city_admin, check_fee_schedule, check_payer,
     within_window,
 )
 from .exceptions import (
@@ -27,7 +27,7 @@ from .exceptions import (
     StaleNotificationError, UnknownProviderError,
 )
 from .ports import ALREADY, RECORDED
-from .provider import PAYMENT_NOTIFICATION, Notification, PaymentRequest
+from .provider import PAYMENT_NOTIFICATION, PAYMENT_SUCCEEDED, Notification, PaymentRequest
 from .reports import PaymentReports
 from .tables import fee_schedule_changes, fee_schedules, metadata, notification_log, notification_nonces
 from .tables import orders as orders_table
@@ -120,7 +120,7 @@ class Payments:
             if not repo.advance_progress(connection, event["dossier_id"], event["version"], repo.AWAITING_PAYMENT, now):
                 return None
             schedule = self.fee_schedule(snapshot["review_year"], connection)
-            order = repo.create_order(connection, dossier_id=event["dossier_id"], origin=f"city_approved:{event['version']}",
+            order = repo.create_order(connection, dossier_id=event["dossier_id"], origin=f"{repo.OPENING_EVENT}:{event['version']}",
                                       snapshot=snapshot, schedule=schedule, now=now,
                                       expires_at=now + timedelta(seconds=self.settings.order_ttl_seconds))
         return repo.order_view(order, now) if order else None
@@ -292,7 +292,7 @@ class Payments:
                                     last_error=str(error)[:500])
                 continue
             with self.engine.begin() as connection:
-                repo.set_refund(connection, refund["refund_id"], status="submitted", submitted_at=self.clock(),
+                repo.set_refund(connection, refund["refund_id"], status=REFUND_SUBMITTED, submitted_at=self.clock(),
                                 attempts=refund["attempts"] + 1, provider_refund_no=receipt.provider_refund_no)
             submitted.append(refund["refund_id"])
         return submitted
@@ -314,7 +314,7 @@ class Payments:
                 except Exception as error:  # the provider cannot say: try again next sweep, do not guess
                     log.warning("cannot query %s before expiring it: %s", order_id, error)
                     continue
-                if status is not None and status.state == "succeeded":
+                if status is not None and status.state == PAYMENT_SUCCEEDED:
                     note = Notification(provider=order["provider"], kind=PAYMENT_NOTIFICATION,
                                         notification_id=f"query:{order_id}", order_id=order_id,
                                         amount_fen=status.amount_fen, trade_no=status.trade_no,

@@ -1,6 +1,5 @@
-"""Composition root of the payment service: the application, its providers, and configured timers."""
+"""Composition root of the payment service: the application and its providers (timers: shared/timers.py)."""
 from nameko.extensions import DependencyProvider
-from nameko.timer import Timer
 
 from shared.clock import configured_clock
 from shared.tokens import load_public_key, key_id
@@ -8,13 +7,6 @@ from shared.tokens import load_public_key, key_id
 from .application import Payments, PaymentSettings
 from .simulator import PaymentSimulator
 from .simulator_adapter import SimulatorProvider
-
-
-def _setting(config, path, default):
-    node = config
-    for part in path.split("."):
-        node = node.get(part) if isinstance(node, dict) else None
-    return default if node in (None, "") else node
 
 
 def simulator_public_keys(settings, simulator):
@@ -56,33 +48,3 @@ class PaymentApplication(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.payments
-
-
-class ConfiguredTimer(Timer):
-    """A nameko timer whose interval comes from the service config (``"TIMERS.sweep_seconds"``).
-
-    An interval of 0 or less switches the timer off (tests drive the same duties by hand).
-    """
-
-    def __init__(self, setting, default, **kwargs):
-        super().__init__(interval=default, **kwargs)
-        self.setting = setting
-        self.default = default
-
-    def setup(self):
-        self.interval = float(_setting(self.container.config, self.setting, self.default))
-
-    def start(self):
-        if self.interval > 0:
-            super().start()
-
-    def stop(self):
-        if self.gt is not None:
-            super().stop()
-
-    def kill(self):
-        if self.gt is not None:
-            super().kill()
-
-
-configured_timer = ConfiguredTimer.decorator

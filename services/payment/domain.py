@@ -7,31 +7,20 @@ without a database or a provider.
 from dataclasses import dataclass, field
 from enum import Enum
 
-from shared.contracts.payment import MAX_FEE_FEN
+from shared.contracts.payment import (  # noqa: F401  (order statuses are published there; re-exported)
+    CANCELLED, EXPIRED, MAX_FEE_FEN, MONEY_RECEIVED, ORDER_STATUS_LABELS, PAID, PENDING, REFUNDED, REFUNDING,
+)
 from shared.roles import APPLICANT, AUDITOR, CITY_ADMIN
 from shared.titles import LEVELS
 
 from .exceptions import InvalidFeeScheduleError, PaymentNotAllowedError
 
-# DOMAIN.md §8 defaults (other provinces' published standards; Yunnan's were not found): settings.
+# Default fees (docs/domain-rules.md R8.2; other provinces' published standards, Yunnan's were not found): settings.
 DEFAULT_REVIEW_FEES_FEN = {"primary": 10000, "intermediate": 16000, "associate_senior": 36000, "senior": 36000}
 DEFAULT_CERTIFICATE_FEE_FEN = 0
 
 REVIEW_FEE = "review_fee"
 KIND_LABELS = {REVIEW_FEE: "职称评审费"}
-
-PENDING, PAID, EXPIRED, CANCELLED, REFUNDING, REFUNDED = (
-    "pending", "paid", "expired", "cancelled", "refunding", "refunded")
-ORDER_STATUS_LABELS = {
-    PENDING: "待缴费",
-    PAID: "已缴费",
-    EXPIRED: "已过期",
-    CANCELLED: "已取消",
-    REFUNDING: "退款中",
-    REFUNDED: "已退款",
-}
-# Orders whose money has arrived (a receipt can be issued for them).
-MONEY_RECEIVED = (PAID, REFUNDING, REFUNDED)
 
 # Ledger entry kinds. Balance due of an order = charge - charge_void - payment + refund.
 CHARGE, CHARGE_VOID, PAYMENT, REFUND = "charge", "charge_void", "payment", "refund"
@@ -203,7 +192,7 @@ def within_window(notified_at, now, window_seconds):
 # -- who may do what ------------------------------------------------------------------------------
 
 def check_city_admin(actor):
-    """Fee schedules are set by the city HRSS administrator (DOMAIN.md §3, §8)."""
+    """Fee schedules are set by the city HRSS administrator (docs/domain-rules.md R8.2, R3.1)."""
     if actor.role != CITY_ADMIN:
         raise PaymentNotAllowedError("只有市人社局审核员可以设置收费标准")
 

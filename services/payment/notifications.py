@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from . import ledger
 from . import orders as repo
 from .domain import (
-    PAID, PAYMENT, PENDING, REFUND, REFUNDED, REFUNDING, PaymentDecision, RefundDecision, decide_payment,
+    PAID, PAYMENT, PENDING, REFUND, REFUND_SUCCEEDED, REFUNDED, REFUNDING, PaymentDecision, RefundDecision, decide_payment,
     decide_refund, yuan,
 )
 from .exceptions import NotificationMismatchError, ReplayedNotificationError
@@ -107,7 +107,7 @@ def apply_refund(connection, note, now):
             f"退款通知的交易号或金额 {yuan(note.amount_fen)} 元与退款单({yuan(refund['amount_fen'])} 元)不符")
     if decide_refund(refund["status"]) is RefundDecision.DUPLICATE:
         return Outcome("duplicate", order["order_id"], "该笔退款已入账,重复通知不做处理")
-    repo.set_refund(connection, refund["refund_id"], status="succeeded", succeeded_at=note.occurred_at,
+    repo.set_refund(connection, refund["refund_id"], status=REFUND_SUCCEEDED, succeeded_at=note.occurred_at,
                     provider_refund_no=note.provider_refund_no)
     ledger.append(connection, entry_key=f"refund:{refund['refund_id']}", kind=REFUND, order=order,
                   amount_fen=refund["amount_fen"], occurred_at=note.occurred_at, provider=note.provider,

@@ -11,13 +11,19 @@ from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 
 from shared.clock import beijing_date, utc_now
+from shared.contracts import dossier as st
+from shared.event_handlers import event_entering
 
 from . import ledger
-from .domain import CHARGE, CHARGE_VOID, KIND_LABELS, ORDER_STATUS_LABELS, PAID, PENDING, REFUND_STATUS_LABELS, yuan
+from .domain import (
+    CHARGE, CHARGE_VOID, KIND_LABELS, ORDER_STATUS_LABELS, PAID, PENDING, REFUND_REQUESTED, REFUND_STATUS_LABELS, yuan,
+)
 from .tables import dossier_progress, orders, refunds
 
 # Statuses of a dossier as far as payment knows them (from the events it consumes).
-AWAITING_PAYMENT, FEE_RECORDED, WITHDRAWN = "accepted", "fee_paid", "withdrawn"
+AWAITING_PAYMENT, FEE_RECORDED, WITHDRAWN = st.ACCEPTED, st.FEE_PAID, st.WITHDRAWN
+# The dossier event that opens an order; with the dossier version it is the order's stored ``origin``.
+OPENING_EVENT = event_entering(AWAITING_PAYMENT)
 
 
 def new_id(prefix, now):
@@ -147,7 +153,7 @@ def create_refund(connection, *, order, provider, trade_no, amount_fen, reason, 
     """A refund of one received payment; None when that payment already has one."""
     statement = pg_insert(refunds).values(
         refund_id=new_id("RF", now), order_id=order["order_id"], dossier_id=order["dossier_id"], provider=provider,
-        trade_no=trade_no, amount_fen=int(amount_fen), reason=reason, status="requested", requested_at=now,
+        trade_no=trade_no, amount_fen=int(amount_fen), reason=reason, status=REFUND_REQUESTED, requested_at=now,
     ).on_conflict_do_nothing(index_elements=["provider", "trade_no"]).returning(*refunds.c)
     row = connection.execute(statement).mappings().first()
     return dict(row) if row else None
@@ -160,7 +166,7 @@ def lock_refund(connection, refund_id):
 
 
 def refunds_to_submit(connection, refund_ids=None, limit=100):
-    query = select(refunds).where(refunds.c.status == "requested").order_by(refunds.c.requested_at).limit(limit)
+    query = select(refunds).where(refunds.c.status == REFUND_REQUESTED).order_by(refunds.c.requested_at).limit(limit)
     if refund_ids:
         query = query.where(refunds.c.refund_id.in_(list(refund_ids)))
     return [dict(row) for row in connection.execute(query).mappings()]

@@ -29,9 +29,12 @@ class ProviderPayment:
     expires_at: datetime
 
 
+PAYMENT_SUCCEEDED = "succeeded"  # the state of a payment query whose money has moved
+
+
 @dataclass(frozen=True)
 class PaymentStatus:
-    """The provider's answer to a query: ``state`` is open, succeeded, closed or unknown."""
+    """The provider's answer to a query: ``state`` is open, succeeded (``PAYMENT_SUCCEEDED``), closed or unknown."""
 
     order_id: str
     state: str

@@ -14,17 +14,19 @@ import logging
 from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy
 
+from shared.contracts import dossier as st
 from shared.deadlines import rpc  # nameko's @rpc, refusing calls whose deadline passed
 from shared.errors import PlatformError
-from shared.event_failures import dossier_event_handler, health_with_failures
-from shared.events import load_dossier_event
+from shared.event_failures import health_with_failures
+from shared.event_handlers import dossier_event_consumer, event_entering
 from shared.idempotency import IdempotencyKey, idempotent
 from shared.observability import CorrelationId
 from shared.roles import Actor
-from shared.schemas import load_or_raise
+from shared.schemas import ActorSchema, load_or_raise
+from shared.timers import configured_timer
 
 from . import schemas
-from .dependencies import PaymentApplication, configured_timer
+from .dependencies import PaymentApplication
 from .exceptions import SimulatorPaymentNotFound
 from .ports import RpcDossierPort
 from .simulator import Cashier, HttpDelivery, deliver_due
@@ -33,16 +35,16 @@ log = logging.getLogger(__name__)
 
 
 def _actor(data):
-    return Actor.from_dict(load_or_raise(schemas.ActorSchema(), data, "操作人信息无效"))
+    return Actor.from_dict(load_or_raise(ActorSchema(), data, "操作人信息无效"))
 
 
 def _engine(service):
     return service.payments.engine
 
 
-def _dossier_events(event_type):
-    # Shared by all instances, requeued on failure and each failure recorded (shared/event_failures.py).
-    return dossier_event_handler(lambda service: service.payments.engine, event_type)
+def _on_dossier(event_name):
+    """Consume the dossier's *event_name* (shared/event_handlers.py): validated, failures recorded."""
+    return dossier_event_consumer(_engine, event_name)
 
 
 class PaymentService:
@@ -148,23 +150,17 @@ class PaymentService:
 
     # -- dossier events ----------------------------------------------------------------------
 
-    @_dossier_events("dossier_city_approved")
-    def handle_dossier_city_approved(self, payload):
-        event = load_dossier_event(payload)
-        if event:
-            self.payments.on_city_approved(event)
+    @_on_dossier(event_entering(st.ACCEPTED))
+    def handle_dossier_city_approved(self, event):
+        self.payments.on_city_approved(event)
 
-    @_dossier_events("dossier_withdrawn")
-    def handle_dossier_withdrawn(self, payload):
-        event = load_dossier_event(payload)
-        if event:
-            self.payments.on_withdrawn(event)
+    @_on_dossier(event_entering(st.WITHDRAWN))
+    def handle_dossier_withdrawn(self, event):
+        self.payments.on_withdrawn(event)
 
-    @_dossier_events("dossier_fee_paid")
-    def handle_dossier_fee_paid(self, payload):
-        event = load_dossier_event(payload)
-        if event:
-            self.payments.on_fee_paid(event)
+    @_on_dossier(event_entering(st.FEE_PAID))
+    def handle_dossier_fee_paid(self, event):
+        self.payments.on_fee_paid(event)
 
     # -- timers ------------------------------------------------------------------------------
 

@@ -1,29 +1,46 @@
-"""Review: the review bounded context's use cases, one mixin per area, over review's own database.
+"""Review: the review bounded context's use cases, composed over review's own database.
 
 Review owns work queues, batches, committees, meetings, the expert draw, ballots and publicity. It
 decides, then asks the dossier service to record the decision; the dossier refuses anything illegal.
+Each area's use cases are a class in ``cases/`` that is handed what it uses; this is where they are
+wired together, once per worker (the remote services are the worker's proxies).
 """
 from . import projections
-from .ballot_cases import BallotCases
-from .batch_cases import BatchCases
-from .calendar_cases import CalendarCases
-from .committee_cases import CommitteeCases
-from .context import ReviewContext, ReviewState
-from .decision_cases import DecisionCases
-from .expert_cases import ExpertCases
-from .meeting_cases import MeetingCases
-from .objection_cases import ObjectionCases
-from .publicity_cases import PublicityCases
-from .queue_cases import QueueCases
+from .cases.ballots import BallotCases
+from .cases.batches import BatchCases
+from .cases.calendar import CalendarCases
+from .cases.committees import CommitteeCases
+from .cases.decisions import DecisionCases
+from .cases.experts import ExpertCases
+from .cases.meetings import MeetingCases
+from .cases.objections import ObjectionCases
+from .cases.publicity import PublicityCases
+from .cases.queues import QueueCases
+from .cases.timers import TimerCases
+from .context import QueueRows, ReviewState
 from .remote import DossierPort, IdentityPort
-from .timer_cases import TimerCases
 
 __all__ = ["Review", "ReviewState", "apply_dossier_event"]
 
 
-class Review(QueueCases, DecisionCases, BatchCases, CalendarCases, CommitteeCases, MeetingCases, ExpertCases,
-             BallotCases, PublicityCases, ObjectionCases, TimerCases, ReviewContext):
+class Review:
     """Every review use case, bound to one instance's state and one worker's remote services."""
+
+    def __init__(self, state: ReviewState, dossiers: DossierPort, identity: IdentityPort):
+        engine, settings, clock = state.engine, state.settings, state.clock
+        rows = QueueRows(engine, dossiers)
+        self.queues = QueueCases(engine, rows, identity, settings, clock)
+        self.decisions = DecisionCases(engine, rows, dossiers, settings, clock)
+        self.batches = BatchCases(engine, rows, dossiers, settings, clock)
+        self.calendar = CalendarCases(engine, clock)
+        self.committees = CommitteeCases(engine, identity, settings, clock)
+        self.meetings = MeetingCases(engine, rows, dossiers, self.committees, clock)
+        self.experts = ExpertCases(engine, self.meetings, self.committees, clock)
+        self.ballots = BallotCases(engine, rows, dossiers, self.meetings, self.committees, clock)
+        self.publicity = PublicityCases(engine, rows, dossiers, settings, clock)
+        self.objections = ObjectionCases(engine, rows, dossiers, identity, self.publicity, settings, clock)
+        self.timers = TimerCases(engine, rows, dossiers, self.publicity, self.objections, self.ballots, settings,
+                                 clock, state.instance)
 
     @classmethod
     def connect(cls, state: ReviewState, dossier_proxy, identity_proxy):
@@ -32,9 +49,9 @@ class Review(QueueCases, DecisionCases, BatchCases, CalendarCases, CommitteeCase
                    IdentityPort(identity_proxy, settings.rpc_timeout, settings.lookup_timeout))
 
 
-def apply_dossier_event(state: ReviewState, payload):
-    """Project one bus event into review's read models (idempotent by version)."""
-    event = projections.load_event(payload)
+def apply_dossier_event(state: ReviewState, event):
+    """Project one dossier event, as ``DossierEventV1`` loads it (shared/event_handlers.py), into
+    review's read models (idempotent by version)."""
     with state.engine.begin() as connection:
         projections.apply_event(connection, event)
     return event

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
 from .tables import calendar_changes, calendar_years
-from .workdays import WorkingCalendar, YearDays, check_year, expand_days
+from .domain.workdays import WorkingCalendar, YearDays, check_year, expand_days
 
 SEEDED_BY = "seed:holidays.yaml"
 
@@ -57,3 +57,9 @@ def save_year(connection, year, days_off, workdays, source, actor_id, now):
         id=str(uuid.uuid4()), year=int(year), days_off=row["days_off"], workdays=row["workdays"], source=row["source"],
         changed_by=actor_id, changed_at=now))
     return row
+
+
+def working_calendar(engine):
+    """The working-day calendar as the database holds it now (the city admin may have just edited it)."""
+    with engine.connect() as connection:
+        return load_calendar(connection)

@@ -3,7 +3,7 @@
 Secrecy by construction: ``ballot_receipts`` says who voted (no choice), ``ballots`` holds the
 choices (no expert). Neither has a time column or a serial id; keys are random UUIDs, and every
 cast rewrites the dossier's ballots in a shuffled order, so neither the physical row order nor a
-shared transaction id ties a ballot to its receipt (see ``ballot_cases``).
+shared transaction id ties a ballot to its receipt (see ``cases/ballots.py``).
 """
 from sqlalchemy import Boolean, Column, Date, DateTime, Integer, String, Table, Text, UniqueConstraint
 from sqlalchemy.dialects.postgresql import JSONB

@@ -1,9 +1,9 @@
-"""What every review use case shares: the database, settings, clock, calendar and the other services.
+"""What review's use cases are given: the lasting resources of one instance, its clock, and the work
+queue's rows kept fresh from the dossier service.
 
-``ReviewState`` lives as long as a service instance (engine, settings, clock); ``ReviewContext`` adds
-the remote services of the current worker. The use-case mixins build on the helpers here.
+``ReviewState`` lives as long as a service instance (engine, settings, clock); ``QueueRows`` is built
+per worker, since it talks to the dossier service through that worker's proxy.
 """
-import logging
 import os
 import socket
 import uuid
@@ -12,19 +12,18 @@ import yaml
 from sqlalchemy import func, select
 
 from shared.clock import beijing_date, utc_now
+from shared.contracts import dossier as st
 from shared.db import ensure_database, make_engine
 from shared.errors import NotFound, PlatformError
 from shared.titles import LEVELS, SERIES
-from shared.contracts import dossier as st
 
 from . import projections
-from .calendar_store import load_calendar, seed_calendar
+from .calendar_store import seed_calendar
+from .domain.scoping import scope_of
 from .exceptions import OutOfScopeError
-from .scoping import scope_of
 from .settings import Settings
 from .tables import metadata, review_queue
 
-log = logging.getLogger(__name__)
 # Fixed key: serialises table creation when several review instances start together.
 _CREATE_TABLES_LOCK = 0x7E_71E3_0001
 
@@ -51,39 +50,36 @@ class ReviewState:
         ensure_database(database_url)
         self.engine = make_engine(database_url)
         self.settings = settings or Settings()
-        self.clock = clock or utc_now
+        self.clock = Clock(clock or utc_now)
         self.instance = instance or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         create_tables(self.engine)
         with open(self.settings.calendar_file, encoding="utf-8") as handle:
-            seed_calendar(self.engine, yaml.safe_load(handle) or {}, self.clock())
+            seed_calendar(self.engine, yaml.safe_load(handle) or {}, self.clock.now())
 
     def close(self):
         self.engine.dispose()
 
 
-class ReviewContext:
-    """The state plus this worker's ports to the dossier and identity services."""
+class Clock:
+    """The time a use case acts at: an aware UTC moment, and the Beijing calendar date it falls on."""
 
-    def __init__(self, state: ReviewState, dossiers, identity):
-        self.state = state
-        self.engine = state.engine
-        self.settings = state.settings
-        self.dossiers = dossiers
-        self.identity = identity
-
-    # -- time and calendar -------------------------------------------------------------------
+    def __init__(self, source=utc_now):
+        self.source = source
 
     def now(self):
-        return self.state.clock()
+        return self.source()
 
     def today(self):
-        return beijing_date(self.now())
+        return beijing_date(self.source())
 
-    def calendar(self):
-        with self.engine.connect() as connection:
-            return load_calendar(connection)
 
-    # -- the work queue ----------------------------------------------------------------------
+class QueueRows:
+    """The work queue's rows, read from review's database and refreshed from the dossier service when
+    they lag it (events are on their way) or when a command just returned the dossier's new state."""
+
+    def __init__(self, engine, dossiers):
+        self.engine = engine
+        self.dossiers = dossiers
 
     def queue_row(self, dossier_id):
         with self.engine.connect() as connection:

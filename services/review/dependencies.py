@@ -1,8 +1,8 @@
 """nameko dependencies: review's lasting state per container, and timers whose interval is configured."""
 from nameko.extensions import DependencyProvider
-from nameko.timer import Timer
 
 from shared.clock import configured_clock
+from shared.timers import configured_timer
 
 from .context import ReviewState
 from .settings import Settings
@@ -28,16 +28,6 @@ class ReviewStore(DependencyProvider):
         return self.state
 
 
-class ConfiguredTimer(Timer):
-    """A nameko timer whose interval comes from ``TIMERS.<key>_seconds`` in the config."""
-
-    def __init__(self, key, default_seconds, **kwargs):
-        self.key = key
-        super().__init__(interval=default_seconds, **kwargs)
-
-    def setup(self):
-        timers = self.container.config.get("TIMERS") or {}
-        self.interval = float(timers.get(f"{self.key}_seconds", self.interval))
-
-
-review_timer = ConfiguredTimer.decorator
+def review_timer(key, default_seconds, **kwargs):
+    """A timer whose interval is ``TIMERS.<key>_seconds`` in the config (shared/timers.py)."""
+    return configured_timer(f"TIMERS.{key}_seconds", default_seconds, **kwargs)

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
-from . import ballots
+from .domain import ballots
 from .committee_tables import WHOLE_MEETING, meeting_conflicts, meeting_dossiers, meeting_experts, meetings
 from .exceptions import MeetingNotFound
 

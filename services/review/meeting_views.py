@@ -1,6 +1,6 @@
 """A meeting as plain data for its organisers and auditors. Never a choice next to an expert: the
 view says who has voted (the receipts) and, after closing, each dossier's tally — nothing else."""
-from . import ballots
+from .domain import ballots
 
 
 def _iso(value):

@@ -9,20 +9,12 @@ from datetime import date, datetime
 
 from sqlalchemy import text
 
-from shared.events import DossierEventV1, dossier_event_type
+from shared.contracts import dossier as st
+from shared.events import dossier_event_type
 
-# Every event the dossier aggregate records (services/dossier/domain.py), by its bus name.
-DOSSIER_EVENTS = (
-    "created", "basic_info_updated", "education_recorded", "work_experience_recorded",
-    "continuing_education_recorded", "achievement_added", "achievement_removed", "annual_assessment_recorded",
-    "material_attached", "material_detached", "review_form_filled", "commitment_signed", "submitted",
-    "returned", "rejected", "unit_approved", "unit_publicity_recorded", "recommended", "district_approved",
-    "city_approved", "withdrawn", "abandoned", "fee_paid", "sent_to_committee", "review_started", "passed",
-    "failed", "publicity_started", "objection_raised", "objection_resolved", "publicity_ended",
-    "certificate_issued", "title_revoked",
-)
+# Every event the dossier aggregate records, by its bus name (the dossier's published contract).
+DOSSIER_EVENTS = tuple(st.EVENTS)
 DOSSIER_EVENT_TYPES = tuple(dossier_event_type(name) for name in DOSSIER_EVENTS)
-_event_schema = DossierEventV1()
 
 QUEUE_COLUMNS = (
     "dossier_id", "version", "status", "last_event", "applicant_id", "applicant_name", "unit_id", "unit_name",
@@ -55,11 +47,6 @@ def _day(value):
     return date.fromisoformat(str(value))
 
 
-def load_event(payload):
-    """Validate a bus payload against the v1 contract (raises marshmallow.ValidationError)."""
-    return _event_schema.load(payload)
-
-
 # -- work queue: every event --------------------------------------------------------------------
 
 def update_work_queue(connection, event):
@@ -87,8 +74,11 @@ def clear_unit_publicity_period(connection, event):
 
 
 PROJECTIONS = {event_type: [update_work_queue] for event_type in DOSSIER_EVENT_TYPES}
-PROJECTIONS["dossier_unit_publicity_recorded"].append(record_unit_publicity_period)
-PROJECTIONS["dossier_returned"].append(clear_unit_publicity_period)
+PROJECTIONS[dossier_event_type("unit_publicity_recorded")].append(record_unit_publicity_period)
+# A return leaves the dossier returned: whatever event does that clears the period.
+for _name, _status in st.EVENT_STATUS.items():
+    if _status == st.RETURNED:
+        PROJECTIONS[dossier_event_type(_name)].append(clear_unit_publicity_period)
 
 
 def apply_event(connection, event):

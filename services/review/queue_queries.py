@@ -5,7 +5,8 @@ of another district, a status outside the scope) can widen what an administrator
 """
 from sqlalchemy import func, or_, select
 
-from .scoping import QueueScope
+from shared.contracts.dossier_access import WorkQueue
+
 from .tables import review_queue as q
 
 FILTERS = ("review_year", "series", "level", "unit_id", "district_id")
@@ -13,7 +14,7 @@ FILTERS = ("review_year", "series", "level", "unit_id", "district_id")
 ORDER = (q.c.submitted_at.asc().nulls_last(), q.c.dossier_id)
 
 
-def scope_conditions(scope: QueueScope):
+def scope_conditions(scope: WorkQueue):
     conditions = [q.c.status.in_(scope.statuses)]
     if scope.unit_id is not None:
         conditions.append(q.c.unit_id == scope.unit_id)
@@ -22,7 +23,7 @@ def scope_conditions(scope: QueueScope):
     return conditions
 
 
-def conditions(scope: QueueScope, filters):
+def conditions(scope: WorkQueue, filters):
     """The scope's conditions plus the filters of a validated queue query."""
     found = scope_conditions(scope)
     for name in FILTERS:

@@ -7,16 +7,12 @@ Dossier and identity errors come back as their own types (``shared.rpc.register_
 import time
 import uuid
 
-import eventlet
-from nameko.exceptions import UnknownService
-
-from shared.deadlines import bounded, deadline_of
 from shared.idempotency import derived_key
 from shared.roles import SYSTEM
+from shared.rpc_ports import SYSTEM_ACTOR, TimedProxy  # noqa: F401 (review acts as the system for timers)
 
 from .exceptions import RemoteServiceUnavailable
 
-SYSTEM_ACTOR = {"account_id": "system", "role": SYSTEM}
 # identity takes account ids as UUIDs only: review acting as the system has this fixed one there.
 IDENTITY_SYSTEM_ACTOR = {
     "account_id": str(uuid.uuid5(uuid.NAMESPACE_URL, "https://kunming-title.invalid/review/system")), "role": SYSTEM}
@@ -24,15 +20,17 @@ SERVICE_LABELS = {"dossier": "申报材料服务", "identity": "身份认证服�
 
 
 class Remote:
-    """Calls one service through a nameko proxy (``ServiceProxy`` in a worker, or a standalone one)."""
+    """Calls one service through a nameko proxy (``RpcProxy`` in a worker, or a standalone one), each
+    call time-limited (``shared.rpc_ports.TimedProxy``): a service that is down or slow answers
+    RemoteServiceUnavailable instead of hanging the request."""
 
     def __init__(self, proxy, service, timeout=30.0):
-        self.proxy = proxy
         self.service = service
         self.timeout = timeout
+        self.remote = TimedProxy(proxy, timeout, unavailable=self._unavailable)
 
     def call(self, method, *args, timeout=None):
-        return self.start(method, *args).wait(timeout or self.timeout)
+        return self.remote.call(method, *args, timeout=timeout)
 
     def write(self, method, subject, *args):
         """A state-changing call under its own key derived from the request's (shared/idempotency.py):
@@ -43,27 +41,10 @@ class Remote:
 
     def start(self, method, *args):
         """Send the call now and return a handle whose ``wait()`` gives the answer (concurrent fan-out)."""
-        try:
-            reply = getattr(self.proxy, method).call_async(*args)
-        except UnknownService:
-            raise self._unavailable() from None
-        return _Pending(reply, self)
+        return self.remote.start(method, *args)
 
     def _unavailable(self):
         return RemoteServiceUnavailable(f"{SERVICE_LABELS.get(self.service, self.service)}暂时无法访问,请稍后重试")
-
-
-class _Pending:
-    def __init__(self, reply, remote):
-        self.reply, self.remote = reply, remote
-
-    def wait(self, timeout=None):
-        try:
-            # Inside a request, never past its deadline (shared/deadlines.py): nobody waits beyond it.
-            with eventlet.Timeout(bounded(timeout or self.remote.timeout, deadline_of(self.remote.proxy))):
-                return self.reply.result()
-        except eventlet.Timeout:
-            raise self.remote._unavailable() from None
 
 
 class DossierPort(Remote):

@@ -1,12 +1,13 @@
 """Review's settings from its config.yaml (every value overridable from the environment).
 
-The numbers of DOMAIN.md §5–7 live here with their defaults; none is hard-coded in the rules.
+The numbers of docs/domain-rules.md R0.1, R5.6, R6.2, R6.6, R6.7, R7.1 and R7.4 live here with their
+defaults; none is hard-coded in the rules.
 """
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .committees import DEFAULT_MINIMUMS
-from .publicity import ObjectionLimits
+from .domain.committees import DEFAULT_MINIMUMS
+from .domain.publicity import ObjectionLimits
 
 DEFAULT_CALENDAR_FILE = Path(__file__).resolve().parent / "holidays.yaml"
 

@@ -1,9 +1,12 @@
-"""The dossier service's published vocabulary: its statuses with labels, the commands that move it and
-the statuses each command is legal in, the sections, the review levels, and the fields others reuse.
+"""The dossier service's published vocabulary: its statuses with labels, the state machine (each
+command's source statuses, the event it records and the status that leaves), the sections, the review
+levels, and the fields others reuse.
 
 Every consumer (review, payment, certificate, the gateway's pages and OpenAPI) reads names, labels and
 statuses from here; nobody types a status string by hand (tests/unit/test_architecture.py).
 """
+from typing import NamedTuple
+
 from shared.schemas import Int, in_range
 
 # The review levels a reviewer's opinion is recorded at (``opinions[].level``).
@@ -63,13 +66,13 @@ STATUS_LABELS = {
 }
 ALL_STATUSES = tuple(STATUS_LABELS)
 
-# Review levels (published in shared/contracts/dossier.py): who decides at which step (DOMAIN.md §5).
+# Review levels: who decides at which step (docs/domain-rules.md R5.1, R5.4).
 LEVEL_LABELS = {**REVIEW_LEVEL_LABELS, "publicity": "公示"}
 # The status in which each level's reviewer has the dossier in front of them.
 DECISION_STATUSES = {SUBMITTED: UNIT, UNIT_APPROVED: UNIT, RECOMMENDED: DISTRICT, DISTRICT_APPROVED: CITY}
 
 EDITABLE = (DRAFT, RETURNED)
-# Withdrawal is possible until the dossier goes to a committee (DOMAIN.md §5).
+# Withdrawal is possible until the dossier goes to a committee (docs/domain-rules.md R5.8).
 WITHDRAWABLE = (DRAFT, SUBMITTED, RETURNED, UNIT_APPROVED, RECOMMENDED, DISTRICT_APPROVED, ACCEPTED, FEE_PAID)
 
 # Section commands share one rule: only the applicant, only while editable.
@@ -87,28 +90,82 @@ SECTION_COMMANDS = (
     "sign_commitment",
 )
 
-# command -> statuses in which it is legal.
-LEGAL_IN = {
-    **{command: EDITABLE for command in SECTION_COMMANDS},
-    "submit": EDITABLE,
-    "approve": (SUBMITTED, RECOMMENDED, DISTRICT_APPROVED),
-    "return_for_changes": (SUBMITTED, UNIT_APPROVED, RECOMMENDED, DISTRICT_APPROVED),
-    "reject": (SUBMITTED, UNIT_APPROVED, RECOMMENDED, DISTRICT_APPROVED),
-    "record_unit_publicity": (UNIT_APPROVED,),
-    "recommend": (UNIT_APPROVED,),
-    "withdraw": WITHDRAWABLE,
-    "abandon": (RETURNED,),
-    "record_fee_paid": (ACCEPTED,),
-    "send_to_committee": (FEE_PAID,),
-    "start_review": (SENT_TO_COMMITTEE,),
-    "record_vote_result": (UNDER_REVIEW,),
-    "start_publicity": (PASSED,),
-    "raise_objection": (IN_PUBLICITY,),
-    "resolve_objection": (IN_PUBLICITY,),
-    "end_publicity": (IN_PUBLICITY,),
-    "issue_certificate": (APPROVED,),
-    "revoke_title": (APPROVED, CERTIFIED),
+class Transition(NamedTuple):
+    """One row of the dossier's state machine: *command*, legal in *sources*, records *event*, which
+    leaves the dossier in *target* (None: the status does not change)."""
+
+    command: str
+    sources: tuple
+    event: str
+    target: str | None
+
+
+_SECTION_EVENTS = {
+    "update_basic_info": "basic_info_updated",
+    "record_education": "education_recorded",
+    "record_work_experience": "work_experience_recorded",
+    "record_continuing_education": "continuing_education_recorded",
+    "add_achievement": "achievement_added",
+    "remove_achievement": "achievement_removed",
+    "record_annual_assessments": "annual_assessment_recorded",
+    "attach_material": "material_attached",
+    "detach_material": "material_detached",
+    "fill_review_form": "review_form_filled",
+    "sign_commitment": "commitment_signed",
 }
+_REVIEW_STEPS = (SUBMITTED, UNIT_APPROVED, RECOMMENDED, DISTRICT_APPROVED)
+
+# The state machine, one row per (command, event): docs/domain-rules.md R5.1. A command with several
+# rows records the event of the row whose sources hold the current status (approve, by review level),
+# or, where rows share a source, the one its arguments choose (the tally passes or fails).
+# ``objection_resolved`` changes no status here: an upheld objection rejects the dossier (R7.6), which
+# the aggregate says in that event's ``apply_to``.
+TRANSITIONS = (
+    *(Transition(command, EDITABLE, _SECTION_EVENTS[command], None) for command in SECTION_COMMANDS),
+    Transition("submit", EDITABLE, "submitted", SUBMITTED),
+    Transition("approve", (SUBMITTED,), "unit_approved", UNIT_APPROVED),
+    Transition("approve", (RECOMMENDED,), "district_approved", DISTRICT_APPROVED),
+    Transition("approve", (DISTRICT_APPROVED,), "city_approved", ACCEPTED),
+    Transition("return_for_changes", _REVIEW_STEPS, "returned", RETURNED),
+    Transition("reject", _REVIEW_STEPS, "rejected", REJECTED),
+    Transition("record_unit_publicity", (UNIT_APPROVED,), "unit_publicity_recorded", None),
+    Transition("recommend", (UNIT_APPROVED,), "recommended", RECOMMENDED),
+    Transition("withdraw", WITHDRAWABLE, "withdrawn", WITHDRAWN),
+    Transition("abandon", (RETURNED,), "abandoned", ABANDONED),
+    Transition("record_fee_paid", (ACCEPTED,), "fee_paid", FEE_PAID),
+    Transition("send_to_committee", (FEE_PAID,), "sent_to_committee", SENT_TO_COMMITTEE),
+    Transition("start_review", (SENT_TO_COMMITTEE,), "review_started", UNDER_REVIEW),
+    Transition("record_vote_result", (UNDER_REVIEW,), "passed", PASSED),
+    Transition("record_vote_result", (UNDER_REVIEW,), "failed", FAILED),
+    Transition("start_publicity", (PASSED,), "publicity_started", IN_PUBLICITY),
+    Transition("raise_objection", (IN_PUBLICITY,), "objection_raised", None),
+    Transition("resolve_objection", (IN_PUBLICITY,), "objection_resolved", None),
+    Transition("end_publicity", (IN_PUBLICITY,), "publicity_ended", APPROVED),
+    Transition("issue_certificate", (APPROVED,), "certificate_issued", CERTIFIED),
+    Transition("revoke_title", (APPROVED, CERTIFIED), "title_revoked", REVOKED),
+)
+
+
+def _sources_by_command(transitions):
+    legal = {}
+    for row in transitions:
+        known = legal.setdefault(row.command, ())
+        legal[row.command] = known + tuple(status for status in row.sources if status not in known)
+    return legal
+
+
+# command -> statuses in which it is legal (the union of its rows' sources, in the table's order).
+LEGAL_IN = _sources_by_command(TRANSITIONS)
+
+
+def recorded_event(command, status):
+    """The event *command* records in *status*, when the table names exactly one (approve names the
+    level's event); raises LookupError when it names none, or several (the tally's passed or failed)."""
+    events = [row.event for row in TRANSITIONS if row.command == command and status in row.sources]
+    if len(events) != 1:
+        raise LookupError(f"{command} in {status}: {events or 'no event'}")
+    return events[0]
+
 
 COMMAND_LABELS = {
     "update_basic_info": "填写基本信息",
@@ -163,44 +220,58 @@ def commands_allowed_in(status):
 
 # Every event the dossier records, by its published type name (the bus routing key's last part and the
 # ``type`` of a history row): a label a person reads, and the status the event leaves the dossier in
-# (None: the status does not change). ``objection_resolved`` rejects the dossier only when the objection
-# is upheld; the aggregate says so in that event's ``apply_to`` (tests/unit/dossier checks both tables agree).
-EVENTS = {
-    "created": ("创建申报", DRAFT),
-    "basic_info_updated": ("填写基本信息", None),
-    "education_recorded": ("填写学历学位", None),
-    "work_experience_recorded": ("填写工作经历", None),
-    "continuing_education_recorded": ("填写继续教育", None),
-    "achievement_added": ("添加业绩成果", None),
-    "achievement_removed": ("删除业绩成果", None),
-    "annual_assessment_recorded": ("填写年度考核", None),
-    "material_attached": ("上传证明材料", None),
-    "material_detached": ("删除证明材料", None),
-    "review_form_filled": ("填写评审表", None),
-    "commitment_signed": ("签署承诺书", None),
-    "submitted": ("提交申报", SUBMITTED),
-    "returned": ("退回修改", RETURNED),
-    "rejected": ("不予通过", REJECTED),
-    "unit_approved": ("单位审核通过", UNIT_APPROVED),
-    "unit_publicity_recorded": ("登记单位公示", None),
-    "recommended": ("报送上级", RECOMMENDED),
-    "district_approved": ("主管部门审核通过", DISTRICT_APPROVED),
-    "city_approved": ("市人社局审核通过", ACCEPTED),
-    "withdrawn": ("撤销申请", WITHDRAWN),
-    "abandoned": ("视为放弃", ABANDONED),
-    "fee_paid": ("已缴费", FEE_PAID),
-    "sent_to_committee": ("送评", SENT_TO_COMMITTEE),
-    "review_started": ("开始评审", UNDER_REVIEW),
-    "passed": ("评审通过", PASSED),
-    "failed": ("评审未通过", FAILED),
-    "publicity_started": ("开始公示", IN_PUBLICITY),
-    "objection_raised": ("收到异议", None),
-    "objection_resolved": ("异议处理完毕", None),
-    "publicity_ended": ("公示结束", APPROVED),
-    "certificate_issued": ("发放证书", CERTIFIED),
-    "title_revoked": ("撤销职称", REVOKED),
+# (None: the status does not change) — ``created`` opens a draft, every other status comes from its
+# row in TRANSITIONS.
+EVENT_LABELS = {
+    "created": "创建申报",
+    "basic_info_updated": "填写基本信息",
+    "education_recorded": "填写学历学位",
+    "work_experience_recorded": "填写工作经历",
+    "continuing_education_recorded": "填写继续教育",
+    "achievement_added": "添加业绩成果",
+    "achievement_removed": "删除业绩成果",
+    "annual_assessment_recorded": "填写年度考核",
+    "material_attached": "上传证明材料",
+    "material_detached": "删除证明材料",
+    "review_form_filled": "填写评审表",
+    "commitment_signed": "签署承诺书",
+    "submitted": "提交申报",
+    "returned": "退回修改",
+    "rejected": "不予通过",
+    "unit_approved": "单位审核通过",
+    "unit_publicity_recorded": "登记单位公示",
+    "recommended": "报送上级",
+    "district_approved": "主管部门审核通过",
+    "city_approved": "市人社局审核通过",
+    "withdrawn": "撤销申请",
+    "abandoned": "视为放弃",
+    "fee_paid": "已缴费",
+    "sent_to_committee": "送评",
+    "review_started": "开始评审",
+    "passed": "评审通过",
+    "failed": "评审未通过",
+    "publicity_started": "开始公示",
+    "objection_raised": "收到异议",
+    "objection_resolved": "异议处理完毕",
+    "publicity_ended": "公示结束",
+    "certificate_issued": "发放证书",
+    "title_revoked": "撤销职称",
 }
-EVENT_LABELS = {name: label for name, (label, _) in EVENTS.items()}
 # The status each status-changing event leaves behind.
-EVENT_STATUS = {name: status for name, (_, status) in EVENTS.items() if status is not None}
+EVENT_STATUS = {"created": DRAFT, **{row.event: row.target for row in TRANSITIONS if row.target is not None}}
+EVENTS = {name: (label, EVENT_STATUS.get(name)) for name, label in EVENT_LABELS.items()}
 
+
+# The eligibility rules a submission is checked against (docs/domain-rules.md R4), by the code an
+# ``IneligibleError``'s problems carry in their ``rule`` field, with the label a page shows for it.
+ELIGIBILITY_RULES = {
+    "retired": "退休人员",
+    "sanction": "弄虚作假处理期",
+    "eligibility_table": "申报条件配置",
+    "exceptional": "破格申报",
+    "level_step": "逐级申报",
+    "education": "学历要求",
+    "years_in_level": "任职年限",
+    "annual_assessment": "年度考核",
+    "continuing_education": "继续教育",
+}

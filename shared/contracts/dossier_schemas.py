@@ -3,7 +3,6 @@ import re
 
 from marshmallow import ValidationError, validates_schema
 
-from shared.roles import ROLE_LABELS
 from shared.schemas import (
     Bool, Date, Dict, Int, List, Nested, Num, StrictSchema, Str, Text, count, in_range, length, not_after_today, not_blank,
     one_of,
@@ -27,12 +26,6 @@ class _Period(StrictSchema):
     def end_not_before_start(self, data, **_):
         if data.get("end") and data.get("start") and data["end"] < data["start"]:
             raise ValidationError("结束日期不能早于开始日期", field_name="end")
-
-
-class ActorSchema(StrictSchema):
-    account_id = Str(required=True, validate=not_blank)
-    role = Str(required=True, validate=one_of(ROLE_LABELS))
-    org_id = Str(allow_none=True, load_default=None)
 
 
 class CreateDossierSchema(StrictSchema):

@@ -12,28 +12,28 @@ from shared.errors import Conflict, NotAuthenticated, NotFound, PermissionDenied
 # --- bad input -----------------------------------------------------------------------------------
 
 @deserialize_to_instance
-class InvalidInput(ValidationFailed):
+class InvalidInputError(ValidationFailed):
     """Raised when RPC input fails its schema; ``fields`` names each field and what is wrong."""
 
     code = "validation_failed"
 
 
 @deserialize_to_instance
-class WeakPassword(ValidationFailed):
+class WeakPasswordError(ValidationFailed):
     """Raised when a new password breaks the password policy."""
 
     code = "weak_password"
 
 
 @deserialize_to_instance
-class WrongCurrentPassword(ValidationFailed):
+class WrongCurrentPasswordError(ValidationFailed):
     """Raised when a password change gives the wrong current password."""
 
     code = "wrong_current_password"
 
 
 @deserialize_to_instance
-class UnsuitableOrganisation(ValidationFailed):
+class UnsuitableOrganisationError(ValidationFailed):
     """Raised when an organisation is of the wrong kind or state for the action."""
 
     code = "unsuitable_organisation"
@@ -42,7 +42,7 @@ class UnsuitableOrganisation(ValidationFailed):
 # --- reset codes and throttles ------------------------------------------------------------------
 
 @deserialize_to_instance
-class InvalidResetCode(ValidationFailed):
+class InvalidResetCodeError(ValidationFailed):
     """Raised when an SMS reset code is wrong, expired, used up or was never sent: one answer for all,
     so the reset form does not tell who has an account or a live code."""
 
@@ -50,7 +50,7 @@ class InvalidResetCode(ValidationFailed):
 
 
 @deserialize_to_instance
-class TooManyAttempts(PlatformError):
+class TooManyAttemptsError(PlatformError):
     """Raised while an address (or a name from that address) must wait after repeated failures;
     ``retry_after`` is the wait in seconds (the gateway sends it as Retry-After)."""
 
@@ -65,7 +65,7 @@ class TooManyAttempts(PlatformError):
 
 
 @deserialize_to_instance
-class ResetRequestedTooSoon(TooManyAttempts):
+class ResetRequestedTooSoonError(TooManyAttemptsError):
     """Raised when a new reset code is asked for before the resend interval has passed (any phone)."""
 
     code = "reset_requested_too_soon"
@@ -74,42 +74,42 @@ class ResetRequestedTooSoon(TooManyAttempts):
 # --- duplicates and state ------------------------------------------------------------------------
 
 @deserialize_to_instance
-class DuplicateIdNumber(Conflict):
+class DuplicateIdNumberError(Conflict):
     """Raised when registering an ID number that already has an account."""
 
     code = "duplicate_id_number"
 
 
 @deserialize_to_instance
-class DuplicatePhone(Conflict):
+class DuplicatePhoneError(Conflict):
     """Raised when registering a phone number that already has an account."""
 
     code = "duplicate_phone"
 
 
 @deserialize_to_instance
-class DuplicateLoginName(Conflict):
+class DuplicateLoginNameError(Conflict):
     """Raised when creating an account with a login name that is taken."""
 
     code = "duplicate_login_name"
 
 
 @deserialize_to_instance
-class DuplicateCreditCode(Conflict):
+class DuplicateCreditCodeError(Conflict):
     """Raised when registering a unit whose credit code is already registered."""
 
     code = "duplicate_credit_code"
 
 
 @deserialize_to_instance
-class CreditCodeNeedsConfirmation(Conflict):
+class CreditCodeNeedsConfirmationError(Conflict):
     """Raised when approving a unit whose credit code fails its checksum without confirming it."""
 
     code = "credit_code_needs_confirmation"
 
 
 @deserialize_to_instance
-class StateConflict(Conflict):
+class StateConflictError(Conflict):
     """Raised when the thing acted on is not in a state that allows the action (e.g. already approved)."""
 
     code = "state_conflict"
@@ -118,35 +118,35 @@ class StateConflict(Conflict):
 # --- authentication ------------------------------------------------------------------------------
 
 @deserialize_to_instance
-class InvalidCredentials(NotAuthenticated):
+class InvalidCredentialsError(NotAuthenticated):
     """Raised when a login's username or password is wrong."""
 
     code = "invalid_credentials"
 
 
 @deserialize_to_instance
-class AccountDisabled(NotAuthenticated):
+class AccountDisabledError(NotAuthenticated):
     """Raised when a disabled account logs in or presents a token."""
 
     code = "account_disabled"
 
 
 @deserialize_to_instance
-class AccountPending(NotAuthenticated):
+class AccountPendingError(NotAuthenticated):
     """Raised when an account created by a sysadmin logs in before the city admin office confirmed it."""
 
     code = "account_pending"
 
 
 @deserialize_to_instance
-class TokenRefused(NotAuthenticated):
+class TokenRefusedError(NotAuthenticated):
     """Raised when an access or refresh token is invalid, expired or revoked."""
 
     code = "token_refused"
 
 
 @deserialize_to_instance
-class RefreshTokenReused(NotAuthenticated):
+class RefreshTokenReusedError(NotAuthenticated):
     """Raised when an already used refresh token comes back; its whole family is revoked."""
 
     code = "refresh_token_reused"
@@ -155,21 +155,21 @@ class RefreshTokenReused(NotAuthenticated):
 # --- authorisation -------------------------------------------------------------------------------
 
 @deserialize_to_instance
-class ActionNotAllowed(PermissionDenied):
+class ActionNotAllowedError(PermissionDenied):
     """Raised when the actor's role may not perform the action at all."""
 
     code = "action_not_allowed"
 
 
 @deserialize_to_instance
-class OutOfScope(PermissionDenied):
+class OutOfScopeError(PermissionDenied):
     """Raised when the target organisation lies outside the actor's scope."""
 
     code = "out_of_scope"
 
 
 @deserialize_to_instance
-class SeparationOfDutiesViolated(PermissionDenied):
+class SeparationOfDutiesError(PermissionDenied):
     """Raised when an applicant would become admin of the unit that recommends them."""
 
     code = "separation_of_duties"
@@ -178,28 +178,28 @@ class SeparationOfDutiesViolated(PermissionDenied):
 # --- not found -----------------------------------------------------------------------------------
 
 @deserialize_to_instance
-class AccountNotFound(NotFound):
+class AccountNotFoundError(NotFound):
     """Raised when no account has the given id."""
 
     code = "account_not_found"
 
 
 @deserialize_to_instance
-class OrganisationNotFound(NotFound):
+class OrganisationNotFoundError(NotFound):
     """Raised when no organisation has the given id."""
 
     code = "organisation_not_found"
 
 
 @deserialize_to_instance
-class RoleRequestNotFound(NotFound):
+class RoleRequestNotFoundError(NotFound):
     """Raised when no role request has the given id."""
 
     code = "role_request_not_found"
 
 
 @deserialize_to_instance
-class MembershipNotFound(NotFound):
+class MembershipNotFoundError(NotFound):
     """Raised when no membership request has the given id."""
 
     code = "membership_not_found"

@@ -27,7 +27,7 @@ class CalendarError(ValidationFailed):
 
 
 class CommitteeRuleError(ValidationFailed):
-    """Raised when a committee breaks DOMAIN.md §6: member count, validity, level band, pool size."""
+    """Raised when a committee breaks docs/domain-rules.md R6.1, R6.2: member count, validity, level band, pool size."""
 
     code = "committee_rule"
 

@@ -136,7 +136,7 @@ def registered_cast(identity_app):
 
     def make(name="李明", male=True):
         birth = f"19{secrets.randbelow(40) + 60}{secrets.randbelow(12) + 1:02d}{secrets.randbelow(28) + 1:02d}"
-        account = identity_app.register(name, resident_id(birth=birth, male=male), mobile_phone(), "Passw0rd-test")
+        account = identity_app.accounts.register(name, resident_id(birth=birth, male=male), mobile_phone(), "Passw0rd-test")
         cast = Cast()
         cast.applicant = Actor(account_id=account["id"], role="applicant")
         cast.account = account

@@ -1,4 +1,4 @@
-"""Issuing on publicity_ended with the real dossier, identity and S3 server: the fields of DOMAIN.md §9,
+"""Issuing on publicity_ended with the real dossier, identity and S3 server: the fields of docs/domain-rules.md R9.1,
 the signed and stored PDF, the dossier's certificate_issued, and exactly one certificate per dossier
 however the event is delivered (twice, to two instances) or the issue is called (concurrently)."""
 import base64

@@ -249,8 +249,7 @@ class TestBatches:
 
         cast = Cast()
         ids = [self._ready_to_recommend(dossiers, cast) for _ in range(3)]
-        saved, results = dossiers.execute_batch(cast.unit_admin, "recommend",
-                                                [(i, {"batch_id": "b-1", "today": TODAY}) for i in ids])
+        saved, results = dossiers.recommend_batch(cast.unit_admin, ids, batch_id="b-1", today=TODAY)
         assert saved and all(result["ok"] for result in results)
         assert {dossiers.get(i)["status"] for i in ids} == {st.RECOMMENDED}
 
@@ -260,8 +259,7 @@ class TestBatches:
         cast = Cast()
         ready = [self._ready_to_recommend(dossiers, cast) for _ in range(2)]
         not_ready, _ = filled_dossier(dossiers, cast=cast)
-        items = [(i, {"batch_id": "b-2", "today": TODAY}) for i in [*ready, not_ready]]
-        saved, results = dossiers.execute_batch(cast.unit_admin, "recommend", items)
+        saved, results = dossiers.recommend_batch(cast.unit_admin, [*ready, not_ready], batch_id="b-2", today=TODAY)
         assert saved is False
         failed = [result for result in results if not result["ok"]]
         assert [result["dossier_id"] for result in failed] == [str(not_ready)]

@@ -146,7 +146,7 @@ def make_applicant(identity):
     def make(**overrides):
         data = {"name": "测试申报人", "id_number": new_id_number(), "phone": new_phone(), "password": PASSWORD,
                 **overrides}
-        account = identity.register(**data)
+        account = identity.accounts.register(**data)
         actor = Actor(account["id"], "applicant", None)
         return {**data, "account": account, "actor": actor}
 
@@ -161,9 +161,9 @@ def make_unit(identity, actors, demo):
         admin = {"五华区人社局": actors["wuhua_admin"], "盘龙区人社局": actors["panlong_admin"]}[district]
         data = {"name": f"测试单位{secrets.token_hex(4)}", "credit_code": new_credit_code(),
                 "parent_id": demo["orgs"][district], **overrides}
-        unit = identity.register_unit(actors["sysadmin"], **data)["unit"]
+        unit = identity.organisations.register_unit(actors["sysadmin"], **data)["unit"]
         if approve:
-            unit = identity.approve_unit(admin, unit["id"], confirm_credit_code=True)
+            unit = identity.organisations.approve_unit(admin, unit["id"], confirm_credit_code=True)
         return unit
 
     return make

@@ -5,8 +5,9 @@ import pytest
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.identity.exceptions import (
-    DuplicateIdNumber, DuplicatePhone, InvalidCredentials, InvalidInput, InvalidResetCode, RefreshTokenReused,
-    SeparationOfDutiesViolated, TokenRefused, TooManyAttempts,
+    DuplicateIdNumberError, DuplicatePhoneError, InvalidCredentialsError, InvalidInputError,
+    InvalidResetCodeError, RefreshTokenReusedError, SeparationOfDutiesError, TokenRefusedError,
+    TooManyAttemptsError,
 )
 from services.identity.service import IdentityService
 from shared.tokens import verifier_from_key_set
@@ -44,7 +45,7 @@ class TestRegistrationAndLogin:
         assert isinstance(result["access_expires_at"], str) and result["token_type"] == "Bearer"
 
     def test_a_bad_id_number_comes_back_as_a_field_message_in_chinese(self, rpc, registration):
-        with pytest.raises(InvalidInput) as refused:
+        with pytest.raises(InvalidInputError) as refused:
             rpc.register(registration(id_number="110105194912310021"))
         assert refused.value.fields == {"id_number": ["身份证号码校验码不正确，请核对是否有输错的数字"]}
         assert refused.value.http_status == 422
@@ -52,19 +53,19 @@ class TestRegistrationAndLogin:
     def test_a_duplicate_registration_is_a_conflict_not_a_server_error(self, rpc, registration):
         data = registration()
         rpc.register(data)
-        with pytest.raises(DuplicateIdNumber) as refused:
+        with pytest.raises(DuplicateIdNumberError) as refused:
             rpc.register({**data, "phone": registration()["phone"]})
         assert (refused.value.code, refused.value.http_status) == ("duplicate_id_number", 409)
-        with pytest.raises(DuplicatePhone):
+        with pytest.raises(DuplicatePhoneError):
             rpc.register({**registration(), "phone": data["phone"]})
 
     def test_the_sixth_try_from_one_address_is_told_to_wait_while_other_addresses_are_not(self, rpc, registration):
         data = registration()
         rpc.register(data)
         for _ in range(5):
-            with pytest.raises(InvalidCredentials):
+            with pytest.raises(InvalidCredentialsError):
                 rpc.login({"username": data["id_number"], "password": "wrong-pass1"}, source_address="198.51.100.20")
-        with pytest.raises(TooManyAttempts) as throttled:
+        with pytest.raises(TooManyAttemptsError) as throttled:
             rpc.login({"username": data["id_number"], "password": PASSWORD}, source_address="198.51.100.20")
         assert throttled.value.retry_after == 60 and "秒后再试" in throttled.value.message
         rpc.login({"username": data["id_number"], "password": PASSWORD}, source_address="198.51.100.21")
@@ -92,7 +93,7 @@ class TestTokens:
         token = rpc.login({"username": data["phone"], "password": PASSWORD})["access_token"]
         header, payload, signature = token.split(".")
         forged = f"{header}.{payload}.{signature[::-1]}"
-        with pytest.raises(TokenRefused):
+        with pytest.raises(TokenRefusedError):
             rpc.authenticate(forged)
 
     def test_refresh_rotates_and_reuse_revokes_the_family(self, rpc, registration):
@@ -100,9 +101,9 @@ class TestTokens:
         rpc.register(data)
         first = rpc.login({"username": data["phone"], "password": PASSWORD})
         second = rpc.refresh({"refresh_token": first["refresh_token"]})
-        with pytest.raises(RefreshTokenReused):
+        with pytest.raises(RefreshTokenReusedError):
             rpc.refresh({"refresh_token": first["refresh_token"]})
-        with pytest.raises(TokenRefused):
+        with pytest.raises(TokenRefusedError):
             rpc.refresh({"refresh_token": second["refresh_token"]})
 
     def test_logout_ends_the_sign_in(self, rpc, registration):
@@ -110,9 +111,9 @@ class TestTokens:
         rpc.register(data)
         tokens = rpc.login({"username": data["phone"], "password": PASSWORD})
         assert rpc.logout({"refresh_token": tokens["refresh_token"]}) == {"ok": True}
-        with pytest.raises(TokenRefused):
+        with pytest.raises(TokenRefusedError):
             rpc.refresh({"refresh_token": tokens["refresh_token"]})
-        with pytest.raises(TokenRefused):
+        with pytest.raises(TokenRefusedError):
             rpc.authenticate(tokens["access_token"])
 
     def test_logout_by_access_token_alone_ends_the_sign_in(self, rpc, registration):
@@ -120,11 +121,11 @@ class TestTokens:
         rpc.register(data)
         tokens = rpc.login({"username": data["phone"], "password": PASSWORD})
         assert rpc.logout({"access_token": tokens["access_token"]}) == {"ok": True}
-        with pytest.raises(TokenRefused):
+        with pytest.raises(TokenRefusedError):
             rpc.refresh({"refresh_token": tokens["refresh_token"]})
 
     def test_logout_without_any_token_is_an_input_error(self, rpc):
-        with pytest.raises(InvalidInput) as refused:
+        with pytest.raises(InvalidInputError) as refused:
             rpc.logout({})
         assert "refresh_token" in refused.value.fields
 
@@ -140,9 +141,9 @@ class TestConcurrentCalls:
         attempts = [rpc.login.call_async({"username": data["phone"], "password": "wrong-pass1"},
                                          source_address=address) for _ in range(8)]
         for reply in attempts:
-            with pytest.raises((InvalidCredentials, TooManyAttempts)):
+            with pytest.raises((InvalidCredentialsError, TooManyAttemptsError)):
                 reply.result()
-        with pytest.raises(TooManyAttempts):
+        with pytest.raises(TooManyAttemptsError):
             rpc.login({"username": data["phone"], "password": PASSWORD}, source_address=address)
         rpc.login({"username": data["phone"], "password": PASSWORD}, source_address="198.51.100.31")
 
@@ -155,7 +156,7 @@ class TestConcurrentCalls:
         for reply in replies:
             try:
                 results.append(reply.result())
-            except RefreshTokenReused:
+            except RefreshTokenReusedError:
                 results.append(None)
         assert sum(result is not None for result in results) == 1
 
@@ -168,7 +169,7 @@ class TestPasswordReset:
         assert answer["expires_in"] == 600
         code = texted_code(data["phone"])
         wrong = f"{(int(code) + 1) % 1000000:06d}"
-        with pytest.raises(InvalidResetCode, match="验证码错误或已失效"):
+        with pytest.raises(InvalidResetCodeError, match="验证码错误或已失效"):
             rpc.confirm_password_reset({"phone": data["phone"], "code": wrong, "new_password": "NewPassw0rd"})
         assert rpc.confirm_password_reset(
             {"phone": data["phone"], "code": code, "new_password": "NewPassw0rd"}) == {"ok": True}
@@ -206,7 +207,7 @@ class TestOrganisationsAndMemberships:
         applicant = {"account_id": account["id"], "role": "applicant", "org_id": None}
         rpc.request_membership(applicant, {"unit_id": demo["orgs"]["演示单位甲"]})
         grant = {"account_id": account["id"], "role": "unit_admin", "org_id": demo["orgs"]["演示单位甲"]}
-        with pytest.raises(SeparationOfDutiesViolated) as refused:
+        with pytest.raises(SeparationOfDutiesError) as refused:
             rpc.grant_role(actor_dict(actors["wuhua_admin"]), grant)
         assert refused.value.http_status == 403
 
@@ -228,7 +229,7 @@ class TestOperations:
         assert rpc.health() == {"service": "identity", "status": "ok", "database": "ok"}
 
     def test_a_malformed_id_is_an_input_error_not_a_database_error(self, rpc):
-        with pytest.raises(InvalidInput) as refused:
+        with pytest.raises(InvalidInputError) as refused:
             rpc.get_account("not-a-uuid")
         assert refused.value.fields == {"account_id": ["编号格式无效"]}
 
@@ -251,7 +252,7 @@ class TestRepeatedRequests:
         with self.keyed(amqp_uri) as proxy:
             first = proxy.identity.register(data)
             assert proxy.identity.register(data) == first
-        with pytest.raises(DuplicateIdNumber):  # a new request (no key) is still a duplicate
+        with pytest.raises(DuplicateIdNumberError):  # a new request (no key) is still a duplicate
             rpc.register(data)
 
     def test_a_role_grant_sent_twice_asks_the_city_admin_office_once(self, rpc, registration, actors, demo, amqp_uri):

@@ -17,6 +17,7 @@ from services.review.application import apply_dossier_event
 from services.review.context import ReviewState
 from services.review.exceptions import OutOfScopeError, ReviewNotAllowedError
 from services.review.tables import review_queue, unit_publicity_periods
+from shared.event_handlers import loaded_dossier_event
 from shared.events import DOSSIER_EXCHANGE
 from tests.integration.review.review_support import AUDITOR, CITY
 
@@ -98,7 +99,7 @@ class TestIdempotentProjection:
                 connection.execute(delete(review_queue).where(review_queue.c.dossier_id == dossier_id))
                 connection.execute(delete(unit_publicity_periods).where(unit_publicity_periods.c.dossier_id == dossier_id))
             for payload in sequence:
-                apply_dossier_event(projection_state, payload)
+                apply_dossier_event(projection_state, loaded_dossier_event(payload))
             return rows_of(engine, dossier_id)
 
         ordered = replay(payloads)

@@ -1,4 +1,4 @@
-"""The annual notice and the eligibility rules of DOMAIN.md §3–§4 as pure functions (no I/O)."""
+"""The annual notice and the eligibility rules of docs/domain-rules.md R3 and R4 as pure functions (no I/O)."""
 from datetime import date, datetime, timezone
 
 import pytest

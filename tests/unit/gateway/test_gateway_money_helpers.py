@@ -4,10 +4,10 @@ import pytest
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
+from gateway.compose.dossier_view import UNAVAILABLE, payment_view
 from gateway.exceptions import TooManyRequests
+from gateway.pages.payments import fen_from_yuan
 from gateway.ratelimit import SlidingWindowLimit
-from gateway.routes_dossiers import UNAVAILABLE, payment_view
-from gateway.routes_pages_payments import fen_from_yuan
 from gateway.web import client_address
 
 

@@ -5,16 +5,17 @@ import re
 
 import pytest
 
-from gateway import routes_dossiers, routes_review
-from gateway.openapi import OTHER_BODIES, REQUEST_BODIES, openapi_document, routes
+from gateway.api import dossiers as dossier_routes
+from gateway.api import review as review_routes
+from gateway.api.openapi import OTHER_BODIES, REQUEST_BODIES, openapi_document, routes
 from gateway.service import GatewayService
 
 # A route names the parameters it reads as string literals next to ``args``: ``args.get("q")``,
 # ``args["date"]``, ``int_arg(args, "version", …)``, ``{k: args[k] for k in ("a", "b") if k in args}``.
 _READ = re.compile(r'args(?:\.get\(|\[)"([a-z_]+)"|int_arg\(args, "([a-z_]+)"')
 _TUPLE_FILTER = re.compile(r'for \w+ in \(([^)]*)\) if \w+ in args')
-_NAMED_FILTERS = {"LIST_FILTERS": routes_dossiers.LIST_FILTERS, "QUEUE_FILTERS": routes_review.QUEUE_FILTERS,
-                  "queue_query(": routes_review.QUEUE_FILTERS}
+_NAMED_FILTERS = {"LIST_FILTERS": dossier_routes.LIST_FILTERS, "QUEUE_FILTERS": review_routes.QUEUE_FILTERS,
+                  "queue_query(": review_routes.QUEUE_FILTERS}
 ROUTES = routes(GatewayService)
 DOCUMENT = openapi_document(GatewayService)
 

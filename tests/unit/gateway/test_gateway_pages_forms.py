@@ -2,7 +2,7 @@
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from gateway.page_forms import (
+from gateway.pages.forms import (
     ACHIEVEMENT_FORM, SECTION_FORMS, achievement_data, input_value, is_checked, rows_of, section_data, to_data,
 )
 from shared.contracts import dossier_schemas as ds

@@ -6,15 +6,15 @@ from werkzeug import Request, Response
 from werkzeug.test import EnvironBuilder
 
 from gateway.auth import Principal
-from gateway.page_http import nav_links
-from gateway.page_session import (
+from gateway.compose.acting import decider
+from gateway.pages.account import landing_for
+from gateway.pages.base import nav_links
+from gateway.pages.renderer import static_file
+from gateway.pages.review import decision_body
+from gateway.pages.session import (
     ACCESS_COOKIE, CSRF_COOKIE, PRINCIPAL_KEY, REFRESH_COOKIE, CsrfRefused, PageSession, RefreshCoalescer,
     RefreshNeeded, cookies_must_be_secure, csrf_matches, request_principal, safe_next, same_site,
 )
-from gateway.pages import static_file
-from gateway.routes_pages_account import landing_for
-from gateway.routes_dossiers import decider
-from gateway.routes_pages_review import decision_body
 from shared.errors import NotAuthenticated
 from shared.tokens import csrf_digest
 

@@ -4,12 +4,12 @@ import re
 import pytest
 
 from gateway.auth import Principal
-from gateway.page_http import nav_links
-from gateway.page_views import continuing_education_summary, history_rows, progress_steps
-from gateway.pages import PageRenderer
-from gateway.routes_pages_dossiers import LIST_SECTIONS, saved_values
+from gateway.pages.base import nav_links
+from gateway.pages.dossiers import LIST_SECTIONS, saved_values
+from gateway.pages.renderer import PageRenderer
+from gateway.pages.views import continuing_education_summary, history_rows, progress_steps
 from services.dossier import domain as d
-from services.dossier.policy import RULES
+from shared.contracts.dossier import ELIGIBILITY_RULES as RULES
 from tests.factories import Cast, continuing_education, fill_eligible
 
 RENDERER = PageRenderer()

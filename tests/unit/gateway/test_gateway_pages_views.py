@@ -3,7 +3,7 @@ from datetime import datetime, timezone
 
 import pytest
 
-from gateway.page_views import (
+from gateway.pages.views import (
     STEPS, continuing_education_summary, flatten_errors, history_rows, open_notices, progress_steps, shanghai_time,
 )
 

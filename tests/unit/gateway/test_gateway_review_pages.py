@@ -6,18 +6,18 @@ import re
 import pytest
 from werkzeug.datastructures import MultiDict
 
+from gateway.api.committees import meeting_body
+from gateway.api.review import batch_answer
 from gateway.auth import Principal
-from gateway.page_http import nav_links
-from gateway.pages import PageRenderer
-from gateway.review_views import (
+from gateway.compose.acting import review_actor
+from gateway.pages.account import landing_for
+from gateway.pages.base import nav_links
+from gateway.pages.committees import committee_form, exclusions_form, experts_form
+from gateway.pages.renderer import PageRenderer
+from gateway.pages.review_views import (
     decision_body, error_lines, paging, problems_from_form, progress_chart, query_string, selected_ids,
 )
-from gateway.routes_committees import meeting_body
-from gateway.routes_pages_account import landing_for
-from gateway.routes_pages_committees import committee_form, exclusions_form, experts_form
-from gateway.routes_review import batch_answer, review_actor
-from services.review.ballots import CHOICES
-from services.review.committees import ORGANISED_BY
+from shared.contracts.review import CHOICES, ORGANISED_BY
 from shared.errors import PermissionDenied
 
 RENDERER = PageRenderer()
@@ -244,7 +244,7 @@ class TestTemplates:
 class TestReviewErrors:
     def test_review_refusals_keep_their_own_status_codes(self):
         from gateway.errors import error_body
-        from services.review.exceptions import DoubleVoteError, OutOfScopeError, RateLimitedError, RecusedError
+        from shared.contracts.review_errors import DoubleVoteError, OutOfScopeError, RateLimitedError, RecusedError
 
         assert error_body(RateLimitedError("同一联系方式 24 小时内最多提出 3 件异议"))[0] == 429
         assert error_body(DoubleVoteError("已投过票"))[1]["error"]["code"] == "already_voted"
@@ -261,13 +261,13 @@ class TestTheVersionAPageWasRenderedAt:
         assert decision_body(odd)["expected_version"] == "twelve"  # the schema refuses it in Chinese
 
     def test_the_list_sends_the_versions_of_the_ticked_dossiers_only(self):
-        from gateway.review_views import versions_from_form
+        from gateway.pages.review_views import versions_from_form
 
         form = MultiDict([("dossier_ids", "d-1"), ("version-d-1", "7"), ("version-d-2", "9"), ("version-d-3", "x")])
         assert versions_from_form(form, ["d-1", "d-3"]) == {"d-1": 7}
 
     def test_a_stale_page_is_sent_on_so_the_dossier_can_say_who_moved_it(self):
-        from gateway.routes_pages_review import stale_page_decider
+        from gateway.pages.review import stale_page_decider
 
         dossier = {"version": 12, "status": "returned", "unit_id": "unit-a"}
         assert stale_page_decider(UNIT_ADMIN, dossier, MultiDict([("expected_version", "11")])).role == "unit_admin"

@@ -4,7 +4,7 @@ from nameko.exceptions import RemoteError, UnknownService
 
 from gateway.auth import Principal
 from gateway.errors import error_body
-from services.dossier.exceptions import IllegalTransitionError
+from shared.contracts.dossier_errors import IllegalTransitionError
 from shared.errors import NotAuthenticated, PermissionDenied, ValidationFailed
 
 DOSSIER = {"applicant_id": "p-1", "unit_id": "unit-a", "district_id": "wuhua"}

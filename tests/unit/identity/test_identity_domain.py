@@ -10,7 +10,8 @@ from services.identity.domain import (
     PasswordPolicy, ResetCodePolicy, scope_for,
 )
 from services.identity.exceptions import (
-    ActionNotAllowed, OutOfScope, SeparationOfDutiesViolated, StateConflict, UnsuitableOrganisation,
+    ActionNotAllowedError, OutOfScopeError, SeparationOfDutiesError, StateConflictError,
+    UnsuitableOrganisationError,
 )
 from shared.roles import (
     APPLICANT, AUDITOR, CITY_ADMIN, COMMITTEE_SECRETARY, DISTRICT_ADMIN, EXPERT, SYSADMIN, UNIT_ADMIN,
@@ -156,16 +157,16 @@ class TestRoleGrants:
         self.grant(actor(DISTRICT_ADMIN, "wuhua"), UNIT_ADMIN, "unit-a")
 
     def test_a_district_admin_may_not_appoint_in_another_district(self):
-        with pytest.raises(OutOfScope):
+        with pytest.raises(OutOfScopeError):
             self.grant(actor(DISTRICT_ADMIN, "wuhua"), UNIT_ADMIN, "unit-b")
 
     def test_a_district_admin_may_not_create_district_admins(self):
-        with pytest.raises(ActionNotAllowed):
+        with pytest.raises(ActionNotAllowedError):
             self.grant(actor(DISTRICT_ADMIN, "wuhua"), DISTRICT_ADMIN, "wuhua")
 
     def test_a_city_admin_may_not_create_sysadmins_or_auditors(self):
         for role in (SYSADMIN, AUDITOR, CITY_ADMIN):
-            with pytest.raises(ActionNotAllowed):
+            with pytest.raises(ActionNotAllowedError):
                 self.grant(actor(CITY_ADMIN, "city"), role, "city")
 
     @pytest.mark.parametrize("role", [CITY_ADMIN, DISTRICT_ADMIN, UNIT_ADMIN, COMMITTEE_SECRETARY, EXPERT, AUDITOR])
@@ -179,31 +180,31 @@ class TestRoleGrants:
     def test_a_role_request_is_decided_by_a_city_admin_other_than_the_requester_and_the_receiver(self):
         city = Actor("city-1", CITY_ADMIN, "city")
         domain.check_can_decide_role_request(city, requested_by="sys-1", account_id="new-1")
-        with pytest.raises(SeparationOfDutiesViolated):
+        with pytest.raises(SeparationOfDutiesError):
             domain.check_can_decide_role_request(city, requested_by="city-1", account_id="new-1")
-        with pytest.raises(SeparationOfDutiesViolated):
+        with pytest.raises(SeparationOfDutiesError):
             domain.check_can_decide_role_request(city, requested_by="sys-1", account_id="city-1")
-        with pytest.raises(ActionNotAllowed):
+        with pytest.raises(ActionNotAllowedError):
             domain.check_can_decide_role_request(Actor("sys-2", SYSADMIN, "city"), requested_by="sys-1",
                                                  account_id="new-1")
 
     @pytest.mark.parametrize("role", [UNIT_ADMIN, APPLICANT, EXPERT])
     def test_unit_admins_and_applicants_create_no_accounts(self, role):
-        with pytest.raises((ActionNotAllowed, UnsuitableOrganisation)):
+        with pytest.raises((ActionNotAllowedError, UnsuitableOrganisationError)):
             self.grant(actor(UNIT_ADMIN, "unit-a"), role, "unit-a")
 
     def test_a_role_must_sit_on_the_right_kind_of_organisation(self):
-        with pytest.raises(UnsuitableOrganisation, match="只能设在"):
+        with pytest.raises(UnsuitableOrganisationError, match="只能设在"):
             self.grant(actor(SYSADMIN, "city"), UNIT_ADMIN, "wuhua")
 
     def test_a_unit_not_yet_approved_gets_no_admin(self):
-        with pytest.raises(StateConflict):
+        with pytest.raises(StateConflictError):
             self.grant(actor(SYSADMIN, "city"), UNIT_ADMIN, "unit-b2")
 
 
 class TestSeparationOfDuties:
     def test_an_applicant_cannot_be_made_admin_of_the_unit_that_recommends_them(self):
-        with pytest.raises(SeparationOfDutiesViolated, match="职责分离"):
+        with pytest.raises(SeparationOfDutiesError, match="职责分离"):
             domain.check_separation_of_duties(UNIT_ADMIN, "unit-a", ["unit-a"])
 
     def test_an_applicant_may_administer_a_unit_they_do_not_belong_to(self):
@@ -213,7 +214,7 @@ class TestSeparationOfDuties:
         domain.check_separation_of_duties(EXPERT, "committee", ["unit-a"])
 
     def test_a_unit_admin_cannot_join_their_own_unit_as_an_applicant(self):
-        with pytest.raises(SeparationOfDutiesViolated):
+        with pytest.raises(SeparationOfDutiesError):
             domain.check_may_join("unit-a", ["unit-a"])
 
 
@@ -222,11 +223,11 @@ class TestUnitApproval:
         domain.check_can_approve_unit(actor(DISTRICT_ADMIN, "wuhua"), OrgNode("u", "wuhua", UNIT, PENDING))
 
     def test_another_districts_admin_may_not(self):
-        with pytest.raises(OutOfScope):
+        with pytest.raises(OutOfScopeError):
             domain.check_can_approve_unit(actor(DISTRICT_ADMIN, "panlong"), OrgNode("u", "wuhua", UNIT, PENDING))
 
     def test_a_unit_is_decided_only_once(self):
-        with pytest.raises(StateConflict):
+        with pytest.raises(StateConflictError):
             domain.check_can_approve_unit(actor(DISTRICT_ADMIN, "wuhua"), OrgNode("u", "wuhua", UNIT, APPROVED))
 
 

@@ -11,7 +11,7 @@ from services.identity.credentials import (
 )
 from services.identity.application import Settings
 from services.identity.dependencies import password_hasher
-from services.identity.exceptions import DuplicatePhone, InvalidInput, WeakPassword
+from services.identity.exceptions import DuplicatePhoneError, InvalidInputError, WeakPasswordError
 from shared.config import load_config
 from shared.errors import Conflict, ValidationFailed
 
@@ -26,7 +26,7 @@ def registration(**overrides):
 
 
 def field_errors(schema_class, data):
-    with pytest.raises(InvalidInput) as raised:
+    with pytest.raises(InvalidInputError) as raised:
         s.load(schema_class, data)
     return raised.value.fields
 
@@ -67,6 +67,15 @@ class TestOtherInput:
         actor = s.load(s.ActorSchema, {"account_id": "6f1c1c38-8f0b-4a57-9d2b-5f0f3c7a0b11", "role": "applicant"})
         assert (actor.role, actor.org_id) == ("applicant", None)
 
+    def test_an_actor_carries_the_correlation_id_of_the_request_it_acts_in(self):
+        actor = s.load(s.ActorSchema, {"account_id": "6f1c1c38-8f0b-4a57-9d2b-5f0f3c7a0b11", "role": "applicant",
+                                       "correlation_id": "req-1"})
+        assert actor.correlation_id == "req-1"
+
+    def test_an_actor_id_must_be_a_uuid(self):
+        assert field_errors(s.ActorSchema, {"account_id": "1; drop table", "role": "applicant"}) == {
+            "account_id": ["编号格式无效"]}
+
     def test_an_unknown_role_is_refused(self):
         errors = field_errors(s.ActorSchema, {"account_id": "6f1c1c38-8f0b-4a57-9d2b-5f0f3c7a0b11", "role": "king"})
         assert errors == {"role": ["未知的角色"]}
@@ -101,14 +110,14 @@ class TestLogoutInput:
 
 class TestErrorsAcrossRpc:
     def test_an_identity_error_comes_back_as_its_own_type_with_message_and_fields(self):
-        error = WeakPassword("密码至少需要 8 个字符", {"password": ["密码至少需要 8 个字符"]})
+        error = WeakPasswordError("密码至少需要 8 个字符", {"password": ["密码至少需要 8 个字符"]})
         again = deserialize(serialize(error))
-        assert type(again) is WeakPassword and isinstance(again, ValidationFailed)
+        assert type(again) is WeakPasswordError and isinstance(again, ValidationFailed)
         assert (again.message, again.fields, again.code, again.http_status) == (
             error.message, error.fields, "weak_password", 422)
 
     def test_an_error_without_fields_round_trips_too(self):
-        again = deserialize(serialize(DuplicatePhone("该手机号码已注册")))
+        again = deserialize(serialize(DuplicatePhoneError("该手机号码已注册")))
         assert isinstance(again, Conflict) and str(again) == "该手机号码已注册" and again.fields == {}
 
 
@@ -163,3 +172,18 @@ class TestShippedSettings:
             monkeypatch.delenv(name, raising=False)
         hasher = password_hasher(load_config(CONFIG_PATH))
         assert "$m=65536,t=3,p=4$" in hasher.hash("abc12345")
+
+
+class TestPublishedSchemas:
+    """The gateway documents the bodies from shared/contracts; the service validates with the very same."""
+
+    @pytest.mark.parametrize("name", [
+        "RegisterSchema", "LoginSchema", "RefreshTokenSchema", "LogoutSchema", "ChangePasswordSchema",
+        "ResetRequestSchema", "ResetConfirmSchema", "CreateAdminAccountSchema", "RoleGrantSchema",
+        "RoleRequestDecisionSchema", "RegisterUnitSchema", "UnitDecisionSchema", "MembershipRequestSchema",
+        "MembershipDecisionSchema",
+    ])
+    def test_the_service_validates_with_the_published_schema(self, name):
+        from shared.contracts import identity_schemas
+
+        assert getattr(s, name) is getattr(identity_schemas, name)

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.identity.counters import MemoryCounters
-from services.identity.exceptions import ResetRequestedTooSoon, TooManyAttempts
+from services.identity.exceptions import ResetRequestedTooSoonError, TooManyAttemptsError
 from services.identity.throttles import BackOff, ThrottlePolicy, Throttles, wait_text
 
 
@@ -51,14 +51,14 @@ class TestBackOff:
 class TestLoginThrottle:
     def test_five_failures_of_one_name_from_one_address_make_that_address_wait(self, throttles):
         fail(throttles, "phone:13900000001", "198.51.100.7", 5)
-        with pytest.raises(TooManyAttempts) as refused:
+        with pytest.raises(TooManyAttemptsError) as refused:
             throttles.check_login("phone:13900000001", "198.51.100.7")
         assert refused.value.http_status == 429 and refused.value.retry_after == 60
         assert "登录失败次数过多" in refused.value.message
 
     def test_the_same_name_from_another_address_is_not_slowed(self, throttles):
         fail(throttles, "login_name:city_admin", "198.51.100.7", 5)
-        with pytest.raises(TooManyAttempts):
+        with pytest.raises(TooManyAttemptsError):
             throttles.check_login("login_name:city_admin", "198.51.100.7")
         throttles.check_login("login_name:city_admin", "203.0.113.9")
 
@@ -71,14 +71,14 @@ class TestLoginThrottle:
         fail(throttles, "phone:13900000001", "198.51.100.7", 5)
         clock.advance(seconds=61)
         fail(throttles, "phone:13900000001", "198.51.100.7", 1)
-        with pytest.raises(TooManyAttempts) as refused:
+        with pytest.raises(TooManyAttemptsError) as refused:
             throttles.check_login("phone:13900000001", "198.51.100.7")
         assert refused.value.retry_after == 120
 
     def test_many_names_from_one_address_make_the_address_wait_for_every_name(self, throttles):
         for number in range(30):
             fail(throttles, f"login_name:nobody{number}", "198.51.100.7", 1)
-        with pytest.raises(TooManyAttempts):
+        with pytest.raises(TooManyAttemptsError):
             throttles.check_login("login_name:someone_else", "198.51.100.7")
         throttles.check_login("login_name:someone_else", "203.0.113.9")
 
@@ -99,7 +99,7 @@ class TestLoginThrottle:
 class TestResetThrottle:
     def test_any_phone_waits_the_resend_interval_registered_or_not(self, throttles, clock):
         throttles.check_reset_request("13900000099", "198.51.100.7", 60)
-        with pytest.raises(ResetRequestedTooSoon) as refused:
+        with pytest.raises(ResetRequestedTooSoonError) as refused:
             throttles.check_reset_request("13900000099", "203.0.113.9", 60)
         assert refused.value.http_status == 429 and refused.value.retry_after == 60
         clock.advance(seconds=60)
@@ -108,14 +108,14 @@ class TestResetThrottle:
     def test_one_address_asks_for_a_few_codes_an_hour(self, throttles):
         for number in range(10):
             throttles.check_reset_request(f"139000001{number:02d}", "198.51.100.7", 60)
-        with pytest.raises(TooManyAttempts):
+        with pytest.raises(TooManyAttemptsError):
             throttles.check_reset_request("13900000199", "198.51.100.7", 60)
 
     def test_wrong_codes_from_one_address_make_it_wait(self, throttles):
         for _ in range(10):
             throttles.check_reset_confirm("198.51.100.7")
             throttles.reset_code_failed("198.51.100.7")
-        with pytest.raises(TooManyAttempts):
+        with pytest.raises(TooManyAttemptsError):
             throttles.check_reset_confirm("198.51.100.7")
         throttles.check_reset_confirm("203.0.113.9")
 
@@ -124,5 +124,5 @@ class TestTooManyAttemptsOverRpc:
     def test_the_wait_survives_the_trip_as_nameko_rebuilds_the_error(self):
         from nameko.exceptions import deserialize, serialize
 
-        error = deserialize(serialize(TooManyAttempts("请 60 秒后再试", retry_after=60)))
-        assert isinstance(error, TooManyAttempts) and error.retry_after == 60 and error.message == "请 60 秒后再试"
+        error = deserialize(serialize(TooManyAttemptsError("请 60 秒后再试", retry_after=60)))
+        assert isinstance(error, TooManyAttemptsError) and error.retry_after == 60 and error.message == "请 60 秒后再试"

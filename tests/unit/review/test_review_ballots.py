@@ -1,8 +1,8 @@
 """The vote's rules: the 2/3 threshold rounded up, quorum, recusal, no proxy, no double or late ballots."""
 import pytest
 
-from services.review import ballots
-from services.review.ballots import CLOSED, DRAWN, OPEN
+from services.review.domain import ballots
+from services.review.domain.ballots import CLOSED, DRAWN, OPEN
 from services.review.exceptions import (
     DoubleVoteError, InvalidReviewCommandError, LateBallotError, MeetingStateError, NotAVoterError,
     QuorumNotMetError, RecusedError,

@@ -1,9 +1,9 @@
-"""Committee rules (DOMAIN.md §6): odd membership, minimums by band, at most three years, the pool."""
+"""Committee rules (docs/domain-rules.md R6.1, R6.2): odd membership, minimums by band, at most three years, the pool."""
 from datetime import date
 
 import pytest
 
-from services.review import committees as rules
+from services.review.domain import committees as rules
 from services.review.exceptions import CommitteeRuleError
 
 

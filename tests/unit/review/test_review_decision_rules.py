@@ -2,7 +2,7 @@
 import pytest
 
 from services.review import schemas as s
-from services.review.decisions import compose_return, dossier_decision
+from services.review.domain.decisions import compose_return, dossier_decision
 from services.review.projections import DOSSIER_EVENT_TYPES
 from shared.errors import ValidationFailed
 from shared.schemas import load_or_raise

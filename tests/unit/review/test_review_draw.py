@@ -1,7 +1,7 @@
 """The expert draw: random, recorded with its seed, replayable, and leaving out experts in conflict."""
 import pytest
 
-from services.review import draw
+from services.review.domain import draw
 from services.review.exceptions import CommitteeRuleError
 
 POOL = [{"expert_id": f"expert{n:02d}", "unit_id": f"unit-{n % 5}"} for n in range(1, 16)]

@@ -7,7 +7,8 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from openpyxl import load_workbook
 
-from services.review import deadlines, export, publicity
+from services.review import export
+from services.review.domain import deadlines, publicity
 from services.review.exceptions import PublicityWindowError, RateLimitedError
 
 ROW = {"dossier_id": "d-1", "applicant_id": "acc-1", "applicant_name": "=HYPERLINK(\"x\")", "unit_name": "演示单位甲",

@@ -8,7 +8,7 @@ from sqlalchemy import MetaData, create_engine
 from shared.contracts import dossier as st
 from services.review import queue_queries
 from services.review.exceptions import ReviewNotAllowedError
-from services.review.scoping import COMMITTEE_STAGE, scope_of
+from services.review.domain.scoping import COMMITTEE_STAGE, scope_of
 from services.review.tables import review_queue
 from shared.roles import Actor
 

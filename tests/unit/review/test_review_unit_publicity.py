@@ -2,8 +2,8 @@
 from datetime import date
 
 from services.review.settings import Settings
-from services.review.unit_publicity import batch_refusal, earliest_start, start_problems, unit_approval_day
-from services.review.workdays import WorkingCalendar
+from services.review.domain.unit_publicity import batch_refusal, earliest_start, start_problems, unit_approval_day
+from services.review.domain.workdays import WorkingCalendar
 
 TODAY = date(2026, 12, 2)
 

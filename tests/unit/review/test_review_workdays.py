@@ -5,10 +5,10 @@ import pytest
 import yaml
 
 from services.review.exceptions import CalendarError, InvalidReviewCommandError
-from services.review.publicity import publicity_window
+from services.review.domain.publicity import publicity_window
 from services.review.settings import DEFAULT_CALENDAR_FILE
-from services.review.unit_publicity import batch_refusal, unit_publicity_window
-from services.review.workdays import WorkingCalendar, expand_days
+from services.review.domain.unit_publicity import batch_refusal, unit_publicity_window
+from services.review.domain.workdays import WorkingCalendar, expand_days
 
 
 @pytest.fixture(scope="module")

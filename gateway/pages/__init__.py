@@ -1,0 +1,23 @@
+"""Server-rendered Chinese pages: applicants, reviewers, the committee office and experts, publicity,
+fees and certificates.
+
+The pages call the same services as the JSON API, and what both need (the visible dossier, the
+composed view, the acting role, uploads and downloads) comes from gateway/compose: a page never
+calls an API route and this package never imports gateway/api. How a page answers is handler.py
+(``@page``) and base.py (layout, error page); cookies, CSRF and refresh are session.py; templates
+are rendered by renderer.py; views.py, review_views.py and forms.py shape answers and forms.
+"""
+from .account import AccountPages
+from .admin import AdminPages
+from .assets import AssetPages
+from .certificates import CertificatePages
+from .committees import CommitteePages
+from .dossiers import DossierPages
+from .payments import PaymentPages
+from .publicity import PublicityPages
+from .review import ReviewPages
+
+
+class PageRoutes(AccountPages, DossierPages, ReviewPages, CommitteePages, PublicityPages, PaymentPages,
+                 CertificatePages, AdminPages, AssetPages):
+    """Every page route; GatewayService supplies the dependencies they use."""
