@@ -9,7 +9,7 @@ other decision's sender hears that the dossier moved (409). Rows, measured in th
   (a) before, retry     the old rule written out here: a command that lost the version check is
                         run again against the reloaded dossier (``return`` is legal from
                         ``unit_approved``, so the loser's command lands on a state its sender never saw);
-  (b) now, direct       ``Dossiers.execute`` with ``expected_version`` from two application
+  (b) now, direct       ``Dossiers.approve`` / ``return_for_changes`` with ``expected_version``, from two application
                         objects (two "instances"), no RPC;
   (c) now, RPC          two DossierService instances in this process, called over RabbitMQ as
                         review and the gateway call them.
@@ -41,7 +41,7 @@ from nameko.standalone.rpc import ClusterRpcProxy  # noqa: E402
 
 from bench.dossier_commands import AMQP_SERVER, CITY_ADMIN, PG_SERVER  # noqa: E402
 from services.dossier.application import Dossiers  # noqa: E402
-from services.dossier.domain import events_stamped_by  # noqa: E402
+from services.dossier.domain import Dossier, events_stamped_by  # noqa: E402
 from services.dossier.exceptions import ConcurrentModificationError, IllegalTransitionError  # noqa: E402
 from services.dossier.service import DossierService  # noqa: E402
 from shared.db import drop_database, ensure_database  # noqa: E402
@@ -51,8 +51,21 @@ from tests.factories import Cast, fill_everything, notice_document  # noqa: E402
 
 register_platform_errors()
 DECISIONS = ("unit_approved", "returned")
-APPROVE = ("approve", {"opinion": "同意推荐"})
-RETURN = ("return_for_changes", {"reason": "请补充学历证明", "sections": ["education"]})
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One side of the race: the aggregate's command (the old rule calls it), the use case that runs it
+    now, and their arguments."""
+
+    command: object
+    use_case: object
+    arguments: dict
+
+
+APPROVE = Decision(Dossier.approve, Dossiers.approve, {"opinion": "同意推荐"})
+RETURN = Decision(Dossier.return_for_changes, Dossiers.return_for_changes,
+                  {"reason": "请补充学历证明", "sections": ["education"]})
 
 
 @dataclass
@@ -83,7 +96,7 @@ def submitted(app):
     loaded = app.load(dossier.id)
     fill_everything(loaded, cast)
     app.save(loaded)
-    done, _ = app.execute(loaded.id, "submit", cast.applicant)
+    done = app.submit(loaded.id, cast.applicant)
     return cast, str(loaded.id), done.version
 
 
@@ -95,11 +108,12 @@ def decisions_after(app, dossier_id, version):
 
 
 def legacy_execute(app, dossier_id, command, actor, retries=6, backoff=0.01, **arguments):
-    """``Dossiers.execute`` as it was: load, command, save; on a lost race, again from the top."""
+    """A command as it was run before: load, ``command(dossier, ...)``, save; on a lost race, again
+    from the top."""
     for attempt in range(retries + 1):
         dossier = app.load(dossier_id)
         with events_stamped_by(app.clock):
-            getattr(dossier, command)(actor, **arguments)
+            command(dossier, actor, **arguments)
         try:
             app.save(dossier)
             return dossier
@@ -114,9 +128,8 @@ def race_in_process(apps, trial, execute):
     errors = []
 
     def decide(app, decision):
-        command, arguments = decision
         try:
-            execute(app, dossier_id, command, cast.unit_admin, version, **arguments)
+            execute(app, dossier_id, decision, cast.unit_admin, version)
         except (IllegalTransitionError, ConcurrentModificationError) as error:
             errors.append(error)
 
@@ -126,12 +139,12 @@ def race_in_process(apps, trial, execute):
     return errors
 
 
-def before(app, dossier_id, command, actor, version, **arguments):
-    legacy_execute(app, dossier_id, command, actor, **arguments)
+def before(app, dossier_id, decision, actor, version):
+    legacy_execute(app, dossier_id, decision.command, actor, **decision.arguments)
 
 
-def now_direct(app, dossier_id, command, actor, version, **arguments):
-    app.execute(dossier_id, command, actor, expected_version=version, **arguments)
+def now_direct(app, dossier_id, decision, actor, version):
+    decision.use_case(app, dossier_id, actor, expected_version=version, **decision.arguments)
 
 
 # -- (c) over RPC, two service instances ---------------------------------------------------------

@@ -63,6 +63,7 @@ from sqlalchemy.dialects.postgresql import JSONB, UUID  # noqa: E402
 
 from shared.contracts import dossier as st  # noqa: E402
 from services.dossier.application import Dossiers, persistence_env  # noqa: E402
+from services.dossier.commands import SECTION_EDITS  # noqa: E402
 from services.dossier.domain import Dossier  # noqa: E402
 from services.dossier.schemas import SECTION_COMMANDS  # noqa: E402
 from services.dossier.service import DossierService  # noqa: E402
@@ -279,6 +280,18 @@ class RawDossier(Aggregate):
         self.trigger_event(RawUnitApproved, actor=actor.to_dict(), opinion=opinion)
 
 
+# The raw aggregate's section commands, by the names the section forms give (as SECTION_EDITS for Dossier).
+RAW_SECTION_EDITS = {
+    "update_basic_info": RawDossier.update_basic_info,
+    "record_education": RawDossier.record_education,
+    "record_work_experience": RawDossier.record_work_experience,
+    "record_continuing_education": RawDossier.record_continuing_education,
+    "record_annual_assessments": RawDossier.record_annual_assessments,
+    "fill_review_form": RawDossier.fill_review_form,
+    "sign_commitment": RawDossier.sign_commitment,
+}
+
+
 class RawDossiers(Application):
     """get -> command -> save, one transaction per command; nothing else."""
 
@@ -293,14 +306,26 @@ class RawDossiers(Application):
         self.save(dossier)
         return dossier
 
-    def execute(self, dossier_id, command, actor, **arguments):
+    def _change(self, dossier_id, act):
         dossier = self.repository.get(dossier_id)
-        getattr(dossier, command)(actor, **arguments)
+        act(dossier)
         self.save(dossier)
         return dossier
 
+    # The use cases the mix runs, named as in Dossiers (services/dossier/commands.py).
+
+    def edit_section(self, dossier_id, actor, command, **arguments):
+        edit = RAW_SECTION_EDITS[command]
+        return self._change(dossier_id, lambda dossier: edit(dossier, actor, **arguments))
+
+    def attach_material(self, dossier_id, actor, **material):
+        return self._change(dossier_id, lambda dossier: dossier.attach_material(actor, **material))
+
     def submit(self, dossier_id, actor):
-        return self.execute(dossier_id, "submit", actor)
+        return self._change(dossier_id, lambda dossier: dossier.submit(actor))
+
+    def approve(self, dossier_id, actor, *, opinion):
+        return self._change(dossier_id, lambda dossier: dossier.approve(actor, opinion))
 
 
 class DossiersWithoutProjection(Dossiers):
@@ -332,7 +357,7 @@ class WorkerTimer(DependencyProvider):
     app_bucket = None  # ... and durations of the Dossiers application calls made inside those workers
 
     @staticmethod
-    def time_app_calls(app, names=("create", "execute", "submit")):
+    def time_app_calls(app, names=("create", "edit_section", "attach_material", "submit", "approve")):
         """Time the service's own Dossiers instance from inside its workers (instance attributes only)."""
         for name in names:
             call = getattr(app, name)
@@ -393,18 +418,16 @@ class EventStoreBackend:
 
     def section(self, actor, dossier_id, section, payload):
         command, arguments = _arguments(section, payload)
-        self.app.execute(dossier_id, command, actor, **arguments)
+        self.app.edit_section(dossier_id, actor, command, **arguments)
 
     def attach_material(self, actor, dossier_id, payload):
-        self.app.execute(dossier_id, "attach_material", actor, **payload)
+        self.app.attach_material(dossier_id, actor, **payload)
 
     def submit(self, actor, dossier_id):
         self.app.submit(dossier_id, actor)
 
     def approve(self, actor, dossier_id, opinion):
-        result = self.app.execute(dossier_id, "approve", actor, opinion=opinion)
-        dossier = result[0] if isinstance(result, tuple) else result
-        return dossier.status
+        return self.app.approve(dossier_id, actor, opinion=opinion).status
 
 
 class RpcBackend:
@@ -647,28 +670,25 @@ def in_memory_cost(rounds):
     """CPU µs per event for command + fold + encoding to a stored event, no database: raw vs Dossier."""
     raw_mapper = Application(env={"PERSISTENCE_MODULE": "eventsourcing.popo"}).mapper
 
-    def one(create, execute):
+    def one(create, section_edits):
         cast = Cast()
         dossier = create(cast)
         for section, payload in section_steps():
             command, arguments = _arguments(section, payload)
-            execute(dossier, command, cast.applicant, **arguments)
-        execute(dossier, "attach_material", cast.applicant, **material())
-        execute(dossier, "submit", cast.applicant)
-        execute(dossier, "approve", cast.unit_admin, opinion=OPINION)
+            section_edits[command](dossier, cast.applicant, **arguments)
+        dossier.attach_material(cast.applicant, **material())
+        dossier.submit(cast.applicant)
+        dossier.approve(cast.unit_admin, OPINION)
         return [raw_mapper.to_stored_event(event) for event in dossier.collect_events()]
 
-    def run(create):
-        def execute(dossier, command, actor, **arguments):
-            getattr(dossier, command)(actor, **arguments)
-
+    def run(create, section_edits):
         started = time.process_time()
         for _ in range(rounds):
-            one(create, execute)
+            one(create, section_edits)
         return (time.process_time() - started) / (rounds * COMMANDS_PER_DOSSIER) * 1e6
 
-    raw = run(lambda cast: RawDossier.create(cast.applicant, **cast.creation_fields()))
-    real = run(lambda cast: Dossier.create(cast.applicant, **cast.creation_fields()))
+    raw = run(lambda cast: RawDossier.create(cast.applicant, **cast.creation_fields()), RAW_SECTION_EDITS)
+    real = run(lambda cast: Dossier.create(cast.applicant, **cast.creation_fields()), SECTION_EDITS)
     return raw, real
 
 
@@ -678,18 +698,34 @@ class _InMemoryStore:
     def __init__(self):
         self.dossiers = {}
 
-    def create(self, actor, **fields):
+    def create(self, actor, *, command_key=None, **fields):
         dossier = Dossier.create(actor, **fields)
         self.dossiers[str(dossier.id)] = dossier
         return dossier
 
-    def execute(self, dossier_id, command, actor, **arguments):
-        dossier = self.dossiers[str(dossier_id)]
-        return dossier, getattr(dossier, command)(actor, **arguments)
+    def get(self, dossier_id):
+        return self.dossiers[str(dossier_id)].to_dict()
 
-    def submit(self, dossier_id, actor, sanctions=()):
+    def _change(self, dossier_id, act):
+        dossier = self.dossiers[str(dossier_id)]
+        act(dossier)
+        return dossier
+
+    # The use cases the service's methods call (services/dossier/commands.py), in memory.
+
+    def edit_section(self, dossier_id, actor, command, *, command_key=None, **arguments):
+        edit = SECTION_EDITS[command]
+        return self._change(dossier_id, lambda dossier: edit(dossier, actor, **arguments))
+
+    def attach_material(self, dossier_id, actor, *, command_key=None, **material):
+        return self._change(dossier_id, lambda dossier: dossier.attach_material(actor, **material))
+
+    def submit(self, dossier_id, actor, sanctions=(), command_key=None):
         # The notice and eligibility checks need the database; they are in (d), not here.
-        return self.execute(dossier_id, "submit", actor)[0]
+        return self._change(dossier_id, lambda dossier: dossier.submit(actor))
+
+    def approve(self, dossier_id, actor, *, opinion, expected_version=None, command_key=None):
+        return self._change(dossier_id, lambda dossier: dossier.approve(actor, opinion))
 
 
 def service_edge_cost(rounds):

@@ -42,7 +42,7 @@ from functools import partial
 import eventlet
 from marshmallow import ValidationError
 from nameko.containers import ContainerBeingKilled
-from nameko.events import SERVICE_POOL, EventHandler
+from nameko.events import EventHandler
 from sqlalchemy import (
     DDL, BigInteger, Column, DateTime, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, case, event,
     func, select, update,
@@ -50,7 +50,6 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.exc import DataError
 
-from .events import DOSSIER_SOURCE_SERVICE, DossierEventV1
 from .observability import current_correlation_id
 
 log = logging.getLogger(__name__)
@@ -412,26 +411,5 @@ def recorded_event_handler(engine_of, source_service, event_type, retry_pause_se
 
 
 class ContractBroken(ValueError):
-    """A dossier event that does not match DossierEventV1: it would fail the same way on every delivery."""
-
-
-_DOSSIER_EVENT_V1 = DossierEventV1()
-
-
-def dossier_event_handler(engine_of, event_type):
-    """The usual consumer of one dossier event type: shared by the service's instances (service pool),
-    put back on the queue when handling fails (none is lost) and each failure recorded. A payload that
-    breaks the bus contract is recorded and parked too, never dropped unseen."""
-
-    def decorate(method):
-        @functools.wraps(method)
-        def within_contract(service, payload):
-            problems = _DOSSIER_EVENT_V1.validate(payload) if isinstance(payload, dict) else {"_schema": ["不是对象"]}
-            if problems:
-                raise ContractBroken(f"事件不符合 DossierEventV1: {json_rendering(problems)}")
-            return method(service, payload)
-
-        return recorded_event_handler(engine_of, DOSSIER_SOURCE_SERVICE, event_type, handler_type=SERVICE_POOL,
-                                      requeue_on_error=True)(within_contract)
-
-    return decorate
+    """A dossier event that does not match DossierEventV1: it would fail the same way on every delivery
+    (raised by shared/event_handlers.py, parked at once here as an error that cannot be applied)."""

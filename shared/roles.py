@@ -1,4 +1,4 @@
-"""Role codes of DOMAIN.md §1 and the actor who performs a command."""
+"""Role codes (docs/domain-rules.md R1.1) and the actor who performs a command."""
 from dataclasses import asdict, dataclass
 
 APPLICANT = "applicant"

@@ -5,7 +5,7 @@ errors in Chinese, and ``load_or_raise`` turns marshmallow's errors into ``Valid
 The text and date fields apply the platform's text rules (shared/text_rules.py), the same ones the
 gateway applies at its edge: a service refuses hostile text even if it arrives some other way.
 """
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import RAISE, Schema, ValidationError, fields, pre_dump, validate
 
 from . import text_rules
 from .roles import ROLE_LABELS
@@ -159,3 +159,47 @@ class ActorSchema(StrictSchema):
     org_id = Str(allow_none=True, load_default=None)
     correlation_id = Str(allow_none=True, load_default=None)
 
+
+
+# --- the RPC edge's answers ---------------------------------------------------------------------------
+
+class AnswerShapeError(Exception):
+    """Raised when a service is about to answer with a field its answer schema does not declare: the
+    answer's shape is part of what callers rely on, so a new field is declared, never dropped silently."""
+
+
+class OutSchema(Schema):
+    """Base of every answer schema at a service's RPC edge: ``dump(SomeOut, value)`` gives the JSON-safe
+    answer (dates and times as ISO strings). A dict holding a key the schema does not declare raises
+    ``AnswerShapeError`` instead of losing that key; a field declared ``Raw`` passes through as it is."""
+
+    @pre_dump(pass_collection=False)
+    def _refuse_undeclared(self, value, **kwargs):
+        if isinstance(value, dict):
+            undeclared = sorted(set(value) - set(self.fields))
+            if undeclared:
+                raise AnswerShapeError(f"{type(self).__name__} does not declare {', '.join(map(str, undeclared))}")
+        return value
+
+
+def dump(schema_class, value, many=False):
+    """The one way a service answers an RPC: *value* (a dict, an object, or a list of them with *many*)
+    shaped by its answer schema."""
+    return schema_class(many=many).dump(value)
+
+
+class IsoText(fields.Field):
+    """A date or a moment in an answer as ISO-8601 text (``2026-05-06``, ``2026-05-06T02:00:00+00:00``):
+    a use case that already wrote the text passes it as it is, a date or datetime is written with
+    ``isoformat``, and None stays None (the moment has not come)."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+class PassThrough(fields.Raw):
+    """A nested structure in an answer whose shape is its owner's (an error another service raised, a
+    stored JSON document), passed through made JSON-safe as ``plain`` makes it."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        return plain(value)

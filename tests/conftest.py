@@ -101,21 +101,20 @@ def _free_port():
 @pytest.fixture(scope="session")
 def s3_settings():
     """A real S3-compatible server (moto in server mode) for this test run, reached through minio."""
+    import socket
     import sys
-    import time
+
+    from tests.waiting import wait_until
+
+    def listening():
+        with socket.socket() as probe:
+            return probe.connect_ex(("127.0.0.1", port)) == 0
 
     port = _free_port()
     moto = os.path.join(os.path.dirname(sys.executable), "moto_server")
     server = subprocess.Popen([moto, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL,
                               stderr=subprocess.DEVNULL)
-    deadline = time.monotonic() + 30
-    import socket
-
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                break
-        time.sleep(0.2)
+    wait_until(listening, seconds=30, interval=0.2, what=f"the S3 stand-in (moto_server) on port {port}")
     yield {"endpoint": f"127.0.0.1:{port}", "access_key": "test", "secret_key": "test-secret",
            "bucket": f"evidence-{RUN_ID}", "secure": False}
     server.terminate()

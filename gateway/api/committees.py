@@ -13,7 +13,7 @@ ORGANISERS = (CITY_ADMIN, COMMITTEE_SECRETARY)
 
 
 def meeting_body(body):
-    """A new meeting's body; ``date`` (DESIGN.md) is accepted for ``meeting_date``."""
+    """A new meeting's body; ``date`` (the field's name in docs/gateway.md) is accepted for ``meeting_date``."""
     body = dict(body)
     if "date" in body and "meeting_date" not in body:
         body["meeting_date"] = body.pop("date")

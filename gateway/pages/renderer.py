@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from nameko.extensions import DependencyProvider
 from werkzeug.security import safe_join
 
-from shared.contracts import dossier as st
+from shared.contracts import certificate, dossier as st, payment
 from shared import roles
 from shared.roles import ROLE_LABELS
 from shared.titles import (
@@ -33,6 +33,10 @@ STATIC_TYPES = {
     ".ico": "image/x-icon",
     ".woff2": "font/woff2",
 }
+
+# A reviewer's decisions on a dossier; the review page lists the events they recorded as earlier opinions.
+REVIEW_DECISIONS = ("approve", "return_for_changes", "reject")
+OPINION_EVENTS = tuple(row.event for row in st.TRANSITIONS if row.command in REVIEW_DECISIONS)
 
 LABELS = {
     "series": SERIES, "level": LEVELS, "status": st.STATUS_LABELS, "role": ROLE_LABELS, "section": st.SECTIONS,
@@ -74,8 +78,11 @@ class PageRenderer:
                                trim_blocks=True, lstrip_blocks=True)
         self.env.filters.update(label=label, shanghai=shanghai_time, file_size=file_size,
                                 input_value=forms.input_value, checked=forms.is_checked)
-        # Templates name roles as ``ROLES.CITY_ADMIN`` (shared/roles.py), never as typed codes.
-        self.env.globals.update(static_url=self.static_url, ROLES=roles, SERIES=SERIES, LEVELS=LEVELS,
+        # Templates name roles as ``ROLES.CITY_ADMIN`` (shared/roles.py) and statuses as
+        # ``DOSSIER.ACCEPTED`` / ``CERTIFICATE.REVOKED`` / ``PAYMENT.PENDING`` (shared/contracts), never as
+        # typed codes.
+        self.env.globals.update(static_url=self.static_url, ROLES=roles, DOSSIER=st, CERTIFICATE=certificate,
+                                PAYMENT=payment, OPINION_EVENTS=OPINION_EVENTS, SERIES=SERIES, LEVELS=LEVELS,
                                 SECTIONS=st.SECTIONS, MATERIAL_CATEGORIES=MATERIAL_CATEGORIES,
                                 SECTION_FORMS=forms.SECTION_FORMS, ACHIEVEMENT_FORM=forms.ACHIEVEMENT_FORM,
                                 COMMITMENT_TEXT=forms.COMMITMENT_TEXT,

@@ -1,6 +1,7 @@
 """CertificateService: issuing on publicity_ended, public verification, download and revocation.
 
-Each RPC loads input with a schema, calls the application and returns plain data. ``verify`` is
+Each RPC loads input with a schema, calls the application and answers ``dump(SomeOut, ...)`` with an
+answer schema of schemas.py (a key it does not declare is refused, not dropped). ``verify`` is
 public (the gateway serves it without login); the rest act for an authenticated actor.
 
 Exactly once in effect without a key table: issuing is once per dossier (an advisory lock and the
@@ -20,7 +21,7 @@ from shared.event_handlers import dossier_event_consumer, event_entering
 from shared.idempotency import IdempotencyKey
 from shared.observability import CorrelationId
 from shared.roles import Actor
-from shared.schemas import ActorSchema, load_or_raise
+from shared.schemas import ActorSchema, dump, load_or_raise
 from shared.timers import configured_timer
 
 from . import schemas
@@ -57,28 +58,29 @@ class CertificateService:
     @rpc(expected_exceptions=PlatformError)
     def get_by_dossier(self, dossier_id):
         """The dossier's certificate (number, face, verification code and URL, status) or CertificateNotFound."""
-        return self.certificates.by_dossier(_id(dossier_id))
+        return dump(schemas.CertificateOut, self.certificates.by_dossier(_id(dossier_id)))
 
     @rpc(expected_exceptions=PlatformError)
     def get(self, actor, number):
         """A certificate by number, with its code (city administrators and auditors)."""
-        return self.certificates.by_number(_actor(actor), _id(number))
+        return dump(schemas.CertificateOut, self.certificates.by_number(_actor(actor), _id(number)))
 
     @rpc(expected_exceptions=PlatformError)
     def pdf(self, actor, dossier_id):
-        """``{number, filename, content_type, content_base64, object_key, sha256}`` for the holder or admins."""
-        return self.certificates.pdf(_actor(actor), _id(dossier_id))
+        """``{number, filename, content_type, content_base64, object_key, sha256, size, revoked}`` for the
+        holder or admins."""
+        return dump(schemas.CertificatePdfOut, self.certificates.pdf(_actor(actor), _id(dossier_id)))
 
     @rpc(expected_exceptions=PlatformError)
     def verify(self, number, code):
         """Public: ``{found, valid, revoked, revoked_at, reason, holder: {name, id_number_masked}, title, ...}``."""
         loaded = load_or_raise(schemas.VerifySchema(), {"number": number, "code": code}, "请填写证书编号和验证码")
-        return self.certificates.verify(loaded["number"], loaded["code"])
+        return dump(schemas.VerificationOut, self.certificates.verify(loaded["number"], loaded["code"]))
 
     @rpc
     def public_keys(self):
         """The issuer's Ed25519 public keys by key id, so anyone can check a certificate's signature."""
-        return self.certificates.public_keys()
+        return dump(schemas.PublicKeysOut, self.certificates.public_keys())
 
     # -- revocation --------------------------------------------------------------------------
 
@@ -87,18 +89,20 @@ class CertificateService:
         """撤销 by a city admin: the dossier records title_revoked and the certificate shows revoked."""
         loaded = load_or_raise(schemas.RevokeSchema(), {"number": number, "reason": reason, "fraud": fraud},
                                "撤销证书须写明证书编号和理由")
-        return self.certificates.revoke(_actor(actor), loaded["number"], loaded["reason"].strip(), loaded["fraud"],
-                                        RpcDossierPort(self.dossier))
+        revoked = self.certificates.revoke(_actor(actor), loaded["number"], loaded["reason"].strip(), loaded["fraud"],
+                                           RpcDossierPort(self.dossier))
+        return dump(schemas.CertificateOut, revoked)
 
     @rpc
     def health(self):
+        """``{service, status: ok|degraded|error, certificates, queued, key_id, failed_event_handlings}``."""
         report = {"service": self.name, "status": "ok"}
         try:
             report.update(self.certificates.health())
             health_with_failures(report, self.certificates.engine, self.name)
         except Exception as error:
             report.update(status="error", error=str(error))
-        return report
+        return dump(schemas.HealthOut, report)
 
     # -- dossier events ----------------------------------------------------------------------
 

@@ -209,13 +209,6 @@ class Dossiers(DossierCommands, Application):
             raise NoticeNotPublishedError(f"{review_year}年度职称评审通知尚未发布")
         return policy.Notice.from_document(row["notice"])
 
-    @retry_on_conflict
-    def execute(self, dossier_id, command, actor: Actor, *, expected_version=None, command_key=None, **arguments):
-        """Run the aggregate command named *command*; returns ``(dossier, command result)``. For tests and
-        tooling that drive every command alike; the service calls the named use cases (commands.py)."""
-        return self._change(dossier_id, command, lambda dossier: getattr(dossier, command)(actor, **arguments),
-                            expected_version=expected_version, command_key=command_key)
-
     def _change(self, dossier_id, command, act, *, expected_version=None, command_key=None):
         """Load -> ``act(dossier)`` (the aggregate command *command*) -> save; ``(dossier, result)``.
 
@@ -346,7 +339,7 @@ class Dossiers(DossierCommands, Application):
 
     def history(self, dossier_id):
         """Every event of the dossier, oldest first, with actor, time, data and hash."""
-        return [_history_entry(event) for event in self._domain_events(dossier_id)]
+        return [history_entry(event) for event in self._domain_events(dossier_id)]
 
     def state_at(self, dossier_id, *, version=None, at=None):
         """The dossier folded up to *version*, or up to the last event at or before *at* (datetime)."""
@@ -433,7 +426,9 @@ class Dossiers(DossierCommands, Application):
         return [self.mapper.to_domain_event(row) for row in stored]
 
 
-def _history_entry(event: DossierEvent):
+def history_entry(event: DossierEvent):
+    """One stored event as ``history`` answers it and the outbox relay publishes it (relay.py):
+    version, type, time (ISO-8601), actor, its own data, and its link in the hash chain."""
     data = {key: value for key, value in vars(event).items() if key not in _COMMON_FIELDS}
     return {
         "version": event.originator_version,

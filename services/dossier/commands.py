@@ -6,11 +6,23 @@ version a decision was made on (conflicts.py). Whether a lost race is retried is
 ``conflicts.retry_on_conflict``, judged by the command's name. Creating, submitting and the notices
 need the year's policy and stay in application.py.
 """
-from shared.contracts import dossier as st
 from shared.roles import Actor
 
 from .conflicts import retry_on_conflict
+from .domain import Dossier
 from .exceptions import InvalidCommandError
+
+# The aggregate commands behind the section forms (shared/contracts/dossier_schemas.py SECTION_COMMANDS),
+# named one by one so that a command name from the edge only ever picks one of these methods.
+SECTION_EDITS = {
+    "update_basic_info": Dossier.update_basic_info,
+    "record_education": Dossier.record_education,
+    "record_work_experience": Dossier.record_work_experience,
+    "record_continuing_education": Dossier.record_continuing_education,
+    "record_annual_assessments": Dossier.record_annual_assessments,
+    "fill_review_form": Dossier.fill_review_form,
+    "sign_commitment": Dossier.sign_commitment,
+}
 
 
 class DossierCommands:
@@ -20,12 +32,13 @@ class DossierCommands:
 
     @retry_on_conflict
     def edit_section(self, dossier_id, actor: Actor, command, *, command_key=None, **arguments):
-        """One of the section commands (``st.SECTION_COMMANDS``), which share one rule: only the
+        """One of the section forms' commands (``SECTION_EDITS``), which share one rule: only the
         applicant, only while the dossier is editable. Chosen by name because the section forms are a
-        table (shared/contracts/dossier_schemas.py SECTION_COMMANDS)."""
-        if command not in st.SECTION_COMMANDS:
+        table (shared/contracts/dossier_schemas.py SECTION_COMMANDS); a name outside it is refused."""
+        edit = SECTION_EDITS.get(command)
+        if edit is None:
             raise InvalidCommandError(f"未知栏目操作:{command}")
-        return self._change(dossier_id, command, lambda dossier: getattr(dossier, command)(actor, **arguments),
+        return self._change(dossier_id, command, lambda dossier: edit(dossier, actor, **arguments),
                             command_key=command_key)[0]
 
     @retry_on_conflict

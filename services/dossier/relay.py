@@ -33,7 +33,7 @@ from shared.event_failures import Handling, error_text, original_payload, record
 from shared.observability import logging_config  # noqa: E402
 from shared.events import DOSSIER_EVENT_SCHEMA_VERSION, DOSSIER_EXCHANGE, DossierEventV1, dossier_event_type  # noqa: E402
 
-from .application import Dossiers, _history_entry  # noqa: E402
+from .application import Dossiers, history_entry  # noqa: E402
 from .catchup import FAULTS, SERVICE, SummaryCatchUp  # noqa: E402
 from .domain import event_name  # noqa: E402
 from .logfollower import OUTBOX_RELAY, LogFollower  # noqa: E402
@@ -94,7 +94,7 @@ class OutboxRelay(LogFollower):
         """The bus message of one stored event, with the dossier's state after it."""
         event = self.app.mapper.to_domain_event(notification)
         dossier = self._fold(event)
-        entry = _history_entry(event)
+        entry = history_entry(event)
         snapshot = dossier.to_dict()
         message = {
             "schema_version": DOSSIER_EVENT_SCHEMA_VERSION,

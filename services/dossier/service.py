@@ -1,5 +1,6 @@
 """DossierService: the dossier's RPC surface. Each method loads input with a schema, calls the
-application, and returns plain data; every rule lives in the aggregate or in the year's policy (policy.py).
+application, and answers with ``dump(SomeOut, …)`` (schemas.py); every rule lives in the aggregate or
+in the year's policy (policy.py).
 
 Every command takes the calling request's idempotency key from the nameko context
 (shared/idempotency.py) and hands it to the application, which stores it with the events: a
@@ -16,11 +17,10 @@ from shared.event_failures import health_with_failures
 from shared.idempotency import IdempotencyKey, KeyedCommand
 from shared.observability import CorrelationId, current_correlation_id
 from shared.roles import AUDITOR, CITY_ADMIN, Actor
-from shared.schemas import ActorSchema, load_or_raise, plain
+from shared.schemas import ActorSchema, dump, load_or_raise, plain
 
-from shared.contracts import dossier_schemas as schemas, notice_schemas
+from . import checkpoints_audit, schemas
 from .application import batch_subject, parse_moment
-from . import checkpoints_audit
 from .checkpoints_nameko import CheckpointKeeper, checkpoint_timer
 from .dependencies import DossierStore, InstanceName
 from .exceptions import ActorNotAllowedError, InvalidCommandError
@@ -78,7 +78,8 @@ class DossierService:
     def create(self, actor, fields):
         data = plain(load_or_raise(schemas.CreateDossierSchema(), fields))
         acting = _actor(actor)
-        return self.dossiers.create(acting, command_key=_keyed("create", "", acting), **data).to_dict()
+        dossier = self.dossiers.create(acting, command_key=_keyed("create", "", acting), **data)
+        return dump(schemas.DossierOut, dossier.to_dict())
 
     @rpc(expected_exceptions=PlatformError)
     def update_section(self, actor, dossier_id, section, data):
@@ -88,52 +89,58 @@ class DossierService:
         loaded = plain(load_or_raise(schema(), data))
         arguments = loaded if style == "kwargs" else {style: loaded[style] if style == "entries" else loaded}
         acting, key = self._command(command, dossier_id, actor)
-        return self.dossiers.edit_section(dossier_id, acting, command, command_key=key, **arguments).to_dict()
+        dossier = self.dossiers.edit_section(dossier_id, acting, command, command_key=key, **arguments)
+        return dump(schemas.DossierOut, dossier.to_dict())
 
     @rpc(expected_exceptions=PlatformError)
     def add_achievement(self, actor, dossier_id, data):
         loaded = plain(load_or_raise(schemas.AchievementSchema(), data))
         acting, key = self._command("add_achievement", dossier_id, actor)
         dossier, achievement_id = self.dossiers.add_achievement(dossier_id, acting, data=loaded, command_key=key)
-        return {"achievement_id": achievement_id, "dossier": dossier.to_dict()}
+        return dump(schemas.AchievementAddedOut, {"achievement_id": achievement_id, "dossier": dossier.to_dict()})
 
     @rpc(expected_exceptions=PlatformError)
     def remove_achievement(self, actor, dossier_id, achievement_id):
         acting, key = self._command("remove_achievement", dossier_id, actor)
-        return self.dossiers.remove_achievement(dossier_id, acting, achievement_id=achievement_id,
-                                                command_key=key).to_dict()
+        dossier = self.dossiers.remove_achievement(dossier_id, acting, achievement_id=achievement_id, command_key=key)
+        return dump(schemas.DossierOut, dossier.to_dict())
 
     @rpc(expected_exceptions=PlatformError)
     def attach_material(self, actor, dossier_id, material):
         loaded = load_or_raise(schemas.MaterialSchema(), material)
         acting, key = self._command("attach_material", dossier_id, actor)
-        return self.dossiers.attach_material(dossier_id, acting, command_key=key, **loaded).to_dict()
+        dossier = self.dossiers.attach_material(dossier_id, acting, command_key=key, **loaded)
+        return dump(schemas.DossierOut, dossier.to_dict())
 
     @rpc(expected_exceptions=PlatformError)
     def detach_material(self, actor, dossier_id, material_id):
         acting, key = self._command("detach_material", dossier_id, actor)
-        return self.dossiers.detach_material(dossier_id, acting, material_id=material_id, command_key=key).to_dict()
+        dossier = self.dossiers.detach_material(dossier_id, acting, material_id=material_id, command_key=key)
+        return dump(schemas.DossierOut, dossier.to_dict())
 
     @rpc(expected_exceptions=PlatformError)
     def submit(self, actor, dossier_id, sanctions=None):
         """Submit after the window and eligibility checks; *sanctions* come from the identity service."""
-        loaded = load_or_raise(notice_schemas.SanctionsSchema(), {"sanctions": sanctions or []})
+        loaded = load_or_raise(schemas.SanctionsSchema(), {"sanctions": sanctions or []})
         acting = _actor(actor)
-        return self.dossiers.submit(dossier_id, acting, sanctions=loaded["sanctions"],
-                                    command_key=_keyed("submit", dossier_id, acting)).to_dict()
+        dossier = self.dossiers.submit(dossier_id, acting, sanctions=loaded["sanctions"],
+                                       command_key=_keyed("submit", dossier_id, acting))
+        return dump(schemas.DossierOut, dossier.to_dict())
 
     @rpc(expected_exceptions=PlatformError)
     def check_eligibility(self, actor, dossier_id, sanctions=None):
         """The same eligibility check as submission, run on demand: ``{eligible, failures: [{rule, message}]}``."""
-        loaded = load_or_raise(notice_schemas.SanctionsSchema(), {"sanctions": sanctions or []})
+        loaded = load_or_raise(schemas.SanctionsSchema(), {"sanctions": sanctions or []})
         failures = self.dossiers.check_eligibility(dossier_id, _actor(actor), sanctions=loaded["sanctions"])
-        return {"eligible": not failures, "failures": [failure.to_dict() for failure in failures]}
+        return dump(schemas.EligibilityOut, {"eligible": not failures,
+                                             "failures": [failure.to_dict() for failure in failures]})
 
     @rpc(expected_exceptions=PlatformError)
     def withdraw(self, actor, dossier_id, reason=""):
         reason = load_or_raise(schemas.WithdrawSchema(), {"reason": reason})["reason"] or ""
         acting, key = self._command("withdraw", dossier_id, actor)
-        return self.dossiers.withdraw(dossier_id, acting, reason=reason, command_key=key).to_dict()
+        dossier = self.dossiers.withdraw(dossier_id, acting, reason=reason, command_key=key)
+        return dump(schemas.DossierOut, dossier.to_dict())
 
     # -- reviewers ---------------------------------------------------------------------------
 
@@ -151,13 +158,14 @@ class DossierService:
                                                        sections=loaded["sections"], **made_on)
         else:
             dossier = self.dossiers.reject(dossier_id, acting, reason=loaded["reason"], **made_on)
-        return dossier.to_dict()
+        return dump(schemas.DossierOut, dossier.to_dict())
 
     @rpc(expected_exceptions=PlatformError)
     def record_unit_publicity(self, actor, dossier_id, period):
         loaded = plain(load_or_raise(schemas.UnitPublicitySchema(), period))
         acting, key = self._command("record_unit_publicity", dossier_id, actor)
-        return self.dossiers.record_unit_publicity(dossier_id, acting, command_key=key, **loaded).to_dict()
+        dossier = self.dossiers.record_unit_publicity(dossier_id, acting, command_key=key, **loaded)
+        return dump(schemas.DossierOut, dossier.to_dict())
 
     @rpc(expected_exceptions=PlatformError)
     def recommend_batch(self, actor, request):
@@ -170,67 +178,78 @@ class DossierService:
         today = loaded["today"] or beijing_today(self.dossiers.clock).isoformat()
         saved, results = self.dossiers.recommend_batch(acting, loaded["dossier_ids"], batch_id=batch_id, today=today,
                                                        expected_versions=loaded["expected_versions"], command_key=keyed)
-        return {"batch_id": batch_id, "saved": saved, "results": results}
+        return dump(schemas.BatchOut, {"batch_id": batch_id, "saved": saved, "results": results})
 
     # -- committee, publicity, automated steps -----------------------------------------------
 
     @rpc(expected_exceptions=PlatformError)
     def abandon(self, actor, dossier_id, reason):
         acting, key = self._command("abandon", dossier_id, actor)
-        return self.dossiers.abandon(dossier_id, acting, reason=reason, command_key=key).to_dict()
+        dossier = self.dossiers.abandon(dossier_id, acting, reason=reason, command_key=key)
+        return dump(schemas.DossierOut, dossier.to_dict())
 
     @rpc(expected_exceptions=PlatformError)
     def record_fee_paid(self, actor, dossier_id, order_id, amount_fen):
         acting, key = self._command("record_fee_paid", dossier_id, actor)
-        return self.dossiers.record_fee_paid(dossier_id, acting, order_id=order_id, amount_fen=amount_fen, command_key=key).to_dict()
+        dossier = self.dossiers.record_fee_paid(dossier_id, acting, order_id=order_id, amount_fen=amount_fen, command_key=key)
+        return dump(schemas.DossierOut, dossier.to_dict())
 
     @rpc(expected_exceptions=PlatformError)
     def send_to_committee(self, actor, dossier_id, committee_id, meeting_id):
         acting, key = self._command("send_to_committee", dossier_id, actor)
-        return self.dossiers.send_to_committee(dossier_id, acting, committee_id=committee_id, meeting_id=meeting_id, command_key=key).to_dict()
+        dossier = self.dossiers.send_to_committee(dossier_id, acting, committee_id=committee_id, meeting_id=meeting_id, command_key=key)
+        return dump(schemas.DossierOut, dossier.to_dict())
 
     @rpc(expected_exceptions=PlatformError)
     def start_review(self, actor, dossier_id, meeting_id):
         acting, key = self._command("start_review", dossier_id, actor)
-        return self.dossiers.start_review(dossier_id, acting, meeting_id=meeting_id, command_key=key).to_dict()
+        dossier = self.dossiers.start_review(dossier_id, acting, meeting_id=meeting_id, command_key=key)
+        return dump(schemas.DossierOut, dossier.to_dict())
 
     @rpc(expected_exceptions=PlatformError)
     def record_vote_result(self, actor, dossier_id, tally):
         counts = load_or_raise(schemas.TallySchema(), tally)
         acting, key = self._command("record_vote_result", dossier_id, actor)
-        return self.dossiers.record_vote_result(dossier_id, acting, command_key=key, **counts).to_dict()
+        dossier = self.dossiers.record_vote_result(dossier_id, acting, command_key=key, **counts)
+        return dump(schemas.DossierOut, dossier.to_dict())
 
     @rpc(expected_exceptions=PlatformError)
     def start_publicity(self, actor, dossier_id, publicity_id, period):
         loaded = plain(load_or_raise(schemas.UnitPublicitySchema(), period))
         acting, key = self._command("start_publicity", dossier_id, actor)
-        return self.dossiers.start_publicity(dossier_id, acting, publicity_id=publicity_id, **loaded, command_key=key).to_dict()
+        dossier = self.dossiers.start_publicity(dossier_id, acting, publicity_id=publicity_id, **loaded, command_key=key)
+        return dump(schemas.DossierOut, dossier.to_dict())
 
     @rpc(expected_exceptions=PlatformError)
     def raise_objection(self, actor, dossier_id, objection_id, summary):
         acting, key = self._command("raise_objection", dossier_id, actor)
-        return self.dossiers.raise_objection(dossier_id, acting, objection_id=objection_id, summary=summary, command_key=key).to_dict()
+        dossier = self.dossiers.raise_objection(dossier_id, acting, objection_id=objection_id, summary=summary, command_key=key)
+        return dump(schemas.DossierOut, dossier.to_dict())
 
     @rpc(expected_exceptions=PlatformError)
     def resolve_objection(self, actor, dossier_id, objection_id, outcome, reason, fraud=False):
         acting, key = self._command("resolve_objection", dossier_id, actor)
-        return self.dossiers.resolve_objection(dossier_id, acting, objection_id=objection_id, outcome=outcome,
-                                               reason=reason, fraud=fraud, command_key=key).to_dict()
+        dossier = self.dossiers.resolve_objection(dossier_id, acting, objection_id=objection_id, outcome=outcome,
+                                                  reason=reason, fraud=fraud, command_key=key)
+        return dump(schemas.DossierOut, dossier.to_dict())
 
     @rpc(expected_exceptions=PlatformError)
     def end_publicity(self, actor, dossier_id):
         acting, key = self._command("end_publicity", dossier_id, actor)
-        return self.dossiers.end_publicity(dossier_id, acting, command_key=key).to_dict()
+        dossier = self.dossiers.end_publicity(dossier_id, acting, command_key=key)
+        return dump(schemas.DossierOut, dossier.to_dict())
 
     @rpc(expected_exceptions=PlatformError)
     def issue_certificate(self, actor, dossier_id, certificate_number):
         acting, key = self._command("issue_certificate", dossier_id, actor)
-        return self.dossiers.issue_certificate(dossier_id, acting, certificate_number=certificate_number, command_key=key).to_dict()
+        dossier = self.dossiers.issue_certificate(dossier_id, acting, certificate_number=certificate_number, command_key=key)
+        return dump(schemas.DossierOut, dossier.to_dict())
 
     @rpc(expected_exceptions=PlatformError)
     def revoke_title(self, actor, dossier_id, reason, fraud=False):
         acting, key = self._command("revoke_title", dossier_id, actor)
-        return self.dossiers.revoke_title(dossier_id, acting, reason=reason, fraud=fraud, command_key=key).to_dict()
+        dossier = self.dossiers.revoke_title(dossier_id, acting, reason=reason, fraud=fraud, command_key=key)
+        return dump(schemas.DossierOut, dossier.to_dict())
 
     # -- annual notice ----------------------------------------------------------------------
 
@@ -238,66 +257,66 @@ class DossierService:
     def publish_notice(self, actor, notice):
         acting = _actor(actor)
         year = notice.get("review_year") if isinstance(notice, dict) else None
-        return self.dossiers.publish_notice(acting, notice, command_key=_keyed("publish_notice", year, acting))
+        return dump(schemas.NoticeOut,
+                    self.dossiers.publish_notice(acting, notice, command_key=_keyed("publish_notice", year, acting)))
 
     @rpc(expected_exceptions=PlatformError)
     def get_notice(self, review_year):
-        loaded = load_or_raise(notice_schemas.ReviewYearSchema(), {"review_year": review_year})
-        return self.dossiers.get_notice(loaded["review_year"])
+        loaded = load_or_raise(schemas.ReviewYearSchema(), {"review_year": review_year})
+        return dump(schemas.NoticeOut, self.dossiers.get_notice(loaded["review_year"]))
 
     @rpc(expected_exceptions=PlatformError)
     def list_notices(self):
-        return self.dossiers.list_notices()
+        return dump(schemas.NoticeOut, self.dossiers.list_notices(), many=True)
 
     # -- queries -----------------------------------------------------------------------------
 
     @rpc(expected_exceptions=PlatformError)
     def get(self, dossier_id):
-        return self.dossiers.get(dossier_id)
+        return dump(schemas.DossierOut, self.dossiers.get(dossier_id))
 
     @rpc(expected_exceptions=PlatformError)
     def list(self, query=None):
         loaded = load_or_raise(schemas.ListQuerySchema(), query or {})
         filters = {name: loaded[name] for name in ("status", "review_year", "series", "level", "unit_id",
                                                     "district_id", "applicant_id")}
-        result = self.dossiers.list(filters=filters, q=loaded["q"], page=loaded["page"], per_page=loaded["per_page"])
-        result["items"] = [plain(item) for item in result["items"]]
-        return result
+        page = self.dossiers.list(filters=filters, q=loaded["q"], page=loaded["page"], per_page=loaded["per_page"])
+        return dump(schemas.DossierListOut, page)
 
     @rpc(expected_exceptions=PlatformError)
     def history(self, dossier_id):
-        return self.dossiers.history(dossier_id)
+        return dump(schemas.HistoryEntryOut, self.dossiers.history(dossier_id), many=True)
 
     @rpc(expected_exceptions=PlatformError)
     def state_at(self, dossier_id, version=None, at=None):
         loaded = load_or_raise(schemas.StateAtSchema(), {"version": version, "at": at})
         moment = parse_moment(loaded["at"]) if loaded["at"] else None
-        return self.dossiers.state_at(dossier_id, version=loaded["version"], at=moment)
+        return dump(schemas.DossierOut, self.dossiers.state_at(dossier_id, version=loaded["version"], at=moment))
 
     @rpc(expected_exceptions=PlatformError)
     def verify(self, dossier_id):
-        """``{ok, events, first_bad_version, reason?, checkpoint}``; damage is an answer, never an error."""
+        """``{ok, events, first_bad_version, checkpoint, reason?}``; damage is an answer, never an error."""
         answer = self.dossiers.verify(dossier_id, checkpoints=self.checkpoints)
         answer.setdefault("checkpoint", None)  # no checkpoint key configured on this instance
-        return answer
+        return dump(schemas.VerifyOut, answer)
 
     @rpc(expected_exceptions=PlatformError)
     def audit_scope(self, dossier_id):
         """Whose dossier it is (applicant, unit, district), from the summary: the gateway's scope check
         for audit routes, which must answer even when the events no longer fold."""
-        return self.dossiers.audit_scope(dossier_id)
+        return dump(schemas.AuditScopeOut, self.dossiers.audit_scope(dossier_id))
 
     @rpc(expected_exceptions=PlatformError)
     def latest_checkpoint(self, actor):
         """The newest signed checkpoint as stored, and whether its signature verifies (auditors, city admins)."""
         _auditor(actor)
-        return checkpoints_audit.latest_summary(self._checkpoints())
+        return dump(schemas.LatestCheckpointOut, checkpoints_audit.latest_summary(self._checkpoints()))
 
     @rpc(expected_exceptions=PlatformError)
     def checkpoint_proof(self, actor, dossier_id):
         """``{checkpoint, proof, public_key, key_id}`` for an offline check (checkpoint_verify.py)."""
         _auditor(actor)
-        return checkpoints_audit.inclusion(self._checkpoints(), str(_dossier_uuid(dossier_id)))
+        return dump(schemas.CheckpointProofOut, checkpoints_audit.inclusion(self._checkpoints(), str(_dossier_uuid(dossier_id))))
 
     def _checkpoints(self):
         if self.checkpoints is None:
@@ -324,5 +343,5 @@ class DossierService:
             health_with_failures(report, self.dossiers.read_engine, self.name)
         except Exception as error:
             report.update(status="error", error=str(error))
-        return report
+        return dump(schemas.HealthOut, report)
 

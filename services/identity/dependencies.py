@@ -13,7 +13,7 @@ from shared.tokens import TokenSigner, TokenVerifier, public_keys_from_setting, 
 from .application import Identity, Settings
 from .counters import MemoryCounters, SharedCounters
 from .credentials import Argon2Settings, PasswordHasher
-from .models import metadata
+from .tables import metadata
 from .notifications import sender_from_config
 
 # Arbitrary but fixed: serialises table creation when several identity instances start together.

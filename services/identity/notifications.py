@@ -16,7 +16,7 @@ from sqlalchemy import event, update
 
 from shared.clock import utc_now
 
-from .models import OutboxMessage
+from .tables import OutboxMessage
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from shared.roles import (
 )
 
 from .domain import APPROVED, CITY, COMMITTEE, DEPARTMENT, DISTRICT, UNIT
-from .models import Account, Membership, Organisation, RoleGrant
+from .tables import Account, Membership, Organisation, RoleGrant
 
 DEFAULT_DEMO_PASSWORD = "Kunming@2026"
 # Seeded rows get the same ids on every machine, so demo data of other services can refer to them.
@@ -45,7 +45,7 @@ DEMO_UNITS = [
     ("演示单位丁", "昆明市住房和城乡建设局", "MA6K00004"),
     ("演示单位戊", "昆明市卫生健康委员会", "MA6K00005"),
 ]
-# DESIGN.md "Demo data": (login name, display name, role, organisation).
+# The demo accounts README.md lists (演示账号): (login name, display name, role, organisation).
 DEMO_ADMINS = [
     ("sysadmin", "系统管理员", SYSADMIN, CITY_NAME),
     ("city_admin", "市人社局审核员", CITY_ADMIN, CITY_NAME),
@@ -98,7 +98,7 @@ def seed_organisations(session):
 
 
 def seed_demo(session, hasher, password=None):
-    """Seed the organisations and the demo accounts of DESIGN.md; return ``{login or phone: id}``."""
+    """Seed the organisations and the demo accounts of README.md; return ``{login or phone: id}``."""
     password = password or os.environ.get("DEMO_PASSWORD") or DEFAULT_DEMO_PASSWORD
     orgs = seed_organisations(session)
     password_hash = None

@@ -19,6 +19,20 @@ from .exceptions import OrderNotFound, ReceiptNotAvailableError
 from .receipt import render_receipt
 from .tables import reconciliation_reports
 
+
+def entry_view(row):
+    """A ledger row as plain data for the books' page: times in UTC ISO-8601, the kind and amount as read."""
+    view = {key: (value.isoformat() if isinstance(value, datetime) else value) for key, value in row.items()}
+    return dict(view, kind_label=LEDGER_KIND_LABELS[row["kind"]], amount_yuan=yuan(row["amount_fen"]))
+
+
+def receipt_document(order, pdf):
+    """An order's receipt *pdf* as it travels over RPC: bytes do not cross, so the file is base64 text."""
+    return {"order_id": order["order_id"], "filename": f"缴费凭证-{order['order_id']}.pdf",
+            "content_type": "application/pdf", "content_base64": base64.b64encode(pdf).decode("ascii"),
+            "size": len(pdf)}
+
+
 def day_bounds(day):
     return beijing_day_start(day), beijing_day_start(day + timedelta(days=1))
 
@@ -42,17 +56,14 @@ class PaymentReports:
             raise ReceiptNotAvailableError("该订单尚未缴费,暂无缴费凭证")
         settings = self.payments.settings
         pdf = render_receipt(order, payee=settings.payee, issued_at=self.payments.clock(), font_path=settings.font_path)
-        return {"order_id": order["order_id"], "filename": f"缴费凭证-{order['order_id']}.pdf",
-                "content_type": "application/pdf", "content_base64": base64.b64encode(pdf).decode("ascii"),
-                "size": len(pdf)}
+        return receipt_document(order, pdf)
 
     def ledger(self, actor, *, order_id=None, dossier_id=None, day=None):
         check_finance_reader(actor)
         start, end = day_bounds(day) if day else (None, None)
         with self.engine.connect() as connection:
             rows = ledger.entries(connection, order_id=order_id, dossier_id=dossier_id, start=start, end=end)
-        return [dict({key: (value.isoformat() if isinstance(value, datetime) else value) for key, value in row.items()},
-                     kind_label=LEDGER_KIND_LABELS[row["kind"]], amount_yuan=yuan(row["amount_fen"])) for row in rows]
+        return [entry_view(row) for row in rows]
 
     def reconcile(self, day: date, provider_name=None):
         """Compare the day's ledger movements with the provider's statement; the report as plain data."""

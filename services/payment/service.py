@@ -1,6 +1,7 @@
 """PaymentService: the payment context's RPC surface, its dossier-event consumers and its timers.
 
-Each RPC loads input with a schema, calls the application and returns plain data. Notifications
+Each RPC loads input with a schema, calls the application and answers ``dump(SomeOut, ...)`` with an
+answer schema of schemas.py (a key it does not declare is refused, not dropped). Notifications
 arrive as the provider sent them (``provider, headers, body``: the gateway's notify route passes
 them through untouched) because the signature covers the exact body text.
 
@@ -22,7 +23,7 @@ from shared.event_handlers import dossier_event_consumer, event_entering
 from shared.idempotency import IdempotencyKey, idempotent
 from shared.observability import CorrelationId
 from shared.roles import Actor
-from shared.schemas import ActorSchema, load_or_raise
+from shared.schemas import ActorSchema, dump, load_or_raise
 from shared.timers import configured_timer
 
 from . import schemas
@@ -36,6 +37,15 @@ log = logging.getLogger(__name__)
 
 def _actor(data):
     return Actor.from_dict(load_or_raise(ActorSchema(), data, "操作人信息无效"))
+
+
+def _id(value):
+    return load_or_raise(schemas.IdSchema(), {"id": value})["id"]
+
+
+def _replayed_as(schema):
+    """A repeated keyed request answers the first answer as stored, shaped by the same answer schema."""
+    return lambda service, answer, *args, **kwargs: dump(schema, answer)
 
 
 def _engine(service):
@@ -61,37 +71,41 @@ class PaymentService:
     @rpc(expected_exceptions=PlatformError)
     def get_fee_schedule(self, review_year):
         loaded = load_or_raise(schemas.ReviewYearSchema(), {"review_year": review_year})
-        return self.payments.fee_schedule(loaded["review_year"]).to_dict()
+        return dump(schemas.FeeScheduleOut, self.payments.fee_schedule(loaded["review_year"]).to_dict())
 
     @rpc(expected_exceptions=PlatformError)
     @idempotent("set_fee_schedule", engine=_engine,
-                subject=lambda actor, schedule: schedule.get("review_year") if isinstance(schedule, dict) else "")
+                subject=lambda actor, schedule: schedule.get("review_year") if isinstance(schedule, dict) else "",
+                replay=_replayed_as(schemas.FeeScheduleOut))
     def set_fee_schedule(self, actor, schedule):
         """``{review_year, review_fees_fen: {level: fen}, certificate_fee_fen}`` (city admin)."""
         loaded = load_or_raise(schemas.FeeScheduleSchema(), schedule, "收费标准有误,请按提示修改")
-        return self.payments.set_fee_schedule(_actor(actor), **loaded).to_dict()
+        return dump(schemas.FeeScheduleOut, self.payments.set_fee_schedule(_actor(actor), **loaded).to_dict())
 
     # -- orders ------------------------------------------------------------------------------
 
     @rpc(expected_exceptions=PlatformError)
     def orders_of_dossier(self, dossier_id):
-        return self.payments.orders_of_dossier(load_or_raise(schemas.IdSchema(), {"id": dossier_id})["id"])
+        """The dossier's orders, newest first, each with its ``refunds``."""
+        return dump(schemas.OrderOut, self.payments.orders_of_dossier(_id(dossier_id)), many=True)
 
     @rpc(expected_exceptions=PlatformError)
     def get_order(self, order_id):
-        return self.payments.get_order(load_or_raise(schemas.IdSchema(), {"id": order_id})["id"])
+        return dump(schemas.OrderOut, self.payments.get_order(_id(order_id)))
 
     @rpc(expected_exceptions=PlatformError)
-    @idempotent("start_payment", engine=_engine, subject=lambda actor, order_id: order_id)
+    @idempotent("start_payment", engine=_engine, subject=lambda actor, order_id: order_id,
+                replay=_replayed_as(schemas.StartedPaymentOut))
     def start_payment(self, actor, order_id):
         """The applicant pays: ``{order, payment: {provider, payment_id, cashier_url, expires_at}}``."""
-        return self.payments.start_payment(_actor(actor), load_or_raise(schemas.IdSchema(), {"id": order_id})["id"])
+        return dump(schemas.StartedPaymentOut, self.payments.start_payment(_actor(actor), _id(order_id)))
 
     @rpc(expected_exceptions=PlatformError)
-    @idempotent("reopen_order", engine=_engine, subject=lambda actor, dossier_id: dossier_id)
+    @idempotent("reopen_order", engine=_engine, subject=lambda actor, dossier_id: dossier_id,
+                replay=_replayed_as(schemas.OrderOut))
     def reopen_order(self, actor, dossier_id):
         """A fresh order after the last one expired unpaid, while the dossier still awaits payment."""
-        return self.payments.reopen_order(_actor(actor), load_or_raise(schemas.IdSchema(), {"id": dossier_id})["id"])
+        return dump(schemas.OrderOut, self.payments.reopen_order(_actor(actor), _id(dossier_id)))
 
     # -- the provider ------------------------------------------------------------------------
 
@@ -99,19 +113,20 @@ class PaymentService:
     def handle_notification(self, provider, headers, body):
         """A provider's notification: ``{accepted, outcome, order_id, ...}`` or a NotificationRejected error."""
         loaded = load_or_raise(schemas.NotificationSchema(), {"provider": provider, "headers": headers, "body": body})
-        return self.payments.handle_notification(loaded["provider"], loaded["headers"], loaded["body"],
-                                                 dossier=RpcDossierPort(self.dossier))
+        outcome = self.payments.handle_notification(loaded["provider"], loaded["headers"], loaded["body"],
+                                                    dossier=RpcDossierPort(self.dossier))
+        return dump(schemas.NotificationOutcomeOut, outcome)
 
     @rpc(expected_exceptions=PlatformError)
     def cashier_view(self, payment_id):
         """The simulator's cashier page data for a payment (development and demos)."""
-        return self._cashier().view(load_or_raise(schemas.IdSchema(), {"id": payment_id})["id"])
+        return dump(schemas.CashierViewOut, self._cashier().view(_id(payment_id)))
 
     @rpc(expected_exceptions=PlatformError)
     def cashier_confirm(self, payment_id):
         """The payer confirms at the simulator's cashier: the signed notification ``{headers, body}``
         for the gateway to forward to ``handle_notification("simulator", headers, body)``."""
-        return self._cashier().confirm(load_or_raise(schemas.IdSchema(), {"id": payment_id})["id"])
+        return dump(schemas.SignedNotificationOut, self._cashier().confirm(_id(payment_id)))
 
     def _cashier(self):
         if self.payments.simulator is None:
@@ -123,30 +138,33 @@ class PaymentService:
     @rpc(expected_exceptions=PlatformError)
     def receipt_pdf(self, actor, order_id):
         """``{order_id, filename, content_type, content_base64, size}`` for the payer, city admin or auditor."""
-        return self.payments.reports.receipt(_actor(actor), load_or_raise(schemas.IdSchema(), {"id": order_id})["id"])
+        return dump(schemas.ReceiptOut, self.payments.reports.receipt(_actor(actor), _id(order_id)))
 
     @rpc(expected_exceptions=PlatformError)
     def ledger(self, actor, query=None):
         """Ledger entries filtered by ``{order_id?, dossier_id?, date?}`` (city admin, auditor)."""
         loaded = load_or_raise(schemas.LedgerQuerySchema(), query or {})
-        return self.payments.reports.ledger(_actor(actor), order_id=loaded["order_id"],
-                                            dossier_id=loaded["dossier_id"], day=loaded["date"])
+        entries = self.payments.reports.ledger(_actor(actor), order_id=loaded["order_id"],
+                                               dossier_id=loaded["dossier_id"], day=loaded["date"])
+        return dump(schemas.LedgerEntryOut, entries, many=True)
 
     @rpc(expected_exceptions=PlatformError)
     def reconciliation_report(self, actor, day, provider=None):
         """``{date, provider, mismatches, summary, csv}`` for an Asia/Shanghai day (YYYY-MM-DD)."""
         loaded = load_or_raise(schemas.DaySchema(), {"date": day, "provider": provider})
-        return self.payments.reports.reconciliation_report(_actor(actor), loaded["date"], loaded["provider"])
+        report = self.payments.reports.reconciliation_report(_actor(actor), loaded["date"], loaded["provider"])
+        return dump(schemas.ReconciliationOut, report)
 
     @rpc
     def health(self):
+        """``{service, status: ok|degraded|error, pending_orders, paid_not_recorded, providers, ...}``."""
         report = {"service": self.name, "status": "ok"}
         try:
             report.update(self.payments.health())
             health_with_failures(report, self.payments.engine, self.name)
         except Exception as error:
             report.update(status="error", error=str(error))
-        return report
+        return dump(schemas.HealthOut, report)
 
     # -- dossier events ----------------------------------------------------------------------
 

@@ -18,7 +18,7 @@ from .cases.publicity import PublicityCases
 from .cases.queues import QueueCases
 from .cases.timers import TimerCases
 from .context import QueueRows, ReviewState
-from .remote import DossierPort, IdentityPort
+from .ports import DossierPort, IdentityPort
 
 __all__ = ["Review", "ReviewState", "apply_dossier_event"]
 

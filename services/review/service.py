@@ -2,7 +2,7 @@
 
 Run it with ``nameko run --config services/review/config.yaml services.review.service:ReviewService``.
 Each RPC loads its input with a schema, calls one of the Review application's use-case classes and
-returns plain data (the small answers dumped through an ``...Out`` schema).
+answers ``dump(SomeOut, value)``: every answer's shape is declared in ``schemas.py``, dates as ISO text.
 Methods that act for someone take ``actor`` as ``{account_id, role, org_id}`` (the gateway's
 authenticated caller); public ones (publicity lists, objections) take no actor.
 The writes that matter — decisions, unit publicity, batches, ballots, new meetings and the draw —
@@ -19,9 +19,10 @@ from shared.idempotency import IdempotencyKey, idempotent
 from shared.observability import CorrelationId
 from shared.roles import Actor
 from shared.rpc import register_platform_errors
-from shared.schemas import ActorSchema, load_or_raise, plain
+from shared.schemas import ActorSchema, load_or_raise
 
 from . import schemas as s
+from .schemas import dump
 from .application import Review
 from .dependencies import ReviewStore, review_timer
 from .exceptions import InvalidReviewCommandError
@@ -60,7 +61,7 @@ def _ids(data):
 
 def _meeting_answer(service, answer, actor, *_):
     """A repeated keyed meeting command answers the meeting as it stands (its first answer's view)."""
-    return plain(service.review.meetings.get_meeting(_actor(actor), answer["meeting_id"]))
+    return dump(s.MeetingOut, service.review.meetings.get_meeting(_actor(actor), answer["meeting_id"]))
 
 
 class ReviewService(DossierEventHandlers):
@@ -81,26 +82,26 @@ class ReviewService(DossierEventHandlers):
     @rpc(expected_exceptions=EXPECTED)
     def queue(self, actor, query=None):
         """The caller's scoped queue: filters, search by name, paging; ``include_ids`` for bulk selection."""
-        return plain(self.review.queues.queue(_actor(actor), _load(s.QueueQuerySchema, query)))
+        return dump(s.QueuePageOut, self.review.queues.queue(_actor(actor), _load(s.QueueQuerySchema, query)))
 
     @rpc(expected_exceptions=EXPECTED)
     def queue_counts(self, actor, query=None):
-        return plain(self.review.queues.queue_counts(_actor(actor), _load(s.QueueQuerySchema, query)))
+        return dump(s.CountsOut, self.review.queues.queue_counts(_actor(actor), _load(s.QueueQuerySchema, query)))
 
     @rpc(expected_exceptions=EXPECTED)
     def queue_item(self, actor, dossier_id):
-        return plain(self.review.queues.queue_item(_actor(actor), dossier_id))
+        return dump(s.QueueRowOut, self.review.queues.queue_item(_actor(actor), dossier_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def export_queue(self, actor, query=None, file_format="xlsx"):
         """The whole filtered queue as CSV or Excel: ``{filename, content_type, content_base64, rows}``."""
         fmt = _load(s.ExportFormatSchema, {"format": file_format})["format"]
-        return self.review.queues.export_queue(_actor(actor), _load(s.QueueQuerySchema, query), fmt)
+        return dump(s.ExportOut, self.review.queues.export_queue(_actor(actor), _load(s.QueueQuerySchema, query), fmt))
 
     @rpc(expected_exceptions=EXPECTED)
     def progress(self, actor, query=None):
         """Counts by status per organisation of the caller's scope."""
-        return plain(self.review.queues.progress(_actor(actor), _load(s.ProgressQuerySchema, query)))
+        return dump(s.ProgressOut, self.review.queues.progress(_actor(actor), _load(s.ProgressQuerySchema, query)))
 
     # -- decisions, unit publicity, batches ------------------------------------------------
 
@@ -109,83 +110,85 @@ class ReviewService(DossierEventHandlers):
                 f"{_field(decision, 'action')}")
     def decide(self, actor, dossier_id, decision):
         """``{action: approve|return|reject, opinion, reason, sections, problems: [{section, issue}]}``."""
-        return plain(self.review.decisions.decide(_actor(actor), dossier_id, _load(s.DecisionSchema, decision)))
+        decided = self.review.decisions.decide(_actor(actor), dossier_id, _load(s.DecisionSchema, decision))
+        return dump(s.DecisionAnswerOut, decided)
 
     @rpc(expected_exceptions=EXPECTED)
     def decisions_of(self, actor, dossier_id):
-        return plain(self.review.decisions.decisions_of(_actor(actor), dossier_id))
+        return dump(s.DecisionOut, self.review.decisions.decisions_of(_actor(actor), dossier_id), many=True)
 
     @rpc(expected_exceptions=EXPECTED)
     @idempotent("record_unit_publicity", engine=_engine, subject=lambda actor, request: _ids(request))
     def record_unit_publicity(self, actor, request):
         """``{dossier_ids, start, end?}``: at least N working days; *end* defaults to the shortest period."""
-        return plain(self.review.decisions.record_unit_publicity(_actor(actor), _load(s.UnitPublicitySchema, request)))
+        recorded = self.review.decisions.record_unit_publicity(_actor(actor), _load(s.UnitPublicitySchema, request))
+        return dump(s.UnitPublicityOut, recorded)
 
     @rpc(expected_exceptions=EXPECTED)
     @idempotent("submit_batch", engine=_engine, subject=lambda actor, request: _ids(request))
     def submit_batch(self, actor, request):
         """``{dossier_ids}`` → ``{batch_id, saved, results: [{dossier_id, ok, error?}]}``, all or nothing."""
-        return plain(self.review.batches.submit_batch(_actor(actor), _load(s.BatchSchema, request)))
+        return dump(s.BatchAnswerOut, self.review.batches.submit_batch(_actor(actor), _load(s.BatchSchema, request)))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_batches(self, actor, query=None):
-        return plain(self.review.batches.list_batches(_actor(actor), _load(s.PageSchema, query)))
+        return dump(s.BatchOut, self.review.batches.list_batches(_actor(actor), _load(s.PageSchema, query)), many=True)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_batch(self, actor, batch_id):
-        return plain(self.review.batches.get_batch(_actor(actor), batch_id))
+        return dump(s.BatchOut, self.review.batches.get_batch(_actor(actor), batch_id))
 
     # -- working-day calendar ---------------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
     def calendar_year(self, year):
         data = load_or_raise(s.CalendarYearSchema(only=("year",)), {"year": year})
-        return plain(self.review.calendar.calendar_year(data["year"]))
+        return dump(s.CalendarYearOut, self.review.calendar.calendar_year(data["year"]))
 
     @rpc(expected_exceptions=EXPECTED)
     def set_calendar_year(self, actor, data):
         """``{year, days_off: [date | "起..止"], workdays: [date], source}`` (city admin)."""
-        return plain(self.review.calendar.set_calendar_year(_actor(actor), _load(s.CalendarYearSchema, data)))
+        return dump(s.CalendarYearOut, self.review.calendar.set_calendar_year(_actor(actor), _load(s.CalendarYearSchema, data)))
 
     @rpc(expected_exceptions=EXPECTED)
     def working_days(self, query):
         """``{start, working_days}`` → the window's end, or ``{start, end}`` → its working days."""
-        return plain(self.review.calendar.working_days(_load(s.WorkingDaysQuerySchema, query)))
+        return dump(s.WindowOut, self.review.calendar.working_days(_load(s.WorkingDaysQuerySchema, query)))
 
     # -- committees and the expert pool -----------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
     def create_committee(self, actor, data):
-        return plain(self.review.committees.create_committee(_actor(actor), _load(s.CommitteeSchema, data)))
+        return dump(s.CommitteeOut, self.review.committees.create_committee(_actor(actor), _load(s.CommitteeSchema, data)))
 
     @rpc(expected_exceptions=EXPECTED)
     def update_committee(self, actor, committee_id, changes):
         loaded = _load(s.CommitteeSchema, changes, partial=True)
         if not changes:
             raise InvalidReviewCommandError("没有要修改的内容")
-        return plain(self.review.committees.update_committee(_actor(actor), committee_id,
-                                                  {key: value for key, value in loaded.items() if key in changes}))
+        changed = {key: value for key, value in loaded.items() if key in changes}
+        return dump(s.CommitteeOut, self.review.committees.update_committee(_actor(actor), committee_id, changed))
 
     @rpc(expected_exceptions=EXPECTED)
     def delete_committee(self, actor, committee_id):
-        return s.dump(s.DeletedOut, self.review.committees.delete_committee(_actor(actor), committee_id))
+        return dump(s.DeletedOut, self.review.committees.delete_committee(_actor(actor), committee_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_committees(self, actor):
-        return plain(self.review.committees.list_committees(_actor(actor)))
+        return dump(s.CommitteeOut, self.review.committees.list_committees(_actor(actor)), many=True)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_committee(self, actor, committee_id):
-        return plain(self.review.committees.get_committee(_actor(actor), committee_id))
+        return dump(s.CommitteeOut, self.review.committees.get_committee(_actor(actor), committee_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def add_experts(self, actor, committee_id, data):
         """``{experts: [{expert_id, title, specialty, unit_id?, name?}]}``; identity confirms each expert."""
-        return plain(self.review.committees.add_experts(_actor(actor), committee_id, _load(s.ExpertsSchema, data)))
+        return dump(s.CommitteeOut, self.review.committees.add_experts(_actor(actor), committee_id, _load(s.ExpertsSchema, data)))
 
     @rpc(expected_exceptions=EXPECTED)
     def remove_expert(self, actor, committee_id, expert_id):
-        return plain(self.review.committees.remove_expert(_actor(actor), committee_id, expert_id))
+        return dump(s.CommitteeOut, self.review.committees.remove_expert(_actor(actor), committee_id, expert_id))
 
     # -- review meetings and the secret ballot ----------------------------------------------
 
@@ -194,47 +197,48 @@ class ReviewService(DossierEventHandlers):
                 replay=_meeting_answer)
     def create_meeting(self, actor, data):
         """``{committee_id, meeting_date, expert_count, title?}``."""
-        return plain(self.review.meetings.create_meeting(_actor(actor), _load(s.MeetingSchema, data)))
+        return dump(s.MeetingOut, self.review.meetings.create_meeting(_actor(actor), _load(s.MeetingSchema, data)))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_meetings(self, actor, query=None):
-        return plain(self.review.meetings.list_meetings(_actor(actor), _load(s.MeetingQuerySchema, query)))
+        return dump(s.MeetingSummaryOut, self.review.meetings.list_meetings(_actor(actor), _load(s.MeetingQuerySchema, query)), many=True)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_meeting(self, actor, meeting_id):
-        return plain(self.review.meetings.get_meeting(_actor(actor), meeting_id))
+        return dump(s.MeetingOut, self.review.meetings.get_meeting(_actor(actor), meeting_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def assign_dossiers(self, actor, meeting_id, request):
         """``{dossier_ids}`` of fee-paid dossiers → ``sent_to_committee``; a result per dossier."""
-        return plain(self.review.meetings.assign_dossiers(_actor(actor), meeting_id, _load(s.DossierIdsSchema, request)))
+        assigned = self.review.meetings.assign_dossiers(_actor(actor), meeting_id, _load(s.DossierIdsSchema, request))
+        return dump(s.AssignmentOut, assigned)
 
     @rpc(expected_exceptions=EXPECTED)
     @idempotent("draw_experts", engine=_engine, subject=lambda actor, meeting_id, request=None: meeting_id,
                 replay=_meeting_answer)
     def draw_experts(self, actor, meeting_id, request=None):
         """``{exclusions: [{expert_id, reason}]}``: the random draw, recorded with its seed."""
-        return plain(self.review.experts.draw_experts(_actor(actor), meeting_id, _load(s.DrawSchema, request)))
+        return dump(s.MeetingOut, self.review.experts.draw_experts(_actor(actor), meeting_id, _load(s.DrawSchema, request)))
 
     @rpc(expected_exceptions=EXPECTED)
     def replay_draw(self, actor, meeting_id):
-        return plain(self.review.experts.replay_draw(_actor(actor), meeting_id))
+        return dump(s.DrawReplayOut, self.review.experts.replay_draw(_actor(actor), meeting_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def declare_conflict(self, actor, meeting_id, request):
         """``{dossier_id?, reason, expert_id?}``: an expert for themselves, or the office for an expert."""
         conflict = _load(s.ConflictSchema, request)
-        return s.dump(s.ConflictOut, self.review.experts.declare_conflict(_actor(actor), meeting_id, conflict))
+        return dump(s.ConflictOut, self.review.experts.declare_conflict(_actor(actor), meeting_id, conflict))
 
     @rpc(expected_exceptions=EXPECTED)
     def record_attendance(self, actor, meeting_id, request):
         """``{expert_ids}`` → the quorum ``{drawn, attending, required, met}``."""
         attendance = _load(s.AttendanceSchema, request)
-        return s.dump(s.QuorumOut, self.review.experts.record_attendance(_actor(actor), meeting_id, attendance))
+        return dump(s.QuorumOut, self.review.experts.record_attendance(_actor(actor), meeting_id, attendance))
 
     @rpc(expected_exceptions=EXPECTED)
     def open_meeting(self, actor, meeting_id):
-        return plain(self.review.meetings.open_meeting(_actor(actor), meeting_id))
+        return dump(s.MeetingOut, self.review.meetings.open_meeting(_actor(actor), meeting_id))
 
     @rpc(expected_exceptions=EXPECTED)
     @idempotent("cast_ballot", engine=_engine,
@@ -242,52 +246,53 @@ class ReviewService(DossierEventHandlers):
     def cast_ballot(self, actor, meeting_id, ballot):
         """``{dossier_id, choice: agree|disagree|abstain}``, by the expert themselves; nothing is logged."""
         loaded = _load(s.BallotSchema, ballot)
-        return s.dump(s.BallotReceiptOut, self.review.ballots.cast_ballot(_actor(actor), meeting_id, loaded))
+        return dump(s.BallotReceiptOut, self.review.ballots.cast_ballot(_actor(actor), meeting_id, loaded))
 
     @rpc(expected_exceptions=EXPECTED)
     def close_meeting(self, actor, meeting_id):
         """End the vote; each dossier gets ``passed`` / ``failed`` with its tally."""
-        return plain(self.review.ballots.close_meeting(_actor(actor), meeting_id))
+        return dump(s.MeetingOut, self.review.ballots.close_meeting(_actor(actor), meeting_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def expert_meetings(self, actor):
-        return plain(self.review.experts.expert_meetings(_actor(actor)))
+        return dump(s.ExpertMeetingOut, self.review.experts.expert_meetings(_actor(actor)), many=True)
 
     # -- publicity and objections -----------------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)
     def publish(self, actor, request):
         """``{dossier_ids, start?, working_days?, title?}`` → ``{id, start, end, results}`` (city admin)."""
-        return plain(self.review.publicity.publish(_actor(actor), _load(s.PublishSchema, request)))
+        return dump(s.PublishedOut, self.review.publicity.publish(_actor(actor), _load(s.PublishSchema, request)))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_publicities(self):
         """Public: every publicity list, newest first."""
-        return plain(self.review.publicity.list_publicities())
+        return dump(s.PublicitySummaryOut, self.review.publicity.list_publicities(), many=True)
 
     @rpc(expected_exceptions=EXPECTED)
     def get_publicity(self, publicity_id):
         """Public: name, unit, series, specialty, level of each listed person — never an ID number."""
-        return plain(self.review.publicity.get_publicity(publicity_id))
+        return dump(s.PublicityOut, self.review.publicity.get_publicity(publicity_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def lodge_objection(self, publicity_id, objection, source_address=None):
         """Public: ``{dossier_id, contact, facts, name?}``; rate limited per contact and address."""
         loaded = _load(s.ObjectionSchema, objection)
-        return s.dump(s.ObjectionReceiptOut, self.review.objections.lodge_objection(publicity_id, loaded, source_address))
+        return dump(s.ObjectionReceiptOut, self.review.objections.lodge_objection(publicity_id, loaded, source_address))
 
     @rpc(expected_exceptions=EXPECTED)
     def publicity_detail(self, actor, publicity_id):
-        return plain(self.review.publicity.publicity_detail(_actor(actor), publicity_id))
+        return dump(s.PublicityDetailOut, self.review.publicity.publicity_detail(_actor(actor), publicity_id))
 
     @rpc(expected_exceptions=EXPECTED)
     def list_objections(self, actor, query=None):
-        return plain(self.review.objections.list_objections(_actor(actor), _load(s.ObjectionQuerySchema, query)))
+        return dump(s.ObjectionOut, self.review.objections.list_objections(_actor(actor), _load(s.ObjectionQuerySchema, query)), many=True)
 
     @rpc(expected_exceptions=EXPECTED)
     def resolve_objection(self, actor, objection_id, resolution):
         """``{outcome: dismissed|upheld, reason, fraud}`` (city admin)."""
-        return plain(self.review.objections.resolve_objection(_actor(actor), objection_id, _load(s.ResolutionSchema, resolution)))
+        resolved = self.review.objections.resolve_objection(_actor(actor), objection_id, _load(s.ResolutionSchema, resolution))
+        return dump(s.ObjectionOut, resolved)
 
     # -- timers -----------------------------------------------------------------------------
 
@@ -306,8 +311,9 @@ class ReviewService(DossierEventHandlers):
         """Run every timer job now (city admin or system): demos, operations after an outage."""
         require_role(_actor(actor), "city_admin", "system", action="立即执行到期任务")
         review = self.review
-        return plain({"deadlines": review.timers.abandon_overdue(), "publicity": review.timers.end_due_publicities(),
-                      "retries": review.timers.retry_pending()})
+        return dump(s.TimersRunOut, {"deadlines": review.timers.abandon_overdue(),
+                                     "publicity": review.timers.end_due_publicities(),
+                                     "retries": review.timers.retry_pending()})
 
     @rpc
     def health(self):
@@ -319,4 +325,4 @@ class ReviewService(DossierEventHandlers):
             health_with_failures(report, self.store.engine, self.name)
         except Exception as error:
             report.update(status="error", error=str(error))
-        return report
+        return dump(s.HealthOut, report)

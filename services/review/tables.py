@@ -13,7 +13,7 @@ from shared.event_failures import include_in
 
 metadata = MetaData()
 
-# One row per dossier, the state after the newest event applied (DESIGN.md "Read models").
+# One row per dossier, the state after the newest event applied (the work queue read model: docs/review.md "工作队列").
 review_queue = Table(
     "review_queue",
     metadata,

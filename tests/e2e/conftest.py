@@ -22,23 +22,21 @@ from shared.config import load_config
 from tests.conftest import _free_port
 from tests.factories import notice_document
 from tests.httpclient import HttpClient
+from tests.service_configs import QUIET_REVIEW_TIMERS, service_config
 
 ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "Kunming@2026"
 
 
 def review_config(amqp_uri, database_url, clock):
-    config = copy.deepcopy(load_config(ROOT / "services/review/config.yaml"))
-    config.update(AMQP_URI=amqp_uri, DATABASE_URL=database_url, CLOCK=clock)
-    config.pop("LOGGING", None)
+    config = service_config("services/review/config.yaml")
     # The timers stay quiet: tests drive them through run_timers (POST /api/v1/review/timers/run).
-    config["TIMERS"] = {"deadlines_seconds": 3600, "publicity_seconds": 3600}
+    config.update(AMQP_URI=amqp_uri, DATABASE_URL=database_url, CLOCK=clock, TIMERS=QUIET_REVIEW_TIMERS)
     return config
 
 
 def payment_config(amqp_uri, database_url, gateway_url):
-    config = copy.deepcopy(load_config(ROOT / "services/payment/config.yaml"))
-    config.pop("LOGGING", None)
+    config = service_config("services/payment/config.yaml")
     config.update(AMQP_URI=amqp_uri, DATABASE_URL=database_url("e2e_payment"))
     # The sweep stays slow (tests do not wait on expiry); the simulator settles refunds and sends
     # notifications to the gateway's notify route every second, as a provider would.
@@ -51,8 +49,7 @@ def payment_config(amqp_uri, database_url, gateway_url):
 
 
 def certificate_config(amqp_uri, database_url, gateway_url, s3_settings):
-    config = copy.deepcopy(load_config(ROOT / "services/certificate/config.yaml"))
-    config.pop("LOGGING", None)
+    config = service_config("services/certificate/config.yaml")
     config.update(AMQP_URI=amqp_uri, DATABASE_URL=database_url("e2e_certificate"),
                   VERIFY_URL=f"{gateway_url}/certificates/verify")
     config["S3"] = dict(s3_settings, bucket="e2e-certificates")

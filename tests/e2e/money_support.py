@@ -4,8 +4,9 @@ its certificate."""
 from urllib.parse import urlparse
 
 from tests.e2e.review_support import (
-    DISTRICT_ADMINS, UNIT_A, approve, committee_with_pool, expert_unit, open_meeting, recommended, wait_until,
+    DISTRICT_ADMINS, UNIT_A, approve, committee_with_pool, expert_unit, open_meeting, recommended,
 )
+from tests.waiting import wait_until
 
 # Nine experts from outside 甲 (its own experts are never drawn for its dossiers).
 DRAWN = [number for number in range(1, 16) if expert_unit(number) != UNIT_A][:9]

@@ -3,12 +3,9 @@ reviewers who decide, unit publicity and batches, fees (recorded as the payment 
 committees, meetings with a controlled draw, and the experts who vote."""
 import io
 import random
-import time
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
-
-import eventlet
 
 from services.identity.seed import ENGINEERING_COMMITTEE, seed_id
 from tests.e2e.conftest import DEMO_PASSWORD, login
@@ -48,16 +45,6 @@ def unique_resident_id():
     """A valid ID number with a random birth date (the default factory repeats within a long run)."""
     born = date(1978, 1, 1) + timedelta(days=random.randrange(0, 15 * 365))
     return resident_id(birth=born.strftime("%Y%m%d"))
-
-
-def wait_until(check, seconds=20, what="condition"):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        eventlet.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 class Staff:

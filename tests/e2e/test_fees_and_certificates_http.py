@@ -10,7 +10,8 @@ import pytest
 from pypdf import PdfReader
 
 from tests.e2e.money_support import accepted, certify, ledger_of, notify, payment_id_of, status_of
-from tests.e2e.review_support import UNIT_A, Staff, person_name, submitted_dossier, today, wait_until
+from tests.e2e.review_support import UNIT_A, Staff, person_name, submitted_dossier, today
+from tests.waiting import wait_until
 
 
 def pdf_text(data):

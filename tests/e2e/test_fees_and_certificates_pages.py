@@ -9,10 +9,11 @@ from playwright.sync_api import expect
 
 from tests.e2e.conftest import DEMO_PASSWORD
 from tests.e2e.money_support import accepted, certify, notify, payment_id_of, status_of
-from tests.e2e.review_support import UNIT_A, Staff, person_name, submitted_dossier, today, wait_until
+from tests.e2e.review_support import UNIT_A, Staff, person_name, submitted_dossier, today
 from tests.e2e.test_applicant_journey_http import PASSWORD
 from tests.e2e.conftest import DESKTOP, PHONE
 from tests.e2e.test_pages_journey import shot, sign_in
+from tests.waiting import wait_until
 from tests.factories import mobile_phone
 
 expect.set_options(timeout=15000)

@@ -13,8 +13,9 @@ import pytest
 from shared.contracts.dossier import STATUS_LABELS
 from tests.e2e.review_support import (
     DISTRICT_ADMINS, UNIT_A, UNIT_ADMINS, UNIT_B, Staff, approve, committee_with_pool, decide, expert_unit,
-    open_meeting, person_name, publicise_in_unit, submitted_dossier, today, unit_publicity_over, vote, wait_until,
+    open_meeting, person_name, publicise_in_unit, submitted_dossier, today, unit_publicity_over, vote,
 )
+from tests.waiting import wait_until
 
 DRAWN = range(1, 10)  # experts 01…09: 01 and 06 work in 甲, 02 and 07 in 乙
 CONTACT = "13912345678"

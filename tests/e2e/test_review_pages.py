@@ -11,8 +11,9 @@ from playwright.sync_api import expect
 from tests.e2e.conftest import DEMO_PASSWORD
 from tests.e2e.review_support import (
     COMMITTEE_OFFICE, UNIT_A, Staff, accepted_and_paid, approve, committee_with_pool, expert_id, open_meeting,
-    person_name, printed_pdf, recommended, submitted_dossier, today, unit_publicity_over, vote, wait_until,
+    person_name, printed_pdf, recommended, submitted_dossier, today, unit_publicity_over, vote,
 )
+from tests.waiting import wait_until
 from tests.e2e.conftest import PHONE
 from tests.e2e.test_pages_journey import shot, sign_in
 

@@ -5,7 +5,7 @@ from shared.roles import APPLICANT, SYSADMIN
 
 from ..domain import require_role
 from ..exceptions import ActionNotAllowedError, InvalidInputError, StateConflictError
-from ..models import Account, RoleGrant, new_id
+from ..tables import Account, RoleGrant, new_id
 from .records import (
     ACTIVE, DISABLED, PENDING_ACCOUNT, account_by_id, acting_account, flush_or_duplicate, refuse_duplicates,
     username_keys,

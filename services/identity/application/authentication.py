@@ -17,7 +17,7 @@ from ..exceptions import (
     AccountDisabledError, AccountPendingError, InvalidCredentialsError, RefreshTokenReusedError, TokenRefusedError,
     TooManyAttemptsError,
 )
-from ..models import Account, RefreshToken, SignIn
+from ..tables import Account, RefreshToken, SignIn
 from .records import ACTIVE, PENDING_ACCOUNT
 from .views import mask_phone, roles_of
 

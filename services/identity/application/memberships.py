@@ -11,7 +11,7 @@ from shared.roles import APPLICANT, UNIT_ADMIN
 from .. import domain
 from ..domain import require_role
 from ..exceptions import ActionNotAllowedError, OutOfScopeError, StateConflictError
-from ..models import Membership, Organisation, new_id
+from ..tables import Membership, Organisation, new_id
 from .records import (
     ACTIVE_MEMBERSHIP, acting_account, admin_unit_ids, approved_unit, flush_or_duplicate, membership_by_id,
     org_tree,

@@ -5,7 +5,7 @@ from shared.roles import AUDITOR, SYSADMIN
 
 from ..domain import require_role
 from ..exceptions import ActionNotAllowedError
-from ..models import AuditEntry, OutboxMessage
+from ..tables import AuditEntry, OutboxMessage
 from .records import acting_account
 from .views import audit_view, outbox_view
 

@@ -9,7 +9,7 @@ from shared.roles import SYSADMIN
 from .. import domain
 from ..domain import APPROVED, ORG_KIND_LABELS, PENDING, REJECTED, UNIT, require_role
 from ..exceptions import CreditCodeNeedsConfirmationError, InvalidInputError, UnsuitableOrganisationError
-from ..models import Account, Membership, Organisation, new_id
+from ..tables import Account, Membership, Organisation, new_id
 from .records import acting_account, as_node, flush_or_duplicate, org_by_id, org_tree
 from .views import member_view, org_view
 

@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 from .. import domain
 from ..credentials import hash_reset_code, new_reset_code, reset_code_matches
 from ..exceptions import InvalidResetCodeError, WrongCurrentPasswordError
-from ..models import Account, ResetCode, new_id
+from ..tables import Account, ResetCode, new_id
 from ..notifications import Notification
 from .records import ACTIVE, acting_account, username_keys
 

@@ -12,7 +12,7 @@ from ..exceptions import (
     DuplicateIdNumberError, DuplicateLoginNameError, DuplicatePhoneError, MembershipNotFoundError,
     OrganisationNotFoundError, StateConflictError, UnsuitableOrganisationError,
 )
-from ..models import Account, AuditEntry, Membership, Organisation, RoleGrant
+from ..tables import Account, AuditEntry, Membership, Organisation, RoleGrant
 
 PENDING_ACCOUNT = PENDING
 # A person has at most one membership in these statuses at a time.

@@ -14,7 +14,7 @@ from shared.roles import AUDITOR, CITY_ADMIN, SYSADMIN, Actor
 
 from .. import domain
 from ..exceptions import RoleRequestNotFoundError, StateConflictError
-from ..models import Account, Membership, RoleGrant, RoleRequest, new_id
+from ..tables import Account, Membership, RoleGrant, RoleRequest, new_id
 from .records import (
     ACTIVE, DISABLED, PENDING_ACCOUNT, account_by_id, acting_account, approved_unit, flush_or_duplicate,
     member_unit_ids, node_of, org_tree, refuse_duplicates,

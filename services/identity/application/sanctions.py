@@ -5,7 +5,7 @@ from shared.contracts.identity import CONFIRMED
 from shared.roles import APPLICANT, CITY_ADMIN, SYSTEM
 
 from .. import domain
-from ..models import Membership, RoleGrant, Sanction, new_id
+from ..tables import Membership, RoleGrant, Sanction, new_id
 from .records import ACTIVE, account_by_id, acting_account
 from .views import sanction_view
 

@@ -14,7 +14,7 @@ from shared.errors import NotAuthenticated
 from shared.tokens import csrf_digest
 
 from ..credentials import hash_refresh_token, new_refresh_token
-from ..models import RefreshToken, SignIn, new_id
+from ..tables import RefreshToken, SignIn, new_id
 from .records import after_commit
 from .views import account_view, roles_of
 

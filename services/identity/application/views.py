@@ -9,7 +9,7 @@ from shared.idnumbers import mask_resident_id
 from shared.roles import ROLE_LABELS
 
 from ..domain import ORG_KIND_LABELS
-from ..models import Account, Membership, Organisation, RoleGrant, RoleRequest
+from ..tables import Account, Membership, Organisation, RoleGrant, RoleRequest
 from .records import ACTIVE_MEMBERSHIP
 
 PENDING_REQUEST = PENDING

@@ -33,7 +33,7 @@ from ..domain import ballots
 from ..domain.ballots import CLOSED, OPEN, VOTING
 from ..domain.scoping import require_role
 from ..exceptions import DoubleVoteError, InvalidReviewCommandError, MeetingStateError
-from ..remote import SYSTEM_ACTOR, DossierPort
+from ..ports import SYSTEM_ACTOR, DossierPort
 from .committees import CommitteeCases
 from .meetings import MeetingCases
 
@@ -99,7 +99,7 @@ class BallotCases:
         """End the vote, tally each dossier (同意 ≥ required of the voters) and record the results.
 
         Naturally idempotent: a repeat finds the meeting closed and only records tallies not recorded
-        yet; each tally goes to the dossier under its own derived key (``remote.Remote.write``)."""
+        yet; each tally goes to the dossier under its own derived key (``ports.Remote.write``)."""
         data = self.meetings.organised(actor, meeting_id, states=(OPEN, CLOSED), action="结束表决")
         committee = self.committees.committee_row(data.meeting["committee_id"])
         if data.state == OPEN:

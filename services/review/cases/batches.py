@@ -21,7 +21,7 @@ from ..context import Clock, QueueRows, new_id, wire
 from ..domain.scoping import require_role, scope_of
 from ..domain.unit_publicity import batch_refusal, unit_approval_day
 from ..exceptions import OutOfScopeError
-from ..remote import DossierPort
+from ..ports import DossierPort
 from ..settings import Settings
 from ..tables import batch_dossiers, batches, unit_publicity_periods
 

@@ -13,7 +13,7 @@ from ..domain import committees as rules
 from ..domain.ballots import DRAWN, OPEN, share
 from ..domain.scoping import require_role
 from ..exceptions import CommitteeNotFound, CommitteeRuleError, ReviewNotAllowedError
-from ..remote import IdentityPort
+from ..ports import IdentityPort
 from ..settings import Settings
 
 READERS = (CITY_ADMIN, COMMITTEE_SECRETARY, AUDITOR)

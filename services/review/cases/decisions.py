@@ -22,7 +22,7 @@ from ..domain.decisions import dossier_decision
 from ..domain.scoping import require_role
 from ..domain.unit_publicity import earliest_start, start_problems, unit_approval_day, unit_publicity_window
 from ..exceptions import InvalidReviewCommandError
-from ..remote import DossierPort
+from ..ports import DossierPort
 from ..settings import Settings
 from ..tables import decisions, unit_publicities, unit_publicity_dossiers
 

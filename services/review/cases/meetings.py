@@ -4,7 +4,7 @@ Meeting states: planned → drawn (experts drawn, attendance recorded) → open 
 Database work that holds row locks never waits on another service: RPC calls happen outside it.
 A new meeting is recorded with the request's idempotency key (shared/idempotency.py) and an id
 derived from it; assigning and opening are naturally repeatable (see each), and every dossier step
-they ask for goes under its own derived key (``remote.Remote.write``).
+they ask for goes under its own derived key (``ports.Remote.write``).
 """
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
@@ -22,7 +22,7 @@ from ..domain.ballots import ASSIGNED, DRAWN, OPEN, PLANNED, VOTING
 from ..domain.scoping import require_role, scope_of
 from ..exceptions import CommitteeRuleError, MeetingStateError, ReviewNotAllowedError
 from ..meeting_views import meeting_view
-from ..remote import DossierPort
+from ..ports import DossierPort
 from .committees import CommitteeCases
 
 ORGANISERS = (CITY_ADMIN, COMMITTEE_SECRETARY)

@@ -14,7 +14,7 @@ from ..domain import publicity as rules
 from ..domain.scoping import require_role
 from ..exceptions import ObjectionNotFound, PublicityWindowError
 from ..publicity_tables import objections, publicity_entries
-from ..remote import DossierPort, IdentityPort
+from ..ports import DossierPort, IdentityPort
 from ..settings import Settings
 from .publicity import PublicityCases, plain_row
 

@@ -14,7 +14,7 @@ from ..domain import publicity as rules
 from ..domain.scoping import require_role
 from ..exceptions import InvalidReviewCommandError, PublicityNotFound
 from ..publicity_tables import objections, publicities, publicity_entries
-from ..remote import DossierPort
+from ..ports import DossierPort
 from ..settings import Settings
 
 

@@ -8,7 +8,7 @@ from shared.contracts import dossier as st
 from .. import export, queue_queries
 from ..context import Clock, QueueRows, row_view
 from ..domain.scoping import grouping, scope_of
-from ..remote import IdentityPort
+from ..ports import IdentityPort
 from ..settings import Settings
 from ..tables import applicant_masks
 

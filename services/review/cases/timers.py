@@ -15,7 +15,7 @@ from .. import jobs
 from ..context import Clock, QueueRows
 from ..domain import deadlines, publicity as rules
 from ..publicity_tables import objections, publicities, publicity_entries
-from ..remote import DossierPort
+from ..ports import DossierPort
 from ..settings import Settings
 from ..tables import review_queue
 from .ballots import BallotCases

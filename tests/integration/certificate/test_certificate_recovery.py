@@ -91,7 +91,7 @@ class TestRevokedTitles:
                                                                certificate_db, dossiers, registered_cast, ports):
         amqp = certificate_config["AMQP_URI"]
         dossier_id, _ = queued(certificates, dossiers, amqp, registered_cast)
-        dossiers.execute(dossier_id, "revoke_title", Cast().city_admin, reason="公示期后查实造假", fraud=True)
+        dossiers.revoke_title(dossier_id, Cast().city_admin, reason="公示期后查实造假", fraud=True)
         certificates.on_title_revoked(bus_message(dossiers, amqp, dossier_id, "dossier_title_revoked"))
         certificates.issue_pending(*ports)
         assert row_of(certificate_db, dossier_id) is None
@@ -102,7 +102,7 @@ class TestRevokedTitles:
     def test_a_title_revoked_while_issuing_leaves_a_revoked_certificate(self, backends, certificates, certificate_config,
                                                                        certificate_db, dossiers, registered_cast):
         dossier_id, _ = queued(certificates, dossiers, certificate_config["AMQP_URI"], registered_cast)
-        dossiers.execute(dossier_id, "revoke_title", Cast().city_admin, reason="撤销", fraud=False)
+        dossiers.revoke_title(dossier_id, Cast().city_admin, reason="撤销", fraud=False)
         view = certificates.issue(dossier_id, StaleDossier(backends.dossier), RpcIdentityPort(backends.identity))
         assert (view["status"], view["revoked_reason"]) == ("revoked", "撤销")
         answer = certificates.verify(view["number"], view["verification_code"])

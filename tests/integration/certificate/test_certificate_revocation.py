@@ -62,7 +62,7 @@ class TestVerification:
 class TestRevocation:
     def test_a_title_revoked_on_the_dossier_revokes_the_certificate_everywhere(self, services, dossiers, certified):
         view, dossier_id, cast = certified
-        dossiers.execute(dossier_id, "revoke_title", Cast().city_admin, reason="学历造假", fraud=True)
+        dossiers.revoke_title(dossier_id, Cast().city_admin, reason="学历造假", fraud=True)
         answer = wait_for(lambda: (lambda a: a if a["revoked"] else None)(
             services.certificate.verify(view["number"], view["verification_code"])))
         assert answer and (answer["valid"], answer["reason"]) == (False, "学历造假")

@@ -9,7 +9,6 @@ import signal
 import socket
 import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -17,21 +16,12 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import _free_port
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 DATABASES = {"IDENTITY_DATABASE_URL": "identity", "DOSSIER_DATABASE_URL": "dossier", "REVIEW_DATABASE_URL": "review",
              "PAYMENT_DATABASE_URL": "payment", "PAYMENT_SIMULATOR_DATABASE_URL": "paysim",
              "CERTIFICATE_DATABASE_URL": "certificate"}
-
-
-def wait_for(condition, seconds, what):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.3)
-    raise AssertionError(f"not within {seconds}s: {what}")
 
 
 def health(port):
@@ -107,24 +97,25 @@ def running_pids(console_text):
 
 def test_kill_9_of_dossier_is_restarted_and_answers_again_then_sigint_stops_everything(stack):
     launcher, port = stack["launcher"], stack["gateway_port"]
-    wait_for(lambda: "按 Ctrl-C" in stack["console"].read_text() or launcher.poll() is not None, 60, "the launcher started")
+    wait_until(lambda: "按 Ctrl-C" in stack["console"].read_text() or launcher.poll() is not None, 60, interval=0.3,
+               what="the launcher started")
     console = stack["console"].read_text()
     assert launcher.poll() is None, console
     pids = running_pids(console)
     assert {"s3", "identity", "dossier", "review", "payment", "certificate", "gateway", "dossier-relay"} <= set(pids), console
     assert f"http://127.0.0.1:{port}/" in console  # the printed URLs follow GATEWAY_PORT
-    wait_for(lambda: healthy(port), 30, "gateway /health 200 before the kill")
+    wait_until(lambda: healthy(port), 30, interval=0.3, what="gateway /health 200 before the kill")
 
     os.kill(pids["dossier"], signal.SIGKILL)
     supervisor_log = stack["run_dir"] / "logs" / "supervisor.log"
-    restarted = wait_for(lambda: re.search(r"dossier 已重启 \(restarted\) pid (\d+)", supervisor_log.read_text()
-                                           if supervisor_log.exists() else ""), 20, "dossier restarted")
+    restarted = wait_until(lambda: re.search(r"dossier 已重启 \(restarted\) pid (\d+)", supervisor_log.read_text()
+                                           if supervisor_log.exists() else ""), 20, interval=0.3, what="dossier restarted")
     new_pid = int(restarted.group(1))
     assert new_pid != pids["dossier"]
     log = supervisor_log.read_text()
     assert f"dossier 已退出 (exited: signal SIGKILL, pid {pids['dossier']}" in log
     assert "restart in 1s" in log
-    wait_for(lambda: healthy(port), 45, "gateway /health 200 after the restart")
+    wait_until(lambda: healthy(port), 45, interval=0.3, what="gateway /health 200 after the restart")
     status, report = health(port)
     assert report["services"]["dossier"]["status"] == "ok"
     # The rest of the platform kept running untouched.
@@ -133,9 +124,9 @@ def test_kill_9_of_dossier_is_restarted_and_answers_again_then_sigint_stops_ever
     assert "[supervisor] dossier 已重启" in stack["console"].read_text()
 
     launcher.send_signal(signal.SIGINT)
-    wait_for(lambda: launcher.poll() is not None, 30, "the launcher stopped after SIGINT")
+    wait_until(lambda: launcher.poll() is not None, 30, interval=0.3, what="the launcher stopped after SIGINT")
     assert launcher.returncode == 0, stack["console"].read_text()
     assert "全部进程已停止" in supervisor_log.read_text()
-    wait_for(lambda: not stack_processes(stack["marker"]), 5, "no process of the stack left")
+    wait_until(lambda: not stack_processes(stack["marker"]), 5, interval=0.3, what="no process of the stack left")
     assert port_free(port) and port_free(stack["s3_port"])
     assert supervisor_log.read_text().count("已重启") == 1  # the dossier's; none while stopping

@@ -7,22 +7,22 @@ from shared.contracts import dossier as st
 from services.dossier.exceptions import ConcurrentModificationError, DossierNotFound, IllegalTransitionError
 from services.dossier.projections import all_summaries
 from services.dossier.rebuild import rebuild_summaries
-from tests.factories import Cast, basic_info, fill_everything
+from tests.factories import Cast, basic_info, fill_eligible
 
 
 def filled_dossier(dossiers, cast=None, **overrides):
-    """A complete draft, built through the application so every event is stored."""
+    """A complete, eligible draft, built through the application so every event is stored."""
     cast = cast or Cast()
     dossier = dossiers.create(cast.applicant, **cast.creation_fields(**overrides))
     loaded = dossiers.load(dossier.id)
-    fill_everything(loaded, cast)
+    fill_eligible(loaded, cast)
     dossiers.save(loaded)
     return loaded.id, cast
 
 
 def submitted_dossier(dossiers, **overrides):
     dossier_id, cast = filled_dossier(dossiers, **overrides)
-    dossiers.execute(dossier_id, "submit", cast.applicant)
+    dossiers.submit(dossier_id, cast.applicant)
     return dossier_id, cast
 
 
@@ -33,7 +33,7 @@ def events_table(dossiers):
 class TestAuditQueries:
     def test_history_lists_every_event_with_actor_time_and_hash(self, dossiers):
         dossier_id, cast = submitted_dossier(dossiers)
-        dossiers.execute(dossier_id, "approve", cast.unit_admin, opinion="同意推荐")
+        dossiers.approve(dossier_id, cast.unit_admin, opinion="同意推荐")
         history = dossiers.history(dossier_id)
         assert [entry["version"] for entry in history] == list(range(1, len(history) + 1))
         assert history[0]["type"] == "created" and history[-1]["type"] == "unit_approved"
@@ -45,7 +45,7 @@ class TestAuditQueries:
         dossier_id, cast = submitted_dossier(dossiers)
         history = dossiers.history(dossier_id)
         submitted_version = history[-1]["version"]
-        dossiers.execute(dossier_id, "return_for_changes", cast.unit_admin, reason="缺学位证", sections=["education"])
+        dossiers.return_for_changes(dossier_id, cast.unit_admin, reason="缺学位证", sections=["education"])
         assert dossiers.state_at(dossier_id, version=1)["status"] == st.DRAFT
         assert dossiers.state_at(dossier_id, version=submitted_version)["status"] == st.SUBMITTED
         from datetime import datetime
@@ -97,7 +97,7 @@ class TestTamperDetection:
                 {"id": str(dossier_id)},
             )
         assert dossiers.history(dossier_id)[2]["data"]["entries"][0]["school"] == "清华大学"
-        assert dossiers.verify(dossier_id) == {"ok": False, "events": 9, "first_bad_version": 3,
+        assert dossiers.verify(dossier_id) == {"ok": False, "events": 11, "first_bad_version": 3,
                                                "reason": "第 3 版事件的内容与其存储的哈希不符(被修改或调换)"}
 
     def test_a_deleted_event_is_detected(self, dossiers):
@@ -139,18 +139,18 @@ class TestConcurrentCommands:
         try:
             outcomes, messages = [], []
 
-            def decide(app, command, **arguments):
+            def decide(app, opinion):
                 try:
-                    app.execute(dossier_id, command, cast.unit_admin, expected_version=before, **arguments)
-                    outcomes.append(command)
+                    app.approve(dossier_id, cast.unit_admin, opinion=opinion, expected_version=before)
+                    outcomes.append("approve")
                 except (IllegalTransitionError, ConcurrentModificationError) as error:
                     outcomes.append(type(error).__name__)
                     messages.append(error.message)
 
             # Two reviewers approve at once, both having seen version *before*: whoever comes second is
             # told the dossier moved since, however the two interleave — never a second decision.
-            threads = [eventlet.spawn(decide, dossiers, "approve", opinion="同意(甲)"),
-                       eventlet.spawn(decide, other_instance, "approve", opinion="同意(乙)")]
+            threads = [eventlet.spawn(decide, dossiers, opinion="同意(甲)"),
+                       eventlet.spawn(decide, other_instance, opinion="同意(乙)")]
             for thread in threads:
                 thread.wait()
         finally:
@@ -165,7 +165,7 @@ class TestConcurrentCommands:
         dossier_id, cast = filled_dossier(dossiers)
         before = len(dossiers.history(dossier_id))
         threads = [
-            eventlet.spawn(dossiers.execute, dossier_id, "add_achievement", cast.applicant, data={"title": f"成果{n}"})
+            eventlet.spawn(dossiers.add_achievement, dossier_id, cast.applicant, data={"title": f"成果{n}"})
             for n in range(8)
         ]
         for thread in threads:
@@ -192,7 +192,7 @@ class TestConcurrentCommands:
 
             app.load = stale_load
             with pytest.raises(ConcurrentModificationError):
-                app.execute(dossier_id, "record_education", cast.applicant, entries=[])
+                app.edit_section(dossier_id, cast.applicant, "record_education", entries=[])
         finally:
             app.close()
 
@@ -201,7 +201,7 @@ class TestSummaryReadModel:
     def test_list_filters_by_unit_status_and_name_with_stable_paging(self, dossiers):
         cast = Cast()
         ids = [filled_dossier(dossiers, cast=cast, applicant_name=f"王{n}")[0] for n in range(5)]
-        dossiers.execute(ids[0], "submit", cast.applicant)
+        dossiers.submit(ids[0], cast.applicant)
         everything = dossiers.list(filters={"unit_id": cast.unit_id}, per_page=50)
         assert everything["total"] == 5
         submitted = dossiers.list(filters={"unit_id": cast.unit_id, "status": [st.SUBMITTED]})
@@ -214,7 +214,7 @@ class TestSummaryReadModel:
     def test_rebuild_gives_row_for_row_the_same_table(self, dossiers):
         for _ in range(3):
             dossier_id, cast = submitted_dossier(dossiers)
-            dossiers.execute(dossier_id, "approve", cast.unit_admin, opinion="同意")
+            dossiers.approve(dossier_id, cast.unit_admin, opinion="同意")
         with dossiers.read_engine.connect() as connection:
             live = all_summaries(connection)
         rebuilt_count, unreadable = rebuild_summaries(dossiers)
@@ -239,9 +239,9 @@ class TestBatches:
         from tests.factories import PAST_END, PAST_START
 
         dossier_id, _ = filled_dossier(dossiers, cast=cast)
-        dossiers.execute(dossier_id, "submit", cast.applicant)
-        dossiers.execute(dossier_id, "approve", cast.unit_admin, opinion="同意")
-        dossiers.execute(dossier_id, "record_unit_publicity", cast.unit_admin, start=PAST_START, end=PAST_END)
+        dossiers.submit(dossier_id, cast.applicant)
+        dossiers.approve(dossier_id, cast.unit_admin, opinion="同意")
+        dossiers.record_unit_publicity(dossier_id, cast.unit_admin, start=PAST_START, end=PAST_END)
         return dossier_id
 
     def test_a_batch_moves_all_dossiers_together(self, dossiers):

@@ -63,15 +63,15 @@ def rpc(run_services, settings):
 def new_dossier(app):
     cast = Cast()
     dossier = app.create(cast.applicant, **cast.creation_fields())
-    app.execute(dossier.id, "update_basic_info", cast.applicant, data=basic_info())
-    app.execute(dossier.id, "record_education", cast.applicant, entries=education())
+    app.edit_section(dossier.id, cast.applicant, "update_basic_info", data=basic_info())
+    app.edit_section(dossier.id, cast.applicant, "record_education", entries=education())
     return str(dossier.id), cast
 
 
 def more_events(app, dossier_id, cast):
-    app.execute(dossier_id, "record_work_experience", cast.applicant, entries=work_experience())
-    app.execute(dossier_id, "record_education", cast.applicant, entries=education())
-    app.execute(dossier_id, "record_continuing_education", cast.applicant, entries=[])
+    app.edit_section(dossier_id, cast.applicant, "record_work_experience", entries=work_experience())
+    app.edit_section(dossier_id, cast.applicant, "record_education", entries=education())
+    app.edit_section(dossier_id, cast.applicant, "record_continuing_education", entries=[])
 
 
 def rewrite(app, dossier_id, version, change):
@@ -139,7 +139,7 @@ class TestCheckpointsOfTheChainHeads:
         assert rpc.verify(untouched)["ok"] is True
 
         # The next checkpoint will not sign the rewritten chain: it keeps the signed head, names the dossier.
-        store.execute(target, "record_education", cast.applicant, entries=education())
+        store.edit_section(target, cast.applicant, "record_education", entries=education())
         third = checkpoints.make()
         (refused,) = third.document["unverified"]
         assert refused["dossier_id"] == target and checkpoints.trusted_leaves(third).get(target)[0] == 6

@@ -7,7 +7,7 @@ from nameko.standalone.rpc import ServiceRpcProxy
 from services.dossier.application import Dossiers
 from services.dossier.service import DossierService
 from shared.clock import TravelClock, utc_now
-from tests.factories import Cast, fill_everything
+from tests.factories import Cast, fill_eligible
 
 
 def clock_moved(**delta):
@@ -36,9 +36,9 @@ class TestInjectedClock:
         cast = Cast()
         dossier = twenty_days_ago.create(cast.applicant, **cast.creation_fields())
         loaded = twenty_days_ago.load(dossier.id)
-        fill_everything(loaded, cast)  # straight on the aggregate, outside a command: the real clock
+        fill_eligible(loaded, cast)  # straight on the aggregate, outside a command: the real clock
         twenty_days_ago.save(loaded)
-        twenty_days_ago.execute(dossier.id, "submit", cast.applicant)
+        twenty_days_ago.submit(dossier.id, cast.applicant)
         history = twenty_days_ago.history(dossier.id)
         assert history[-1]["type"] == "submitted"
         assert close_to(at(history[0]), utc_now() - timedelta(days=20))

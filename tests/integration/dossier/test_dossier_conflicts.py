@@ -10,7 +10,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from services.dossier.exceptions import StaleVersionError
 from services.dossier.service import DossierService
 from shared.rpc import register_platform_errors
-from tests.factories import Cast, fill_everything
+from tests.factories import Cast, fill_eligible
 
 register_platform_errors()
 TRIALS = 100
@@ -22,9 +22,9 @@ def submitted(dossiers):
     cast = Cast()
     dossier = dossiers.create(cast.applicant, **cast.creation_fields())
     loaded = dossiers.load(dossier.id)
-    fill_everything(loaded, cast)
+    fill_eligible(loaded, cast)
     dossiers.save(loaded)
-    submitted_dossier, _ = dossiers.execute(loaded.id, "submit", cast.applicant)
+    submitted_dossier = dossiers.submit(loaded.id, cast.applicant)
     return cast, str(loaded.id), submitted_dossier.version
 
 

@@ -20,7 +20,7 @@ from services.dossier.exceptions import StaleVersionError
 from services.dossier.service import DossierService
 from shared.idempotency import IDEMPOTENCY_KEY, IdempotencyKeyReused
 from shared.rpc import register_platform_errors
-from tests.factories import Cast, fill_everything
+from tests.factories import Cast, fill_eligible
 
 register_platform_errors()
 ROOT = Path(__file__).resolve().parents[3]
@@ -34,10 +34,10 @@ def filled(dossiers, submitted=False):
     cast = Cast()
     dossier = dossiers.create(cast.applicant, **cast.creation_fields())
     loaded = dossiers.load(dossier.id)
-    fill_everything(loaded, cast)
+    fill_eligible(loaded, cast)
     dossiers.save(loaded)
     if submitted:
-        dossiers.execute(loaded.id, "submit", cast.applicant)
+        dossiers.submit(loaded.id, cast.applicant)
     return str(loaded.id), cast
 
 
@@ -140,11 +140,11 @@ class TestReplayedRequests:
         for _ in range(2):
             dossier = dossiers.create(cast.applicant, **cast.creation_fields())
             loaded = dossiers.load(dossier.id)
-            fill_everything(loaded, cast)
+            fill_eligible(loaded, cast)
             dossiers.save(loaded)
-            dossiers.execute(loaded.id, "submit", cast.applicant)
-            dossiers.execute(loaded.id, "approve", cast.unit_admin, opinion="同意")
-            dossiers.execute(loaded.id, "record_unit_publicity", cast.unit_admin, start="2026-01-05", end="2026-01-09")
+            dossiers.submit(loaded.id, cast.applicant)
+            dossiers.approve(loaded.id, cast.unit_admin, opinion="同意")
+            dossiers.record_unit_publicity(loaded.id, cast.unit_admin, start="2026-01-05", end="2026-01-09")
             ids.append(str(loaded.id))
         request = {"dossier_ids": ids, "today": "2026-01-12"}
         with keyed_proxy(service, new_key()) as proxy:

@@ -157,7 +157,7 @@ class TestOneActiveDossierPerYear:
         with pytest.raises(ActiveDossierLimitError, match=f"您在{year}年度已有 1 件进行中的申报材料"):
             dossiers.create(cast.applicant, **cast.creation_fields(review_year=year, specialty="机械工程"))
         assert applicants_dossiers(dossiers, cast, year) == 1
-        dossiers.execute(first.id, "withdraw", cast.applicant, reason="改报其他专业")
+        dossiers.withdraw(first.id, cast.applicant, reason="改报其他专业")
         second = dossiers.create(cast.applicant, **cast.creation_fields(review_year=year, specialty="机械工程"))
         assert second.status == st.DRAFT and applicants_dossiers(dossiers, cast, year) == 2
 
@@ -228,7 +228,7 @@ class TestSubmission:
         cast = Cast()
         dossier_id = filled(dossiers, cast, year, now=inside)
         dossiers.submit(dossier_id, cast.applicant, now=inside)
-        dossiers.execute(dossier_id, "return_for_changes", cast.unit_admin, reason="学历证书不清晰", sections=["materials"])
+        dossiers.return_for_changes(dossier_id, cast.unit_admin, reason="学历证书不清晰", sections=["materials"])
         with pytest.raises(OutsideApplicationWindowError):
             dossiers.submit(dossier_id, cast.applicant, now=inside + timedelta(days=61))
         assert dossiers.submit(dossier_id, cast.applicant, now=inside + timedelta(days=59)).status == st.SUBMITTED
@@ -238,10 +238,10 @@ class TestSubmission:
         dossiers.publish_notice(city_admin(), document)
         cast = Cast()
         dossier_id = filled(dossiers, cast, year, now=inside)
-        dossiers.execute(dossier_id, "update_basic_info", cast.applicant,
-                         data=basic_info(retired=True, current_title_obtained_on=f"{year - 3}-05-01"))
-        dossiers.execute(dossier_id, "record_continuing_education", cast.applicant,
-                         entries=continuing_education(years=(year - 1,), professional=50, public=10))
+        dossiers.edit_section(dossier_id, cast.applicant, "update_basic_info",
+                              data=basic_info(retired=True, current_title_obtained_on=f"{year - 3}-05-01"))
+        dossiers.edit_section(dossier_id, cast.applicant, "record_continuing_education",
+                              entries=continuing_education(years=(year - 1,), professional=50, public=10))
         before = dossiers.history(dossier_id)
         with pytest.raises(IneligibleError) as raised:
             dossiers.submit(dossier_id, cast.applicant, sanctions=[{"kind": "fraud", "decided_on": f"{year - 1}-01-01"}],
@@ -275,8 +275,8 @@ class TestSubmission:
         dossiers.publish_notice(city_admin(), notice_document(year))
         cast = Cast()
         dossier_id = filled(dossiers, cast, year)
-        dossiers.execute(dossier_id, "record_continuing_education", cast.applicant,
-                         entries=continuing_education(years=range(year - 3, year), professional=40, public=20))
+        dossiers.edit_section(dossier_id, cast.applicant, "record_continuing_education",
+                              entries=continuing_education(years=range(year - 3, year), professional=40, public=20))
         assert [f.rule for f in dossiers.check_eligibility(dossier_id, cast.applicant)] == ["continuing_education"]
         dossiers.publish_notice(city_admin(), notice_document(
             year, continuing_education={"hours_per_year": 60, "professional_share": "2/3"}))

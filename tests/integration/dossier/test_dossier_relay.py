@@ -21,7 +21,7 @@ def create_dossiers(dossiers, count):
     for _ in range(count):
         cast = Cast()
         dossier = dossiers.create(cast.applicant, **cast.creation_fields())
-        dossiers.execute(dossier.id, "record_education", cast.applicant, entries=[])
+        dossiers.edit_section(dossier.id, cast.applicant, "record_education", entries=[])
         expected |= {(str(dossier.id), 1), (str(dossier.id), 2)}
     return expected
 

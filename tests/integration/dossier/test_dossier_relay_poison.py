@@ -40,7 +40,7 @@ def create_round(app):
     for _ in range(DOSSIERS_PER_ROUND):
         cast = Cast()
         dossier = app.create(cast.applicant, **cast.creation_fields())
-        app.execute(dossier.id, "record_education", cast.applicant, entries=[])
+        app.edit_section(dossier.id, cast.applicant, "record_education", entries=[])
         pairs += [(str(dossier.id), 1), (str(dossier.id), 2)]
     return pairs
 

@@ -7,9 +7,7 @@ travelled with it); a broker that refuses or hangs is 503 with Retry-After withi
 for the API and for pages; /health answers within its own limit naming the broker and each service
 that did not answer; everything works again once the broker is back.
 """
-import copy
 import time
-from pathlib import Path
 
 import eventlet
 import pytest
@@ -17,14 +15,14 @@ from nameko.containers import ServiceContainer
 from nameko.extensions import DependencyProvider
 
 from gateway.service import GatewayService
-from shared.config import load_config
 from shared.deadlines import DEADLINE_KEY, now, rpc
 from shared.observability import CorrelationId
 from tests.conftest import _free_port
 from tests.httpclient import HttpClient
 from tests.integration.shared.tcp_proxy import TcpProxy
+from tests.service_configs import service_config
+from tests.waiting import wait_until
 
-ROOT = Path(__file__).resolve().parents[3]
 LIMITS = {"QUERY_SECONDS": 1, "COMMAND_SECONDS": 1, "SLOW_SECONDS": 2, "HEALTH_SECONDS": 1, "BROKER_SECONDS": 0.8,
           "RECHECK_SECONDS": 0.5, "RETRY_AFTER_SECONDS": 7}
 MARGIN = 1.0  # seconds beyond a limit that an answer may take on a busy two-core machine
@@ -73,8 +71,7 @@ def vhost(amqp_vhost, request):
 def start_gateway(run_services, s3_settings):
     def start(amqp_uri):
         port = _free_port()
-        config = copy.deepcopy(load_config(ROOT / "gateway/config.yaml"))
-        config.pop("LOGGING", None)
+        config = service_config("gateway/config.yaml")
         config.update(AMQP_URI=amqp_uri, WEB_SERVER_ADDRESS=f"127.0.0.1:{port}", S3=dict(s3_settings),
                       PUBLIC_BASE_URL=f"http://127.0.0.1:{port}", REDIS={"URL": ""})
         config["RPC"].update(LIMITS)
@@ -88,15 +85,6 @@ def timed(call):
     started = time.monotonic()
     answer = call()
     return answer, time.monotonic() - started
-
-
-def eventually(check, seconds=20.0):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if check():
-            return True
-        eventlet.sleep(0.2)
-    return check()
 
 
 def test_a_query_answered_too_late_is_504_within_its_limit_and_carried_its_deadline(vhost, start_gateway, run_services):
@@ -166,7 +154,8 @@ def test_a_broker_that_is_down_is_503_with_retry_after_quickly_for_api_and_pages
         name: "broker_unreachable" for name in ("identity", "dossier", "review", "payment", "certificate")}
 
     proxy.accept()  # the broker is back: the gateway reconnects by itself
-    assert eventually(lambda: client.get("/api/v1/notices").status == 200)
+    wait_until(lambda: client.get("/api/v1/notices").status == 200, seconds=20, interval=0.2,
+               what="the gateway to answer /api/v1/notices again")
     assert client.get("/health").json["broker"] == {"status": "ok"}
 
 
@@ -177,7 +166,8 @@ def test_a_broker_that_hangs_is_503_within_the_broker_budget(proxied):
     assert answer.status == 503 and took < LIMITS["BROKER_SECONDS"] + MARGIN, (answer, took)
     assert answer.headers["Retry-After"] == "7"
     proxy.resume()
-    assert eventually(lambda: client.get("/api/v1/notices").status == 200)
+    wait_until(lambda: client.get("/api/v1/notices").status == 200, seconds=20, interval=0.2,
+               what="the gateway to answer /api/v1/notices again")
 
 
 def test_health_answers_within_its_limit_naming_each_service_that_did_not(vhost, start_gateway, run_services):

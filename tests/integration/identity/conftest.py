@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from services.identity.dependencies import build_identity
-from services.identity.models import OutboxMessage
+from services.identity.tables import OutboxMessage
 from services.identity.seed import seed_demo
 from shared.clock import utc_now
 from shared.config import load_config

@@ -5,7 +5,6 @@ import http.server
 import json
 import secrets
 import threading
-import time
 from datetime import date
 
 import pytest
@@ -18,10 +17,11 @@ from services.identity.exceptions import (
     ResetRequestedTooSoonError, SeparationOfDutiesError, StateConflictError, TokenRefusedError,
     TooManyAttemptsError, UnsuitableOrganisationError, WeakPasswordError, WrongCurrentPasswordError,
 )
-from services.identity.models import Account, AuditEntry, Organisation, RoleGrant
+from services.identity.tables import Account, AuditEntry, Organisation, RoleGrant
 from services.identity.notifications import HttpSmsSender
 from services.identity.seed import seed_demo
 from shared.roles import Actor
+from tests.waiting import wait_until
 
 DEMO_PASSWORD = "Kunming@2026"
 PASSWORD = "Passw0rd-test"
@@ -136,6 +136,11 @@ def random_address():
     return f"198.51.{secrets.randbelow(256)}.{secrets.randbelow(254) + 1}"
 
 
+def signed_in_account(identity, username, password, address=None):
+    """The id of the account a login opens a session for: the login was let through and found its owner."""
+    return identity.authentication.login(username, password, source_address=address)["account"]["id"]
+
+
 class TestThrottles:
     """Failures slow down the address they come from; no account is ever locked (the old lockout
     let five wrong passwords from anywhere lock anyone, the city admin included)."""
@@ -167,7 +172,7 @@ class TestThrottles:
         self.fail(identity, "city_admin", 5, attacker)
         with pytest.raises(TooManyAttemptsError):
             identity.authentication.login("city_admin", DEMO_PASSWORD, source_address=attacker)
-        identity.authentication.login("city_admin", DEMO_PASSWORD, source_address=random_address())
+        assert signed_in_account(identity, "city_admin", DEMO_PASSWORD, random_address()) == demo["accounts"]["city_admin"]
 
     def test_a_hundred_failures_on_random_names_from_one_address_are_stopped(self, identity):
         address, answers = random_address(), []
@@ -187,29 +192,30 @@ class TestThrottles:
             identity.authentication.login(applicant["phone"], PASSWORD, source_address=address)
         assert refused.value.retry_after == 120
         clock.advance(seconds=121)
-        identity.authentication.login(applicant["phone"], PASSWORD, source_address=address)
+        assert signed_in_account(identity, applicant["phone"], PASSWORD, address) == applicant["account"]["id"]
 
     def test_a_success_resets_that_addresss_count(self, identity, make_applicant):
         applicant, address = make_applicant(), random_address()
         self.fail(identity, applicant["phone"], 4, address)
-        identity.authentication.login(applicant["phone"], PASSWORD, source_address=address)
+        assert signed_in_account(identity, applicant["phone"], PASSWORD, address) == applicant["account"]["id"]
+        # Four more failures after the success: had the count not restarted, the fifth would already wait.
         self.fail(identity, applicant["phone"], 4, address)
-        identity.authentication.login(applicant["phone"], PASSWORD, source_address=address)
+        assert signed_in_account(identity, applicant["phone"], PASSWORD, address) == applicant["account"]["id"]
 
     def test_a_sysadmin_clears_the_back_off_of_every_name_and_address(self, identity, make_applicant, actors):
         applicant, first, second = make_applicant(), random_address(), random_address()
         self.fail(identity, applicant["phone"], 5, first)
         self.fail(identity, applicant["id_number"], 5, second)
         identity.accounts.unlock_account(actors["sysadmin"], applicant["account"]["id"])
-        identity.authentication.login(applicant["phone"], PASSWORD, source_address=first)
-        identity.authentication.login(applicant["id_number"], PASSWORD, source_address=second)
+        assert signed_in_account(identity, applicant["phone"], PASSWORD, first) == applicant["account"]["id"]
+        assert signed_in_account(identity, applicant["id_number"], PASSWORD, second) == applicant["account"]["id"]
 
     def test_resetting_the_password_by_sms_clears_the_back_off(self, identity, make_applicant, texted_code):
         applicant, address = make_applicant(), random_address()
         self.fail(identity, applicant["phone"], 5, address)
         identity.passwords.request_password_reset(applicant["phone"])
         identity.passwords.confirm_password_reset(applicant["phone"], texted_code(applicant["phone"]), "NewPassw0rd")
-        identity.authentication.login(applicant["phone"], "NewPassw0rd", source_address=address)
+        assert signed_in_account(identity, applicant["phone"], "NewPassw0rd", address) == applicant["account"]["id"]
 
     def test_known_and_unknown_names_get_identical_answers_throughout(self, identity, make_applicant, fresh):
         def answers(username):
@@ -495,15 +501,6 @@ class TestPasswordReset:
         assert outbox(applicant["phone"])[0].template == "password_changed"
 
 
-def wait_for(condition, seconds=10):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return False
-
-
 class HttpSmsGateway(http.server.BaseHTTPRequestHandler):
     received = []
 
@@ -528,7 +525,7 @@ class TestHttpSmsSender:
         try:
             identity.passwords.request_password_reset(applicant["phone"])
             # Delivered in the background: the request does not wait for the SMS gateway.
-            assert wait_for(lambda: outbox(applicant["phone"])[0].status == "sent")
+            wait_until(lambda: outbox(applicant["phone"])[0].status == "sent", seconds=10, what="the SMS marked sent")
         finally:
             identity.passwords.sender = original
             server.server_close()
@@ -542,7 +539,8 @@ class TestHttpSmsSender:
         original, identity.passwords.sender = identity.passwords.sender, sender
         try:
             identity.passwords.request_password_reset(applicant["phone"])
-            assert wait_for(lambda: outbox(applicant["phone"])[0].status == "failed")
+            wait_until(lambda: outbox(applicant["phone"])[0].status == "failed", seconds=10,
+                       what="the SMS marked failed")
         finally:
             identity.passwords.sender = original
         message = outbox(applicant["phone"])[0]
@@ -894,9 +892,9 @@ class TestAuditAndSeed:
         assert again == demo["accounts"] and counts() == before
 
     def test_the_demo_accounts_log_in_with_the_demo_password(self, identity, demo):
-        for username in ["sysadmin", "wuhua_admin", "unit_a_admin", "eng_secretary", "expert15", "auditor",
-                         "13900000001"]:
-            identity.authentication.login(username, DEMO_PASSWORD)
+        usernames = ["sysadmin", "wuhua_admin", "unit_a_admin", "eng_secretary", "expert15", "auditor", "13900000001"]
+        assert {username: signed_in_account(identity, username, DEMO_PASSWORD) for username in usernames} == {
+            username: demo["accounts"][username] for username in usernames}
 
     def test_experts_are_spread_over_several_units(self, identity, demo):
         units = {identity.accounts.get_account(demo["accounts"][f"expert{n:02d}"])["membership"]["unit_name"]

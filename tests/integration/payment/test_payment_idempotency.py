@@ -51,7 +51,7 @@ def test_a_payment_started_twice_with_one_key_opens_one_cashier(services, dossie
 def test_a_withdrawal_delivered_again_and_again_refunds_once(services, dossiers, payments, payment_config, payment_db):
     """Naturally idempotent, no key needed: the refund is made once per paid order (dossier version)."""
     order, dossier_id, cast = paid_order(services, dossiers)
-    dossiers.execute(dossier_id, "withdraw", cast.applicant, reason="工作调动")
+    dossiers.withdraw(dossier_id, cast.applicant, reason="工作调动")
     wait_for(lambda: count(payment_db, refunds, refunds.c.order_id == order["order_id"]) == 1)
     message = bus_message(dossiers, payment_config["AMQP_URI"], dossier_id, "dossier_withdrawn")
     publish(payment_config["AMQP_URI"], message, times=3)  # redelivered by the broker

@@ -65,7 +65,7 @@ class TestOrdersFromCityApproval:
     def test_an_older_event_after_a_newer_one_is_ignored(self, services, dossiers, payments, payment_config, payment_db):
         dossier_id, cast = dossier_in(dossiers, st.ACCEPTED)
         wait_for(lambda: orders_of(payment_db, dossier_id))
-        dossiers.execute(dossier_id, "withdraw", cast.applicant, reason="个人原因")
+        dossiers.withdraw(dossier_id, cast.applicant, reason="个人原因")
         wait_for(lambda: orders_of(payment_db, dossier_id)[0]["status"] == "cancelled")
         approved = bus_message(dossiers, payment_config["AMQP_URI"], dossier_id, "dossier_city_approved")
         assert payments.on_city_approved(approved) is None

@@ -37,7 +37,7 @@ class TestRefundOnWithdrawal:
     def test_a_paid_fee_is_refunded_through_the_provider_and_confirmed_by_its_notification(
             self, services, dossiers, simulator, payment_db):
         order, dossier_id, cast = paid_order(services, dossiers)
-        withdrawn = dossiers.execute(dossier_id, "withdraw", cast.applicant, reason="工作调动")[0]
+        withdrawn = dossiers.withdraw(dossier_id, cast.applicant, reason="工作调动")
         assert withdrawn.refund_due is True
         # the dossier_withdrawn event reaches payment, which asks the provider for the money back
         refunding = wait_for(lambda: (lambda o: o if o["refunds"] and o["refunds"][0]["status"] == "submitted" else None)(
@@ -60,7 +60,7 @@ class TestRefundOnWithdrawal:
     def test_withdrawing_before_paying_cancels_the_order(self, services, dossiers, payment_db):
         dossier_id, cast = dossier_in(dossiers, st.ACCEPTED)
         (order,) = wait_for(lambda: services.payment.orders_of_dossier(dossier_id))
-        dossiers.execute(dossier_id, "withdraw", cast.applicant, reason="个人原因")
+        dossiers.withdraw(dossier_id, cast.applicant, reason="个人原因")
         cancelled = wait_for(lambda: services.payment.get_order(order["order_id"])["status"] == "cancelled")
         assert cancelled
         assert ledger_kinds(payment_db, order["order_id"]) == (["charge", "charge_void"], 0)
@@ -70,7 +70,7 @@ class TestRefundOnWithdrawal:
         dossier_id, cast = dossier_in(dossiers, st.ACCEPTED)
         (order,) = wait_for(lambda: services.payment.orders_of_dossier(dossier_id))
         started = services.payment.start_payment(cast.applicant.to_dict(), order["order_id"])
-        dossiers.execute(dossier_id, "record_fee_paid", cast.city_admin, order_id="offline-receipt-1", amount_fen=16000)
+        dossiers.record_fee_paid(dossier_id, cast.city_admin, order_id="offline-receipt-1", amount_fen=16000)
         assert wait_for(lambda: services.payment.get_order(order["order_id"])["status"] == "cancelled")
         signed = services.payment.cashier_confirm(started["payment"]["payment_id"])
         answer = services.payment.handle_notification("simulator", signed["headers"], signed["body"])
@@ -84,7 +84,7 @@ class TestRefundOnWithdrawal:
         dossier_id, cast = dossier_in(dossiers, st.ACCEPTED)
         (order,) = wait_for(lambda: services.payment.orders_of_dossier(dossier_id))
         started = services.payment.start_payment(cast.applicant.to_dict(), order["order_id"])
-        dossiers.execute(dossier_id, "withdraw", cast.applicant, reason="个人原因")
+        dossiers.withdraw(dossier_id, cast.applicant, reason="个人原因")
         wait_for(lambda: services.payment.get_order(order["order_id"])["status"] == "cancelled")
         # the payer had the cashier open and confirms anyway
         signed = services.payment.cashier_confirm(started["payment"]["payment_id"])
@@ -104,6 +104,6 @@ def test_with_timers_on_the_simulator_settles_and_delivers_the_refund_by_itself(
     timed["TIMERS"] = {"sweep_seconds": 0.5, "simulator_seconds": 0.2}
     run_services((PaymentService, timed))
     order, dossier_id, cast = paid_order(services, dossiers)
-    dossiers.execute(dossier_id, "withdraw", cast.applicant, reason="工作调动")
+    dossiers.withdraw(dossier_id, cast.applicant, reason="工作调动")
     assert wait_for(lambda: services.payment.get_order(order["order_id"])["status"] == "refunded", seconds=30)
     assert ledger_kinds(payment_db, order["order_id"]) == (["charge", "payment", "charge_void", "refund"], 0)

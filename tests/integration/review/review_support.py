@@ -30,6 +30,7 @@ from tests.factories import (
     Cast, annual_assessments, basic_info, continuing_education, education, material, mobile_phone, notice_document,
     resident_id, review_form, work_experience,
 )
+from tests.waiting import wait_until
 
 ROOT = Path(__file__).resolve().parents[3]
 CITY = Actor(account_id="review-city-admin", role="city_admin", org_id=seed_id("org", "昆明市人社局"))
@@ -120,12 +121,9 @@ class ReviewSystem:
     def wait_projected(self, dossier_id, seconds=30):
         """Wait until review's queue holds the dossier's newest version (delivered by the bus)."""
         target = len(self.dossier.history(dossier_id))
-        deadline = time.monotonic() + seconds
-        while time.monotonic() < deadline:
-            if (self.queue_version(dossier_id) or 0) >= target:
-                return target
-            eventlet.sleep(0.05)
-        raise AssertionError(f"review never saw version {target} of {dossier_id}")
+        wait_until(lambda: (self.queue_version(dossier_id) or 0) >= target, seconds,
+                   what=f"review to see version {target} of {dossier_id}")
+        return target
 
     # -- driving dossiers through the chain -------------------------------------------------
 

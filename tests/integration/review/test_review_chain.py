@@ -1,22 +1,12 @@
 """The whole review chain over RPC, from submission to ``publicity_ended``: every step review is
 responsible for goes through the review service, which has the dossier service record it."""
-import time
 from datetime import date
 
-import eventlet
 
 from shared.contracts import dossier as st
 from tests.integration.review.review_support import CITY, EXPERTS, SECRETARY, SYSTEM, expert
 from shared.clock import beijing_today
-
-
-def wait_until(condition, seconds=30):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        eventlet.sleep(0.1)
-    raise AssertionError("not reached in time")
+from tests.waiting import wait_until
 
 
 def awaiting(system, actor, dossier_id):

@@ -11,21 +11,13 @@ from services.review.service import ReviewService
 from services.review.tables import automated_actions
 from tests.integration.review.review_support import CITY
 from shared.clock import beijing_today, utc_now
+from tests.waiting import wait_until
 
 
 def fast_instances(system, run_services):
     config = system.review_instance_config(system.review_config["DATABASE_URL"], deadlines_seconds=0.1,
                                            publicity_seconds=0.1)
     run_services((ReviewService, config), (ReviewService, config))
-
-
-def wait_for(condition, seconds=60):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return
-        eventlet.sleep(0.2)
-    raise AssertionError("condition not reached in time")
 
 
 def event_count(system, dossier_id, event_type):
@@ -54,7 +46,7 @@ def test_returned_dossiers_are_abandoned_once_after_the_deadline_with_two_instan
     assert all(system.dossier.get(d)["status"] == st.RETURNED for d in returned)  # before the deadline
 
     system.clock.travel(days=(deadline.date() - beijing_today()).days + 2)
-    wait_for(lambda: all(system.dossier.get(d)["status"] == st.ABANDONED for d in returned))
+    wait_until(lambda: all(system.dossier.get(d)["status"] == st.ABANDONED for d in returned), seconds=60)
     eventlet.sleep(1.0)  # time for a second attempt to show, if there were one
     assert [event_count(system, d, "abandoned") for d in returned] == [1, 1, 1, 1]
     found = claims(system, returned, "abandon")
@@ -72,7 +64,7 @@ def test_publicity_ends_once_per_dossier_when_the_window_closes_with_two_instanc
     assert all(system.dossier.get(d)["status"] == st.IN_PUBLICITY for d in ids)  # the window is still open
 
     system.clock.travel(days=(date.fromisoformat(published["end"]) - beijing_today(system.clock)).days + 1)
-    wait_for(lambda: all(system.dossier.get(d)["status"] == st.APPROVED for d in ids))
+    wait_until(lambda: all(system.dossier.get(d)["status"] == st.APPROVED for d in ids), seconds=60)
     eventlet.sleep(1.0)
     assert [event_count(system, d, "publicity_ended") for d in ids] == [1, 1, 1]
     assert len(claims(system, ids, "end_publicity")) == 3

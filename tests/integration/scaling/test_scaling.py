@@ -1,6 +1,5 @@
 """Independent scaling on real RabbitMQ and PostgreSQL: several instances of a service share its
 RPC load, and each event is handled once per service, not once per instance."""
-import time
 
 import eventlet
 import pytest
@@ -11,6 +10,7 @@ from services.dossier.application import Dossiers
 from services.dossier.relay import OutboxRelay, run
 from services.dossier.service import DossierService
 from tests.factories import Cast
+from tests.waiting import wait_until
 
 
 @pytest.fixture
@@ -59,9 +59,8 @@ def test_each_event_is_handled_once_by_a_service_with_two_instances(run_services
     stop = []
     runner = eventlet.spawn(run, open_notice, [relay], poll_interval=0.05, should_stop=lambda: bool(stop))
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline and not set(created) <= set(Counter.handled):
-            eventlet.sleep(0.1)
+        wait_until(lambda: set(created) <= set(Counter.handled), seconds=30, interval=0.1,
+                   what="every created dossier's event to be handled")
         eventlet.sleep(1.0)  # time for a duplicate to show up, if there were one
     finally:
         stop.append(True)

@@ -1,27 +1,23 @@
 """Independent scaling of the review service on real RabbitMQ and PostgreSQL: two instances share
 review's RPC load, and each dossier event the relay publishes is handled once by review, by one
 of its instances, not once per instance."""
-import copy
-import time
-from pathlib import Path
-
 import eventlet
 import pytest
 from nameko.events import EventHandler
 from nameko.extensions import DependencyProvider
 from nameko.standalone.rpc import ClusterRpcProxy
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from shared.contracts import dossier as st
 from services.dossier.application import Dossiers
 from services.dossier.relay import OutboxRelay, run
 from services.review.service import ReviewService
 from services.review.tables import review_queue
-from shared.config import load_config
 from tests.integration.dossier.conftest import ensure_open_notice
 from tests.integration.payment.dossier_journey import drive, new_dossier
+from tests.service_configs import QUIET_REVIEW_TIMERS, engine_on, isolated_config, service_config
+from tests.waiting import wait_until
 
-ROOT = Path(__file__).resolve().parents[3]
 DOSSIERS = 12
 
 
@@ -43,11 +39,8 @@ class LoggedReviewService(ReviewService):
 
 @pytest.fixture
 def review_config(database_url, amqp_vhost):
-    config = copy.deepcopy(load_config(ROOT / "services/review/config.yaml"))
-    config.pop("LOGGING", None)
-    config.update(AMQP_URI=amqp_vhost("scaling_review"), DATABASE_URL=database_url("scaling_review"), max_workers=4)
-    config["TIMERS"] = {"deadlines_seconds": 3600, "publicity_seconds": 3600}
-    return config
+    return isolated_config(service_config("services/review/config.yaml"), database_url, amqp_vhost, "scaling_review",
+                           max_workers=4, TIMERS=QUIET_REVIEW_TIMERS)
 
 
 @pytest.fixture
@@ -60,9 +53,8 @@ def dossiers(database_url):
 
 @pytest.fixture
 def review_db(review_config):
-    engine = create_engine(review_config["DATABASE_URL"])
-    yield engine
-    engine.dispose()
+    with engine_on(review_config["DATABASE_URL"]) as engine:
+        yield engine
 
 
 def queue_versions(engine, dossier_ids):
@@ -96,9 +88,8 @@ def test_each_dossier_event_is_handled_once_by_review_with_two_instances(run_ser
     stop = []
     runner = eventlet.spawn(run, dossiers, [relay], poll_interval=0.05, should_stop=lambda: bool(stop))
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not expected_events <= {event for _, event in HandlingLog.entries}:
-            eventlet.sleep(0.1)
+        wait_until(lambda: expected_events <= {event for _, event in HandlingLog.entries}, seconds=60, interval=0.1,
+                   what="review to handle every event of the submitted dossiers")
         eventlet.sleep(1.0)  # time for a duplicate to show up, if there were one
     finally:
         stop.append(True)

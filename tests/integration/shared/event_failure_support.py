@@ -1,18 +1,18 @@
-"""Helpers for the failed-event-handling tests: a bus event, a real database fault, waiting.
+"""Helpers for the failed-event-handling tests: a bus event, a real database fault, the records.
 
 The fault is a PostgreSQL trigger that refuses every write to one table, so a consumer's handler
 fails the way it would on a real database problem; dropping the trigger heals it.
 """
-import time
 import uuid
 from contextlib import contextmanager
 
-import eventlet
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import text
 
 from shared.clock import utc_now
-from shared.event_failures import failed_event_handlings
+from shared.db import ensure_database, make_engine
+from shared.event_failures import failed_event_handlings, metadata
+from tests.waiting import wait_until  # noqa: F401  re-exported: the services' poison tests import it from here
 
 
 def dossier_event(event_type, **overrides):
@@ -28,6 +28,18 @@ def dossier_event(event_type, **overrides):
             "notification_id": version, "dossier_id": dossier_id, "version": version, "status": "submitted",
             "occurred_at": now, "actor": {"account_id": snapshot["applicant_id"], "role": "applicant"},
             "data": {}, "dossier": snapshot, **overrides}
+
+
+@contextmanager
+def failure_records_engine(url):
+    """An engine on the database at *url* (created if missing) holding the failed-handling records table."""
+    ensure_database(url)
+    engine = make_engine(url, pool_size=2)
+    metadata.create_all(engine)
+    try:
+        yield engine
+    finally:
+        engine.dispose()
 
 
 @contextmanager
@@ -54,18 +66,6 @@ def records(engine, event_key):
     with engine.connect() as connection:
         return [dict(row) for row in connection.execute(
             table.select().where(table.c.event_key == event_key).order_by(table.c.id)).mappings()]
-
-
-def wait_until(condition, seconds=30.0, interval=0.05, what="the condition"):
-    """Poll *condition* (yielding to other greenthreads) until it is truthy; return its value."""
-    deadline = time.monotonic() + seconds
-    while True:
-        value = condition()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        eventlet.sleep(interval)
 
 
 def health_of(amqp_uri, service):

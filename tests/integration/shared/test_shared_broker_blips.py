@@ -19,6 +19,7 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from shared import amqp_resilience
 from shared.deadlines import DEADLINE_KEY, deadline_in, rpc
 from tests.integration.shared.tcp_proxy import TcpProxy
+from tests.waiting import wait_until
 
 # What the service's workers did, and which fault to inject at the reply of which call (once each).
 EXECUTED = []
@@ -74,15 +75,6 @@ def echo(proxy, run_services, amqp_vhost, request):
     return {"container": container, "direct": direct}
 
 
-def eventually(check, seconds=5.0):
-    """True as soon as *check()* is (the service acks after its caller already has the reply)."""
-    for _ in range(int(seconds / 0.05)):
-        if check():
-            return True
-        eventlet.sleep(0.05)
-    return check()
-
-
 def alive(container):
     return not container._died.ready()
 
@@ -102,7 +94,9 @@ def test_a_reset_during_the_ack_leaves_the_container_serving(echo, proxy, faults
         connections_before = proxy.accepted
         with caplog.at_level(logging.WARNING, logger="shared.amqp_resilience"):
             assert cluster.blip_echo.ping(2, fault="ack") == 2  # the reply was out before the reset
-            assert eventually(lambda: "message ack not delivered to the broker" in caplog.text)
+            # The service acks after its caller already has the reply, so the warning may come a little later.
+            wait_until(lambda: "message ack not delivered to the broker" in caplog.text, seconds=5,
+                       what="the warning that the ack was lost")
     assert served_again(echo["direct"], 3) == 3
     assert alive(echo["container"]) and proxy.accepted > connections_before  # it reconnected
 

@@ -5,19 +5,14 @@ import math
 
 import pytest
 
-from shared.db import ensure_database, make_engine
-from shared.event_failures import Handling, metadata, original_payload, record_failure_safely
-from tests.integration.shared.event_failure_support import dossier_event, records
+from shared.event_failures import Handling, original_payload, record_failure_safely
+from tests.integration.shared.event_failure_support import dossier_event, failure_records_engine, records
 
 
 @pytest.fixture
 def engine(database_url):
-    url = database_url("event_failure_records")
-    ensure_database(url)
-    engine = make_engine(url, pool_size=2)
-    metadata.create_all(engine)
-    yield engine
-    engine.dispose()
+    with failure_records_engine(database_url("event_failure_records")) as engine:
+        yield engine
 
 
 def test_a_payload_the_database_refuses_even_escaped_is_kept_in_the_second_form(engine, caplog):

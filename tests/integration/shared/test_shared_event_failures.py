@@ -14,7 +14,8 @@ from shared.event_failures import (
 )
 from shared.event_replay import handler_queue, main as event_replay
 from tests.integration.payment.dossier_journey import publish
-from tests.integration.shared.event_failure_support import dossier_event, records, wait_until
+from tests.integration.shared.event_failure_support import dossier_event, failure_records_engine, records
+from tests.waiting import wait_until
 
 
 class OwnDatabase(DependencyProvider):
@@ -64,11 +65,8 @@ def consumer_config(database_url, amqp_vhost):
 
 @pytest.fixture
 def engine(consumer_config):
-    ensure_database(consumer_config["DATABASE_URL"])
-    engine = make_engine(consumer_config["DATABASE_URL"], pool_size=2)
-    metadata.create_all(engine)
-    yield engine
-    engine.dispose()
+    with failure_records_engine(consumer_config["DATABASE_URL"]) as engine:
+        yield engine
 
 
 @pytest.fixture(autouse=True)

@@ -8,6 +8,7 @@ import threading
 import time
 
 from deploy.dev.supervisor import Supervisor, describe_exit
+from tests.waiting import described, wait_until
 
 # Appends "<monotonic start time> <pid>" to the runs file, then lives the planned seconds of this run
 # (the last entry of the plan repeats) and exits 3.
@@ -62,13 +63,16 @@ def make_supervisor(tmp_path, **settings):
 
 
 def supervise_until(supervisor, condition, seconds=15):
+    """Drive *supervisor* (one supervision pass per poll) until *condition()*; AssertionError if it never holds."""
+    return wait_until(lambda: supervisor.check() or condition(), seconds, interval=0.02, what=described(condition))
+
+
+def keep_supervising(supervisor, seconds):
+    """Drive *supervisor* for *seconds*, whatever happens meanwhile."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         supervisor.check()
-        if condition():
-            return True
         time.sleep(0.02)
-    return False
 
 
 def runs(path):
@@ -89,10 +93,7 @@ def alive(pid):
 
 
 def gone_soon(pid, seconds=5):
-    deadline = time.monotonic() + seconds
-    while alive(pid) and time.monotonic() < deadline:
-        time.sleep(0.02)
-    return not alive(pid)
+    return wait_until(lambda: not alive(pid), seconds, interval=0.02, what=f"process {pid} to be gone")
 
 
 def logged_delays(supervisor, name):
@@ -184,7 +185,7 @@ def test_stop_ends_every_child_and_its_group_and_restarts_none(tmp_path):
 
     assert [pid for pid in pids if alive(pid)] == []
     assert all(child.pid is None for child in supervisor.children.values())
-    supervise_until(supervisor, lambda: False, seconds=0.8)  # past the crasher's back-off
+    keep_supervising(supervisor, 0.8)  # past the crasher's back-off
     assert len(runs(crasher_runs)) == 1
     log = (supervisor.log_dir / "supervisor.log").read_text()
     assert "stubborn 未在 0.5 秒内停止" in log

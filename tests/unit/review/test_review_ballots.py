@@ -60,7 +60,9 @@ class TestQuorum:
 
 class TestWhoMayVote:
     def test_a_drawn_attending_expert_votes_once_while_the_meeting_is_open(self):
-        may_vote()
+        assert may_vote() is None  # no refusal: the first ballot is taken
+        with pytest.raises(DoubleVoteError, match="每人每件只能投一票"):
+            may_vote(already_voted=True)
 
     def test_a_ballot_after_closing_is_late(self):
         with pytest.raises(LateBallotError):

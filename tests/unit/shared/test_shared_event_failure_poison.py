@@ -1,14 +1,14 @@
 """Poison without I/O: the safe rendering of bad bytes, the attempt policy a service configures, what
-is parked at once, and the second, fully escaped form of a record (shared/event_failures.py)."""
+is parked at once, and the second, fully escaped form of a record (shared/event_failures.py). What the
+dossier-event decorator declares: test_shared_event_handlers.py."""
 import json
 
 import pytest
 from marshmallow import ValidationError
-from nameko.events import SERVICE_POOL
 
 from shared.event_failures import (
-    MAX_ATTEMPTS, RETRY_PAUSE_SECONDS, AttemptPolicy, ContractBroken, Handling, RecordedEventHandler,
-    cannot_be_applied, dossier_event_handler, error_text, json_rendering, original_payload, rendered,
+    MAX_ATTEMPTS, RETRY_PAUSE_SECONDS, AttemptPolicy, ContractBroken, Handling, cannot_be_applied, error_text,
+    json_rendering, original_payload, rendered,
 )
 
 HOSTILE = "名\x00\x1b[31m\x85\u202e\u200b\ufeff\ud800\u2028尾"
@@ -45,18 +45,6 @@ class TestWhatIsParkedAtOnce:
     @pytest.mark.parametrize("error", [ValidationError({"dossier": ["缺少"]}), ContractBroken("不符")])
     def test_a_message_that_breaks_the_contract_cannot_be_applied(self, error):
         assert cannot_be_applied(error)
-
-    def test_dossier_consumers_are_recorded_service_pool_handlers_that_check_the_contract(self):
-        class Consumer:
-            name = "consumer"
-
-            @dossier_event_handler(lambda service: None, "dossier_submitted")
-            def handle_dossier_submitted(self, payload):
-                return "applied"
-
-        (entrypoint,) = Consumer.handle_dossier_submitted.nameko_entrypoints
-        assert isinstance(entrypoint, RecordedEventHandler) and entrypoint.handler_type == SERVICE_POOL
-        assert Consumer.handle_dossier_submitted.__name__ == "handle_dossier_submitted"
 
 
 def test_the_fully_escaped_form_is_the_same_record_with_a_payload_any_database_takes():
