@@ -10,7 +10,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from nameko.extensions import DependencyProvider
 from werkzeug.security import safe_join
 
-from shared.contracts import certificate, dossier as st, payment
+from shared.contracts import certificate, dossier as st, payment, review
 from shared import roles
 from shared.roles import ROLE_LABELS
 from shared.titles import (
@@ -33,10 +33,6 @@ STATIC_TYPES = {
     ".ico": "image/x-icon",
     ".woff2": "font/woff2",
 }
-
-# A reviewer's decisions on a dossier; the review page lists the events they recorded as earlier opinions.
-REVIEW_DECISIONS = ("approve", "return_for_changes", "reject")
-OPINION_EVENTS = tuple(row.event for row in st.TRANSITIONS if row.command in REVIEW_DECISIONS)
 
 LABELS = {
     "series": SERIES, "level": LEVELS, "status": st.STATUS_LABELS, "role": ROLE_LABELS, "section": st.SECTIONS,
@@ -82,7 +78,7 @@ class PageRenderer:
         # ``DOSSIER.ACCEPTED`` / ``CERTIFICATE.REVOKED`` / ``PAYMENT.PENDING`` (shared/contracts), never as
         # typed codes.
         self.env.globals.update(static_url=self.static_url, ROLES=roles, DOSSIER=st, CERTIFICATE=certificate,
-                                PAYMENT=payment, OPINION_EVENTS=OPINION_EVENTS, SERIES=SERIES, LEVELS=LEVELS,
+                                PAYMENT=payment, OPINION_EVENTS=st.OPINION_EVENTS, REVIEW=review, SERIES=SERIES, LEVELS=LEVELS,
                                 SECTIONS=st.SECTIONS, MATERIAL_CATEGORIES=MATERIAL_CATEGORIES,
                                 SECTION_FORMS=forms.SECTION_FORMS, ACHIEVEMENT_FORM=forms.ACHIEVEMENT_FORM,
                                 COMMITMENT_TEXT=forms.COMMITMENT_TEXT,

@@ -275,3 +275,10 @@ ELIGIBILITY_RULES = {
     "annual_assessment": "年度考核",
     "continuing_education": "继续教育",
 }
+
+
+# A reviewer's decisions at a review level, and the events they record: the opinions of the earlier levels
+# a reviewer reads on the review page (approve records the level's approval event).
+REVIEW_DECISIONS = ("approve", "return_for_changes", "reject")
+OPINION_EVENTS = tuple(row.event for row in TRANSITIONS if row.command in REVIEW_DECISIONS)
+

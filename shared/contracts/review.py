@@ -22,3 +22,12 @@ EXPORT_FORMATS = ("csv", "xlsx")
 # Outcomes of an objection to a publicity entry (R7.4, R7.6).
 OPEN, DISMISSED, UPHELD = "open", "dismissed", "upheld"
 OBJECTION_STATES = {OPEN: "待处理", DISMISSED: "不成立", UPHELD: "成立"}
+
+# A committee meeting's states, in order (R6.3–R6.7): experts drawn, attendance taken and the vote open, closed.
+MEETING_PLANNED, MEETING_DRAWN, MEETING_OPEN, MEETING_CLOSED = "planned", "drawn", "open", "closed"
+MEETING_STATES = {MEETING_PLANNED: "待抽取专家", MEETING_DRAWN: "已抽取专家", MEETING_OPEN: "评审中",
+                  MEETING_CLOSED: "已结束"}
+# A dossier assigned to a meeting and not yet voted on; past that, a meeting's dossier is in the status the
+# meeting moved it to (the dossier's own under_review, passed or failed).
+MEETING_DOSSIER_ASSIGNED = "assigned"
+

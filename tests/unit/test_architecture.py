@@ -8,6 +8,7 @@ every module of one part with the other parts made unimportable — what a servi
 only ``shared/`` and that service, would see.
 """
 import ast
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -185,3 +186,23 @@ def test_no_dossier_status_string_is_typed_outside_the_contract():
         found.extend(f"{relative}:{line}: {value!r}" for line, value in status_literals(path)
                      if (relative, value) not in OWN_VOCABULARY)
     assert found == [], "dossier statuses typed by hand (use shared.contracts.dossier):\n" + "\n".join(found)
+
+
+# --- nor in the templates -------------------------------------------------------------------------------------
+
+def contract_codes():
+    """The codes the pages compare: dossier statuses and event names, certificate, order and meeting states."""
+    from shared.contracts import certificate, payment, review
+    return (STATUS_VALUES | set(st.EVENTS) | set(certificate.CERTIFICATE_STATUS_LABELS)
+            | set(payment.ORDER_STATUS_LABELS) | set(review.MEETING_STATES) | {review.MEETING_DOSSIER_ASSIGNED})
+
+
+def test_no_status_is_typed_in_a_template():
+    codes = contract_codes()
+    found = []
+    for path in sorted((ROOT / "gateway" / "templates").glob("*.html")):
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+            found.extend(f"{path.relative_to(ROOT)}:{number}: {literal!r}"
+                         for literal in re.findall(r"""['"]([a-z_]+)['"]""", line) if literal in codes)
+    assert found == [], "statuses typed in templates (use the DOSSIER/CERTIFICATE/PAYMENT/REVIEW globals):\n" + \
+        "\n".join(found)

@@ -10,6 +10,9 @@ from math import ceil
 
 from shared.contracts import dossier as st
 from shared.contracts.review import ABSTAIN, AGREE, CHOICES, DISAGREE  # noqa: F401 (review's words for them)
+from shared.contracts.review import (  # noqa: F401 (MEETING_STATES: review labels its meetings with them)
+    MEETING_CLOSED, MEETING_DOSSIER_ASSIGNED, MEETING_DRAWN, MEETING_OPEN, MEETING_PLANNED, MEETING_STATES,
+)
 
 from ..exceptions import (
     DoubleVoteError, InvalidReviewCommandError, LateBallotError, MeetingStateError, NotAVoterError,
@@ -19,12 +22,11 @@ from ..exceptions import (
 SAME_UNIT = "与申报人同一单位"
 OWN_DOSSIER = "本人的申报材料"
 
-# Meeting states.
-PLANNED, DRAWN, OPEN, CLOSED = "planned", "drawn", "open", "closed"
-MEETING_STATES = {PLANNED: "待抽取专家", DRAWN: "已抽取专家", OPEN: "评审中", CLOSED: "已结束"}
+# Meeting states (published in shared/contracts/review.py: the pages show and compare them).
+PLANNED, DRAWN, OPEN, CLOSED = MEETING_PLANNED, MEETING_DRAWN, MEETING_OPEN, MEETING_CLOSED
 # A meeting's dossier: assigned to it, then voted on and decided. Past assignment it is in the state its
 # dossier reaches through the meeting, so those stored values are the dossier's own status codes.
-ASSIGNED, VOTING, PASSED, FAILED = "assigned", st.UNDER_REVIEW, st.PASSED, st.FAILED
+ASSIGNED, VOTING, PASSED, FAILED = MEETING_DOSSIER_ASSIGNED, st.UNDER_REVIEW, st.PASSED, st.FAILED
 
 
 def share(value):

@@ -1,9 +1,8 @@
 """Certificate's failed event handlings on real PostgreSQL and RabbitMQ: a dossier event the service
 cannot apply is recorded and reported by ``health`` until a redelivery succeeds."""
-import copy
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from services.certificate.service import CertificateService
 from services.certificate.tables import dossier_progress
@@ -11,21 +10,19 @@ from tests.integration.payment.dossier_journey import publish
 from tests.integration.shared.event_failure_support import (
     dossier_event, health_of, records, refusing_writes, wait_until,
 )
+from tests.service_configs import engine_on, isolated_config
 
 
 @pytest.fixture
 def isolated_certificate_config(certificate_config, database_url, amqp_vhost):
     """Certificate on a database and virtual host of its own, so no other test's service takes its events."""
-    config = copy.deepcopy(certificate_config)
-    config.update(AMQP_URI=amqp_vhost("certificate_failures"), DATABASE_URL=database_url("certificate_failures"))
-    return config
+    return isolated_config(certificate_config, database_url, amqp_vhost, "certificate_failures")
 
 
 @pytest.fixture
 def certificate_failures_db(isolated_certificate_config):
-    engine = create_engine(isolated_certificate_config["DATABASE_URL"])
-    yield engine
-    engine.dispose()
+    with engine_on(isolated_certificate_config["DATABASE_URL"]) as engine:
+        yield engine
 
 
 def progress(engine, dossier_id):

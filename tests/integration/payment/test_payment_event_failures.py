@@ -1,9 +1,8 @@
 """Payment's failed event handlings on real PostgreSQL and RabbitMQ: a dossier event payment cannot
 apply is recorded and reported by ``health`` until a redelivery succeeds."""
-import copy
 
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from services.payment.service import PaymentService
 from services.payment.tables import dossier_progress
@@ -11,21 +10,19 @@ from tests.integration.payment.dossier_journey import publish
 from tests.integration.shared.event_failure_support import (
     dossier_event, health_of, records, refusing_writes, wait_until,
 )
+from tests.service_configs import engine_on, isolated_config
 
 
 @pytest.fixture
 def isolated_payment_config(payment_config, database_url, amqp_vhost):
     """Payment on a database and virtual host of its own, so no other test's service takes its events."""
-    config = copy.deepcopy(payment_config)
-    config.update(AMQP_URI=amqp_vhost("payment_failures"), DATABASE_URL=database_url("payment_failures"))
-    return config
+    return isolated_config(payment_config, database_url, amqp_vhost, "payment_failures")
 
 
 @pytest.fixture
 def payment_failures_db(isolated_payment_config):
-    engine = create_engine(isolated_payment_config["DATABASE_URL"])
-    yield engine
-    engine.dispose()
+    with engine_on(isolated_payment_config["DATABASE_URL"]) as engine:
+        yield engine
 
 
 def progress(engine, dossier_id):

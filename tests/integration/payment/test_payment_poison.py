@@ -1,31 +1,28 @@
 """Payment's consumers and poison, on real RabbitMQ and PostgreSQL: a dossier event that breaks the bus
 contract was once dropped unseen (``load_dossier_event`` gave None); now it is recorded and parked at
 its first attempt, ``health`` says ``degraded``, and the events after it are still applied."""
-import copy
 
 import eventlet
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from services.payment.service import PaymentService
 from services.payment.tables import dossier_progress
 from tests.integration.payment.dossier_journey import publish
 from tests.integration.shared.event_failure_support import dossier_event, health_of, records, wait_until
+from tests.service_configs import engine_on, isolated_config
 
 
 @pytest.fixture
 def poison_config(payment_config, database_url, amqp_vhost):
-    config = copy.deepcopy(payment_config)
-    config.update(AMQP_URI=amqp_vhost("payment_poison"), DATABASE_URL=database_url("payment_poison"),
-                  EVENT_HANDLING={"max_attempts": 3, "retry_pause_seconds": 0.2})
-    return config
+    return isolated_config(payment_config, database_url, amqp_vhost, "payment_poison",
+                           EVENT_HANDLING={"max_attempts": 3, "retry_pause_seconds": 0.2})
 
 
 @pytest.fixture
 def poison_db(poison_config):
-    engine = create_engine(poison_config["DATABASE_URL"])
-    yield engine
-    engine.dispose()
+    with engine_on(poison_config["DATABASE_URL"]) as engine:
+        yield engine
 
 
 def progress(engine, dossier_id):

@@ -1,40 +1,35 @@
 """Review's failed event handlings on real PostgreSQL and RabbitMQ: a projection that cannot be
 written is recorded and reported by ``health`` until a redelivery succeeds; an event that can never
 be applied is recorded once and parked, and the queue moves on."""
-import copy
 from pathlib import Path
 
 import eventlet
 import pytest
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from services.review.service import ReviewService
 from services.review.tables import review_queue
-from shared.config import load_config
 from shared.event_failures import original_payload
 from shared.event_replay import main as event_replay
 from tests.integration.payment.dossier_journey import publish
 from tests.integration.shared.event_failure_support import (
     dossier_event, health_of, records, refusing_writes, wait_until,
 )
+from tests.service_configs import QUIET_REVIEW_TIMERS, engine_on, isolated_config, service_config
 
 ROOT = Path(__file__).resolve().parents[3]
 
 
 @pytest.fixture
 def review_config(database_url, amqp_vhost):
-    config = copy.deepcopy(load_config(ROOT / "services/review/config.yaml"))
-    config.pop("LOGGING", None)
-    config.update(AMQP_URI=amqp_vhost("review_failures"), DATABASE_URL=database_url("review_failures"))
-    config["TIMERS"] = {"deadlines_seconds": 3600, "publicity_seconds": 3600}
-    return config
+    return isolated_config(service_config("services/review/config.yaml"), database_url, amqp_vhost, "review_failures",
+                           TIMERS=QUIET_REVIEW_TIMERS)
 
 
 @pytest.fixture
 def review_db(review_config):
-    engine = create_engine(review_config["DATABASE_URL"])
-    yield engine
-    engine.dispose()
+    with engine_on(review_config["DATABASE_URL"]) as engine:
+        yield engine
 
 
 def queued_version(engine, dossier_id):

@@ -2,22 +2,21 @@
 configured number of times, recorded once and parked — acknowledged, not redelivered — while other
 events go on; ``health`` says ``degraded`` with the count; the replay tool lists it, safely rendered,
 and after the repair replays it (issue 13, item 6)."""
-import copy
 import json
 import uuid
 from pathlib import Path
 
 import eventlet
 import pytest
-from sqlalchemy import create_engine, select, text
+from sqlalchemy import select, text
 
 from services.review.service import ReviewService
 from services.review.tables import review_queue
-from shared.config import load_config
 from shared.event_failures import original_payload
 from shared.event_replay import main as event_replay
 from tests.integration.payment.dossier_journey import publish
 from tests.integration.shared.event_failure_support import dossier_event, health_of, records, wait_until
+from tests.service_configs import QUIET_REVIEW_TIMERS, engine_on, isolated_config, service_config
 
 ROOT = Path(__file__).resolve().parents[3]
 ATTEMPTS = 3
@@ -25,19 +24,14 @@ ATTEMPTS = 3
 
 @pytest.fixture
 def review_config(database_url, amqp_vhost):
-    config = copy.deepcopy(load_config(ROOT / "services/review/config.yaml"))
-    config.pop("LOGGING", None)
-    config.update(AMQP_URI=amqp_vhost("review_poison"), DATABASE_URL=database_url("review_poison"))
-    config["TIMERS"] = {"deadlines_seconds": 3600, "publicity_seconds": 3600}
-    config["EVENT_HANDLING"] = {"max_attempts": ATTEMPTS, "retry_pause_seconds": 0.2}
-    return config
+    return isolated_config(service_config("services/review/config.yaml"), database_url, amqp_vhost, "review_poison",
+                           TIMERS=QUIET_REVIEW_TIMERS, EVENT_HANDLING={"max_attempts": ATTEMPTS, "retry_pause_seconds": 0.2})
 
 
 @pytest.fixture
 def review_db(review_config):
-    engine = create_engine(review_config["DATABASE_URL"])
-    yield engine
-    engine.dispose()
+    with engine_on(review_config["DATABASE_URL"]) as engine:
+        yield engine
 
 
 @pytest.fixture

@@ -16,7 +16,10 @@ class TestFeeSchedules:
         assert schedule.certificate_fee_fen == 0 and schedule.configured is False
 
     def test_a_complete_schedule_of_whole_fen_is_accepted(self):
-        d.check_fee_schedule({"primary": 0, "intermediate": 20000, "associate_senior": 40000, "senior": 50000}, 0)
+        fees = {"primary": 0, "intermediate": 20000, "associate_senior": 40000, "senior": 50000}
+        assert d.check_fee_schedule(fees, 0) is None  # no refusal
+        with pytest.raises(InvalidFeeScheduleError):  # and the same schedule less one level is refused
+            d.check_fee_schedule({level: fen for level, fen in fees.items() if level != "senior"}, 0)
 
     def test_every_problem_is_named_per_level(self):
         with pytest.raises(InvalidFeeScheduleError) as raised:
