@@ -1,7 +1,7 @@
 """A dossier-event consumer declared with shared/event_handlers.py, its handler called as nameko would
 call it, against real PostgreSQL: a payload that breaks the contract is recorded and parked at once,
 a failing handling is recorded and retried until the policy's bound parks it, and a later success
-resolves the record. (What the decorator declares to nameko: tests/unit/shared/test_shared_event_handlers.py.)"""
+resolves the record. (What the decorator declares to nameko: tests/unit/shared/test_shared_event_handler_declarations.py.)"""
 import uuid
 
 import pytest

@@ -1,6 +1,6 @@
 """Poison without I/O: the safe rendering of bad bytes, the attempt policy a service configures, what
 is parked at once, and the second, fully escaped form of a record (shared/event_failures.py). What the
-dossier-event decorator declares: test_shared_event_handlers.py."""
+dossier-event decorator declares: test_shared_event_handler_declarations.py."""
 import json
 
 import pytest
