@@ -20,7 +20,7 @@ from nameko.events import SERVICE_POOL
 
 from .contracts.dossier import EVENT_STATUS, EVENTS
 from .event_failures import ContractBroken, json_rendering, recorded_event_handler
-from .events import DOSSIER_SOURCE_SERVICE, DossierEventV1, dossier_event_type
+from .contracts.dossier_events import DOSSIER_SOURCE_SERVICE, DossierEventV1, dossier_event_type
 
 _DOSSIER_EVENT_V1 = DossierEventV1()
 

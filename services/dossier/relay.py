@@ -31,7 +31,7 @@ from kombu import Connection, Exchange, Producer  # noqa: E402
 from shared.config import load_config, service_config  # noqa: E402
 from shared.event_failures import Handling, error_text, original_payload, record_failure_safely, resolve_keys  # noqa: E402
 from shared.observability import logging_config  # noqa: E402
-from shared.events import DOSSIER_EVENT_SCHEMA_VERSION, DOSSIER_EXCHANGE, DossierEventV1, dossier_event_type  # noqa: E402
+from shared.contracts.dossier_events import DOSSIER_EVENT_SCHEMA_VERSION, DOSSIER_EXCHANGE, DossierEventV1, dossier_event_type  # noqa: E402
 
 from .application import Dossiers, history_entry  # noqa: E402
 from .catchup import FAULTS, SERVICE, SummaryCatchUp  # noqa: E402

@@ -10,7 +10,7 @@ from datetime import date, datetime
 from sqlalchemy import text
 
 from shared.contracts import dossier as st
-from shared.events import dossier_event_type
+from shared.contracts.dossier_events import dossier_event_type
 
 # Every event the dossier aggregate records, by its bus name (the dossier's published contract).
 DOSSIER_EVENTS = tuple(st.EVENTS)

@@ -7,7 +7,7 @@ from kombu import Connection, Queue
 from services.dossier.application import Dossiers
 from services.dossier.exceptions import NoticeNotPublishedError
 from shared.clock import utc_now
-from shared.events import DOSSIER_EXCHANGE
+from shared.contracts.dossier_events import DOSSIER_EXCHANGE
 from shared.roles import Actor
 from tests.factories import notice_document
 

@@ -10,7 +10,7 @@ from nameko.containers import ServiceContainer
 
 from shared.contracts import dossier as st
 from services.dossier.relay import OutboxRelay
-from shared.events import DOSSIER_EXCHANGE
+from shared.contracts.dossier_events import DOSSIER_EXCHANGE
 from tests.factories import PAST_END, PAST_START, TODAY, Cast, fill_everything
 from tests.integration.dossier.conftest import ensure_open_notice
 

@@ -18,7 +18,7 @@ from services.review.context import ReviewState
 from services.review.exceptions import OutOfScopeError, ReviewNotAllowedError
 from services.review.tables import review_queue, unit_publicity_periods
 from shared.event_handlers import loaded_dossier_event
-from shared.events import DOSSIER_EXCHANGE
+from shared.contracts.dossier_events import DOSSIER_EXCHANGE
 from tests.integration.review.review_support import AUDITOR, CITY
 
 

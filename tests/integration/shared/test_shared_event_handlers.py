@@ -8,7 +8,7 @@ import pytest
 
 from shared.event_failures import AttemptPolicy, unresolved_count
 from shared.event_handlers import dossier_event_consumer
-from shared.events import DossierEventV1, dossier_event_type
+from shared.contracts.dossier_events import DossierEventV1, dossier_event_type
 from tests.integration.shared.event_failure_support import dossier_event, failure_records_engine, records
 
 NO_PAUSE = AttemptPolicy(max_attempts=2, retry_pause_seconds=0)

@@ -7,7 +7,7 @@ from nameko.events import SERVICE_POOL
 from shared.contracts import dossier as st
 from shared.event_failures import ContractBroken, RecordedEventHandler, cannot_be_applied
 from shared.event_handlers import dossier_event_consumer, event_entering, loaded_dossier_event, published_event
-from shared.events import DOSSIER_SOURCE_SERVICE, DossierEventV1, dossier_event_type
+from shared.contracts.dossier_events import DOSSIER_SOURCE_SERVICE, DossierEventV1, dossier_event_type
 from tests.integration.shared.event_failure_support import dossier_event
 
 
