@@ -32,3 +32,10 @@ class RequestTooLarge(PlatformError):
 
     code = "request_too_large"
     http_status = 413
+
+
+class ExportTooLarge(PlatformError):
+    """Raised when a search matches more dossiers than one export may hold (``AUDIT.EXPORT_MAX_ROWS``)."""
+
+    code = "export_too_large"
+    http_status = 422

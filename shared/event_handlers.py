@@ -18,7 +18,7 @@ import functools
 from marshmallow import ValidationError
 from nameko.events import SERVICE_POOL
 
-from .contracts.dossier import EVENT_STATUS, EVENTS
+from .contracts.dossier import EVENT_STATUS, EVENTS, STEPS_BACK
 from .event_failures import ContractBroken, json_rendering, recorded_event_handler
 from .contracts.dossier_events import DOSSIER_SOURCE_SERVICE, DossierEventV1, dossier_event_type
 
@@ -45,8 +45,10 @@ def published_event(event_name):
 
 def event_entering(status):
     """The dossier event that moves a dossier into *status* (shared.contracts.dossier.EVENT_STATUS): a
-    consumer that cares about a dossier becoming ``accepted`` names the status, not the event's spelling."""
-    (event_name,) = [name for name, result in EVENT_STATUS.items() if result == status]
+    consumer that cares about a dossier becoming ``accepted`` names the status, not the event's spelling.
+    A step back into *status* (``STEPS_BACK``: a recall from a meeting leaves the dossier fee-paid
+    again) is not the dossier becoming so: no fee was paid."""
+    (event_name,) = [name for name, result in EVENT_STATUS.items() if result == status and name not in STEPS_BACK]
     return event_name
 
 

@@ -24,6 +24,9 @@ from tests.infrastructure import rabbitmqctl  # noqa: E402
 PG_SERVER = os.environ.get("TEST_PG_SERVER", "postgresql+psycopg2://postgres@127.0.0.1:5432")
 AMQP_SERVER = os.environ.get("TEST_AMQP_SERVER", "pyamqp://guest:guest@127.0.0.1:5672")
 RUN_ID = uuid.uuid4().hex[:8]
+# Every review service a test starts derives its meetings' ballot keys from this run's own master key
+# (services/review/config.yaml BALLOTS); it lives only in this process's environment, as in production.
+os.environ.setdefault("REVIEW_BALLOT_MASTER_KEY", os.urandom(32).hex())
 
 
 @pytest.fixture(scope="session")

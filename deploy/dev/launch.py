@@ -116,6 +116,17 @@ def signing_key(run_dir):
     return key_path
 
 
+def ballot_master_key(run_dir):
+    """The review service's ballot master key for development: a file in the run directory (mode 0600),
+    never a database, so meetings opened before a restart can still be tallied after it."""
+    key_path = run_dir / "review-ballot-master-key"
+    if not key_path.exists():
+        key_path.parent.mkdir(parents=True, exist_ok=True)
+        key_path.write_text(os.urandom(32).hex())
+        key_path.chmod(0o600)
+    return key_path.read_text().strip()
+
+
 def dev_environment(settings, environ):
     """Settings every child shares; what the caller's environment sets itself wins, except the demo switches."""
     follows_ports = {
@@ -125,11 +136,13 @@ def dev_environment(settings, environ):
         "PAYMENT_SIMULATOR_NOTIFY_URL": f"{settings.local_gateway_url}/api/v1/payments/notify/simulator",
         "PAYMENT_CASHIER_URL": f"{settings.public_url}/payments/simulator/cashier",
         "CERTIFICATE_VERIFY_URL": f"{settings.public_url}/certificates/verify",
+        "REVIEW_RECORD_VERIFY_URL": f"{settings.public_url}/records/verify",
     }
     chosen = {name: environ.get(name, default) for name, default in follows_ports.items()}
     # A key the caller sets, even empty (a key per process), is kept; else the run directory's.
     key = environ["IDENTITY_TOKEN_PRIVATE_KEY"] if "IDENTITY_TOKEN_PRIVATE_KEY" in environ else str(signing_key(settings.run_dir))
     chosen["IDENTITY_TOKEN_PRIVATE_KEY"] = key
+    chosen["REVIEW_BALLOT_MASTER_KEY"] = environ.get("REVIEW_BALLOT_MASTER_KEY") or ballot_master_key(settings.run_dir)
     # The dossier's signed checkpoints: a key file outside the database, and their own bucket on the dev S3.
     chosen.update(dev_checkpoint_environment(settings.run_dir, environ, chosen["S3_ENDPOINT"]))
     # The simulator stands in for the payment provider in development and demos only.

@@ -17,8 +17,9 @@ from .orgs import OrgRoutes
 from .payments import PaymentRoutes
 from .publicity import PublicityRoutes
 from .review import ReviewRoutes
+from .room import RoomRoutes
 
 
-class ApiRoutes(AuthRoutes, OrgRoutes, NoticeRoutes, DossierRoutes, MaterialRoutes, ReviewRoutes, CommitteeRoutes,
+class ApiRoutes(AuthRoutes, OrgRoutes, NoticeRoutes, DossierRoutes, MaterialRoutes, ReviewRoutes, CommitteeRoutes, RoomRoutes,
                 PublicityRoutes, PaymentRoutes, CertificateRoutes, AuditRoutes, OpsRoutes):
     """Every JSON route; GatewayService supplies ``principal`` and the dependencies they use."""

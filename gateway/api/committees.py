@@ -3,7 +3,10 @@ the city admin or the committee office runs meetings (draw, dossiers, attendance
 each expert casts their own ballots. No answer ever pairs an expert with a choice."""
 from shared.roles import AUDITOR, CITY_ADMIN, COMMITTEE_SECRETARY, EXPERT
 
-from ..web import created, json_body, ok, query_args
+from ..compose.ballots import cast_sealed_ballot
+from ..compose.downloads import file_download
+from ..compose.records import verify_record
+from ..web import client_address, created, json_body, ok, query_args
 from .base import ApiBase
 from .http import http
 
@@ -88,6 +91,21 @@ class CommitteeRoutes(ApiBase):
         """``{dossier_ids}`` of fee-paid dossiers → ``sent_to_committee``, a result per dossier."""
         return ok(self.review.assign_dossiers(self.acting(request, ORGANISERS), meeting_id, json_body(request)))
 
+    @http("POST", "/api/v1/meetings/<meeting_id>/dossier-changes")
+    def change_dossiers(self, request, meeting_id):
+        """``{add, remove, reason}``: after the draw, the office's recorded decision on the meeting's dossiers."""
+        return ok(self.review.change_dossiers(self.acting(request, ORGANISERS), meeting_id, json_body(request)))
+
+    @http("POST", "/api/v1/meetings/<meeting_id>/leads")
+    def name_leads(self, request, meeting_id):
+        """``{dossier_id, expert_ids}``: one or two lead reviewers (主审) among the drawn experts."""
+        return ok(self.review.name_leads(self.acting(request, ORGANISERS), meeting_id, json_body(request)))
+
+    @http("POST", "/api/v1/meetings/<meeting_id>/lead-opinions")
+    def write_lead_opinion(self, request, meeting_id):
+        """``{dossier_id, opinion}``: the lead's own 主审意见, editable until they vote on the dossier."""
+        return ok(self.review.write_lead_opinion(self.acting(request, (EXPERT,)), meeting_id, json_body(request)))
+
     @http("POST", "/api/v1/meetings/<meeting_id>/attendance")
     def record_attendance(self, request, meeting_id):
         """``{expert_ids}`` of the drawn experts present → the quorum."""
@@ -106,8 +124,15 @@ class CommitteeRoutes(ApiBase):
 
     @http("POST", "/api/v1/meetings/<meeting_id>/ballots")
     def cast_ballot(self, request, meeting_id):
-        """The expert's own secret ballot ``{dossier_id, choice: agree|disagree|abstain}``; once, while open."""
-        return created(self.review.cast_ballot(self.acting(request, (EXPERT,)), meeting_id, json_body(request)))
+        """The expert's own secret ballot ``{dossier_id, choice: agree|disagree|abstain}``; once, while open.
+        The gateway encrypts the choice under the meeting's key before it goes any further."""
+        return created(cast_sealed_ballot(self.review, self.acting(request, (EXPERT,)), meeting_id, json_body(request)))
+
+    @http("GET", "/api/v1/meetings/<meeting_id>/ballot-record")
+    def ballot_record(self, request, meeting_id):
+        """Public once the vote is closed: every encrypted ballot, receipts counts, each tally with its
+        proofs — checkable offline with ``python -m shared.tally_check`` and no secret."""
+        return ok(self.review.ballot_record(meeting_id))
 
     @http("POST", "/api/v1/meetings/<meeting_id>/close")
     def close_meeting(self, request, meeting_id):
@@ -118,3 +143,22 @@ class CommitteeRoutes(ApiBase):
     def my_meetings(self, request):
         """The expert's own meetings: each dossier with whether they must recuse and whether they voted."""
         return ok({"items": self.review.expert_meetings(self.acting(request, (EXPERT,)))})
+
+    # -- the meeting record (评审会议纪要) ------------------------------------------------------
+
+    @http("GET", "/api/v1/meetings/<meeting_id>/record")
+    def meeting_record(self, request, meeting_id):
+        """The signed meeting record (PDF) of a closed meeting: its office, the city admin, the auditor."""
+        return file_download(self.review.meeting_record_pdf(self.acting(request, READERS), meeting_id))
+
+    @http("GET", "/api/v1/meeting-records/<number>/verify")
+    def verify_meeting_record(self, request, number):
+        """Public: ``?sha256=`` of a PDF → ``{found, valid, file_matches, signature_valid, message, …}``;
+        the signed content only when the file is the record. Limited per caller with certificate checks."""
+        return ok(verify_record(self.verify_limit, self.review, client_address(request), number,
+                                query_args(request).get("sha256", "")))
+
+    @http("GET", "/api/v1/meeting-records/public-keys")
+    def meeting_record_public_keys(self, request):
+        """Public: the review service's Ed25519 public keys (PEM) by key id, to check records independently."""
+        return ok(self.review.meeting_record_public_keys())

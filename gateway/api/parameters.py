@@ -76,6 +76,9 @@ QUERY_PARAMETERS = {
     ("GET", "/api/v1/certificates/verify"): (
         Query("number", "证书编号", required=True), Query("code", "验证码", required=True),
     ),
+    ("GET", "/api/v1/meeting-records/<number>/verify"): (
+        Query("sha256", "会议纪要 PDF 文件的 SHA-256(64 位十六进制)", required=True),
+    ),
     ("GET", "/api/v1/payments/ledger"): (
         Query("order_id", "订单号"), Query("dossier_id", "申报材料编号"),
         Query("date", "北京时间日期 YYYY-MM-DD", format="date"),

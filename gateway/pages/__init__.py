@@ -1,5 +1,5 @@
 """Server-rendered Chinese pages: applicants, reviewers, the committee office and experts, publicity,
-fees and certificates.
+fees and certificates, and the audit officers' workspace.
 
 The pages call the same services as the JSON API, and what both need (the visible dossier, the
 composed view, the acting role, uploads and downloads) comes from gateway/compose: a page never
@@ -8,6 +8,7 @@ calls an API route and this package never imports gateway/api. How a page answer
 are rendered by renderer.py; views.py, review_views.py and forms.py shape answers and forms.
 """
 from .account import AccountPages
+from .audit import AuditPages
 from .admin import AdminPages
 from .assets import AssetPages
 from .certificates import CertificatePages
@@ -15,9 +16,11 @@ from .committees import CommitteePages
 from .dossiers import DossierPages
 from .payments import PaymentPages
 from .publicity import PublicityPages
+from .records import RecordPages
 from .review import ReviewPages
+from .room import RoomPages
 
 
-class PageRoutes(AccountPages, DossierPages, ReviewPages, CommitteePages, PublicityPages, PaymentPages,
-                 CertificatePages, AdminPages, AssetPages):
+class PageRoutes(AccountPages, DossierPages, ReviewPages, CommitteePages, RoomPages, PublicityPages, PaymentPages,
+                 CertificatePages, RecordPages, AuditPages, AdminPages, AssetPages):
     """Every page route; GatewayService supplies the dependencies they use."""

@@ -38,6 +38,9 @@ FLASH = {
     "meeting_created": "评审会议已创建。",
     "experts_drawn": "已随机抽取专家,抽取种子与候选名单已记录。",
     "dossiers_assigned": "申报材料已分配到本次会议(已送评)。",
+    "dossiers_changed": "申报材料调整决定已记录。",
+    "leads_named": "主审专家已指定。",
+    "lead_opinion_saved": "主审意见已保存,投票前可继续修改。",
     "attendance_recorded": "出席情况已登记。",
     "meeting_opened": "评审会议已开始表决。",
     "meeting_closed": "表决已结束,计票结果已记录。",
@@ -72,6 +75,8 @@ def nav_links(principal):
         links += [("/admin/publicity", "公示管理"), ("/admin/role-requests", "角色审批")]
     if principal.has(CITY_ADMIN, AUDITOR):
         links += [("/admin/fees", "收费对账"), ("/admin/certificates", "证书管理")]
+    if principal.has(AUDITOR):
+        links.append(("/audit", "审计工作台"))
     if principal.has(EXPERT):
         links.append(("/expert", "评审表决"))
     return links

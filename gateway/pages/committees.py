@@ -4,10 +4,12 @@ voting page. No page shows which expert chose what: only who has voted and, once
 import re
 
 from shared.contracts import dossier as st
+from shared.contracts import review as REVIEW
 from shared.contracts.review import BAND_LABELS, CHOICES, ORGANISED_BY, UNCONFIRMED_MINIMUMS
 from shared.errors import NotFound, PlatformError
 from shared.roles import AUDITOR, CITY_ADMIN, COMMITTEE_SECRETARY, EXPERT
 
+from ..compose.ballots import cast_sealed_ballot, checked_ballot_record
 from ..web import query_args
 from .base import PageBase, refusal
 from .handler import page, redirect
@@ -50,6 +52,18 @@ def exclusions_form(form):
     return {"exclusions": [{"expert_id": expert_id,
                             "reason": form.get(f"reason-{expert_id}", "").strip() or "申请回避"}
                            for expert_id in dict.fromkeys(form.getlist("exclude"))]}
+
+
+def lead_choices(meeting):
+    """``{dossier_id: [expert]}``: the drawn experts who may lead on each dossier (not recused from it,
+    and not recorded absent), in draw order."""
+    choices = {}
+    for dossier in meeting["dossiers"]:
+        recused = {entry["expert_id"] for entry in dossier["recused"]}
+        choices[dossier["dossier_id"]] = [
+            expert for expert in meeting["experts"] if expert["expert_id"] not in recused
+            and (expert["attending"] or not meeting["attendance_recorded"])]
+    return choices
 
 
 class CommitteePages(PageBase):
@@ -155,26 +169,35 @@ class CommitteePages(PageBase):
         meeting = self.review.get_meeting(actor, meeting_id)
         committee = self.review.get_committee.call_async(actor, meeting["committee_id"])
         candidates = []
-        if meeting["state"] in ("planned", "drawn") and actor["role"] in ORGANISERS:
+        if meeting["state"] in (REVIEW.MEETING_PLANNED, REVIEW.MEETING_DRAWN) and actor["role"] in ORGANISERS:
             queue = self.review.queue(actor, {"status": [st.FEE_PAID], "per_page": 200})
             assigned = {d["dossier_id"] for d in meeting["dossiers"]}
             candidates = [row for row in queue["items"] if row["dossier_id"] not in assigned]
         committee = committee.result()
         checked = self.review.replay_draw(actor, meeting_id) if replay and meeting["draw"] else None
+        # The tally is checked here from the published ciphertexts, as any outsider would check it.
+        tally_check = (checked_ballot_record(self.review, meeting_id)[1]
+                       if meeting["state"] == REVIEW.MEETING_CLOSED else None)
         names = {expert["expert_id"]: expert for expert in committee["experts"]}
+        candidates = [row for row in candidates if row["series"] == committee["series"]
+                      and row["level"] in committee["levels"]]
+        # A refused step's results name each dossier by its applicant, never by its id.
+        known = {row["dossier_id"]: row for row in [*candidates, *meeting["dossiers"]]}
         return self.render_page(session, "meeting.html", status=status, meeting=meeting, committee=committee,
-                                candidates=[row for row in candidates if row["series"] == committee["series"]
-                                            and row["level"] in committee["levels"]],
-                                names=names, replayed=checked, can_run=actor["role"] in ORGANISERS, **extra)
+                                candidates=candidates, known_dossiers=known, lead_choices=lead_choices(meeting),
+                                names=names, replayed=checked, tally_check=tally_check,
+                                can_run=actor["role"] in ORGANISERS,
+                                **self.meeting_room_views(actor, meeting_id), **extra)
 
-    def meeting_step(self, session, meeting_id, call, msg):
-        """Run one organiser step on the meeting; a refusal is shown on the meeting page."""
+    def meeting_step(self, session, meeting_id, call, msg, **form):
+        """Run one organiser step on the meeting; a refusal is shown on the meeting page (*form*: which
+        form it came from and what was typed, shown again beside the refusal)."""
         try:
             answer = call(session.principal().actor(*ORGANISERS).to_dict())
         except PlatformError as error:
             message, errors = refusal(error)
             return self.meeting_view(session, meeting_id, status=error.http_status, message=message,
-                                     errors=errors)
+                                     errors=errors, **form)
         if isinstance(answer, dict) and answer.get("results") and not all(r["ok"] for r in answer["results"]):
             return self.meeting_view(session, meeting_id, status=409, results=answer["results"])
         return redirect(f"/meetings/{meeting_id}", msg=msg)
@@ -190,6 +213,21 @@ class CommitteePages(PageBase):
         body = {"dossier_ids": list(dict.fromkeys(request.form.getlist("dossier_ids")))}
         return self.meeting_step(session, meeting_id, lambda a: self.review.assign_dossiers(a, meeting_id, body),
                                  "dossiers_assigned")
+
+    @page("POST", "/meetings/<meeting_id>/dossier-changes")
+    def change_dossiers_page(self, request, session, meeting_id):
+        form = request.form
+        body = {"add": list(dict.fromkeys(form.getlist("add"))), "remove": list(dict.fromkeys(form.getlist("remove"))),
+                "reason": form.get("reason", "").strip()}
+        return self.meeting_step(session, meeting_id, lambda a: self.review.change_dossiers(a, meeting_id, body),
+                                 "dossiers_changed", form="changes", change_values=body)
+
+    @page("POST", "/meetings/<meeting_id>/leads")
+    def name_leads_page(self, request, session, meeting_id):
+        dossier_id = request.form.get("dossier_id", "")
+        body = {"dossier_id": dossier_id, "expert_ids": list(dict.fromkeys(request.form.getlist("expert_ids")))}
+        return self.meeting_step(session, meeting_id, lambda a: self.review.name_leads(a, meeting_id, body),
+                                 "leads_named", form=f"leads-{dossier_id}")
 
     @page("POST", "/meetings/<meeting_id>/attendance")
     def attendance_page(self, request, session, meeting_id):
@@ -233,11 +271,25 @@ class CommitteePages(PageBase):
         dossier_id = request.form.get("dossier_id", "")
         ballot = {"dossier_id": dossier_id, "choice": request.form.get("choice", "")}
         try:
-            self.review.cast_ballot(actor.to_dict(), meeting_id, ballot)
+            cast_sealed_ballot(self.review, actor.to_dict(), meeting_id, ballot)
         except PlatformError as error:
             return self.expert_meeting_view(session, meeting_id, status=error.http_status, message=error.message,
                                             failed=dossier_id, errors=flatten_errors(error.fields))
         return redirect(f"/expert/meetings/{meeting_id}", msg="ballot_recorded", anchor=f"#dossier-{dossier_id}")
+
+    @page("POST", "/expert/meetings/<meeting_id>/lead-opinions")
+    def lead_opinion_page(self, request, session, meeting_id):
+        actor = session.principal().actor(EXPERT)
+        body = {"dossier_id": request.form.get("dossier_id", ""), "opinion": request.form.get("opinion", "")}
+        try:
+            self.review.write_lead_opinion(actor.to_dict(), meeting_id, body)
+        except PlatformError as error:
+            problems = [line for lines in flatten_errors(error.fields).values() for line in lines]
+            return self.expert_meeting_view(session, meeting_id, status=error.http_status, message=error.message,
+                                            lead_failed=body["dossier_id"], lead_errors=problems or [error.message],
+                                            opinion_typed=body["opinion"])
+        return redirect(f"/expert/meetings/{meeting_id}", msg="lead_opinion_saved",
+                        anchor=f"#dossier-{body['dossier_id']}")
 
     @page("POST", "/expert/meetings/<meeting_id>/conflicts")
     def declare_conflict_page(self, request, session, meeting_id):

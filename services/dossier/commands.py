@@ -120,6 +120,12 @@ class DossierCommands:
                             command_key=command_key)[0]
 
     @retry_on_conflict
+    def recall_from_committee(self, dossier_id, actor: Actor, *, meeting_id, reason, command_key=None):
+        return self._change(dossier_id, "recall_from_committee",
+                            lambda dossier: dossier.recall_from_committee(actor, meeting_id=meeting_id, reason=reason),
+                            command_key=command_key)[0]
+
+    @retry_on_conflict
     def start_review(self, dossier_id, actor: Actor, *, meeting_id, command_key=None):
         return self._change(dossier_id, "start_review", lambda dossier: dossier.start_review(actor, meeting_id=meeting_id),
                             command_key=command_key)[0]

@@ -22,8 +22,8 @@ from .exceptions import ConcurrentModificationError, StaleVersionError
 # Commands retried on a lost race: their sender did not decide on the dossier's state.
 RETRYABLE = frozenset((
     *st.SECTION_COMMANDS, "submit", "withdraw", "abandon", "record_fee_paid", "send_to_committee",
-    "start_review", "record_vote_result", "start_publicity", "raise_objection", "end_publicity",
-    "issue_certificate",
+    "recall_from_committee", "start_review", "record_vote_result", "start_publicity", "raise_objection",
+    "end_publicity", "issue_certificate",
 ))
 # Decisions: made on one version of the dossier, which the caller names (``expected_version``).
 DECISIONS = frozenset(("approve", "return_for_changes", "reject", "recommend"))

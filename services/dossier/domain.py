@@ -173,7 +173,22 @@ class MaterialAttached(DossierEvent):
 
 
 class MaterialDetached(DossierEvent):
+    """Version 2 names the file it takes away (name, category, size, SHA-256), so the history says in
+    words what was detached without folding the dossier; version 1 named only the material's id."""
+
+    class_version = 2
     material_id: str
+    filename: str | None
+    category: str | None
+    size: int | None
+    sha256: str | None
+
+    @staticmethod
+    def upcast_v1_v2(state):
+        """A version 1 event did not record the file: None (unknown) here, and readers name it from the
+        event that attached it. Its stored bytes and hash stay as written (hashchain.py checks those)."""
+        for name in ("filename", "category", "size", "sha256"):
+            state.setdefault(name, None)
 
     def apply_to(self, dossier):
         dossier.materials.pop(self.material_id, None)
@@ -294,6 +309,14 @@ class SentToCommittee(DossierEvent):
 
     def apply_to(self, dossier):
         dossier.committee = {"committee_id": self.committee_id, "meeting_id": self.meeting_id}
+
+
+class RecalledFromCommittee(DossierEvent):
+    meeting_id: str
+    reason: str
+
+    def apply_to(self, dossier):
+        dossier.committee = None
 
 
 class ReviewStarted(DossierEvent):
@@ -528,7 +551,9 @@ class Dossier(Aggregate):
         self._edit("detach_material", actor)
         if material_id not in self.materials:
             raise InvalidCommandError(f"没有编号为 {material_id} 的证明材料")
-        self._record(MaterialDetached, actor, material_id=material_id)
+        detached = self.materials[material_id]
+        self._record(MaterialDetached, actor, material_id=material_id, filename=detached["filename"],
+                     category=detached["category"], size=detached["size"], sha256=detached["sha256"])
 
     def fill_review_form(self, actor, data: dict):
         self._edit("fill_review_form", actor)
@@ -627,6 +652,16 @@ class Dossier(Aggregate):
         self.check_legal("send_to_committee")
         self.check_role(actor, CITY_ADMIN, COMMITTEE_SECRETARY)
         self._record(SentToCommittee, actor, committee_id=str(committee_id), meeting_id=str(meeting_id))
+
+    def recall_from_committee(self, actor, *, meeting_id, reason):
+        """The office takes the dossier back from its meeting before the vote, saying why: fee-paid again."""
+        self.check_legal("recall_from_committee")
+        self.check_role(actor, CITY_ADMIN, COMMITTEE_SECRETARY)
+        if self.committee and self.committee["meeting_id"] != str(meeting_id):
+            raise RuleViolationError("该申报材料未分配到此评审会议")
+        if not (reason or "").strip():
+            raise InvalidCommandError("撤回送评须写明理由", fields={"reason": ["请填写撤回送评的理由"]})
+        self._record(RecalledFromCommittee, actor, meeting_id=str(meeting_id), reason=reason.strip())
 
     def start_review(self, actor, *, meeting_id):
         self.check_legal("start_review")

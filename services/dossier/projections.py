@@ -6,8 +6,11 @@ changes nothing. The command path projects right after saving (read-your-writes)
 projector in the relay process follows the event log so a crash between the two loses nothing;
 ``rebuild`` recreates every row from the event store.
 """
+from datetime import date, timedelta
+
 from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text, func, or_, select, text
 
+from shared.clock import beijing_day_start
 from shared.event_failures import include_in
 
 metadata = MetaData()
@@ -39,6 +42,8 @@ dossier_summary = Table(
 
 SUMMARY_COLUMNS = [column.name for column in dossier_summary.columns]
 FILTERS = ("status", "review_year", "series", "level", "unit_id", "district_id", "applicant_id")
+# Filters on part of a name (case-insensitive, the text taken literally: ``%`` and ``_`` match themselves).
+NAME_FILTERS = {"applicant_name": dossier_summary.c.applicant_name, "unit_name": dossier_summary.c.unit_name}
 
 
 def summary_row(dossier):
@@ -106,6 +111,7 @@ def query_summaries(connection, *, filters=None, q=None, page=1, per_page=20):
     if q:
         pattern = f"%{q.strip()}%"
         conditions.append(or_(dossier_summary.c.applicant_name.ilike(pattern), dossier_summary.c.unit_name.ilike(pattern)))
+    conditions += _name_and_submission_conditions(filters or {})
     total = connection.execute(select(func.count()).select_from(dossier_summary).where(*conditions)).scalar()
     rows = connection.execute(
         select(dossier_summary)
@@ -115,6 +121,27 @@ def query_summaries(connection, *, filters=None, q=None, page=1, per_page=20):
         .offset((page - 1) * per_page)
     ).mappings()
     return {"items": [dict(row) for row in rows], "total": total, "page": page, "per_page": per_page}
+
+
+def _name_and_submission_conditions(filters):
+    """Conditions for the name filters and the submission days (Beijing dates, both ends included)."""
+    conditions = []
+    for name, column in NAME_FILTERS.items():
+        text_value = (filters.get(name) or "").strip()
+        if text_value:
+            literal = text_value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            conditions.append(column.ilike(f"%{literal}%", escape="\\"))
+    first, last = _day(filters.get("submitted_from")), _day(filters.get("submitted_to"))
+    if first:
+        conditions.append(dossier_summary.c.submitted_at >= beijing_day_start(first))
+    if last:
+        conditions.append(dossier_summary.c.submitted_at < beijing_day_start(last + timedelta(days=1)))
+    return conditions
+
+
+def _day(value):
+    """A date filter as a date (the RPC edge loads one; in-process callers may pass ISO text)."""
+    return date.fromisoformat(value) if isinstance(value, str) and value else value or None
 
 
 def all_summaries(connection):

@@ -201,6 +201,14 @@ class DossierService:
         return dump(schemas.DossierOut, dossier.to_dict())
 
     @rpc(expected_exceptions=PlatformError)
+    def recall_from_committee(self, actor, dossier_id, meeting_id, reason):
+        """The committee office takes the dossier back from a meeting before the vote: fee-paid again."""
+        acting, key = self._command("recall_from_committee", dossier_id, actor)
+        dossier = self.dossiers.recall_from_committee(dossier_id, acting, meeting_id=meeting_id, reason=reason,
+                                                      command_key=key)
+        return dump(schemas.DossierOut, dossier.to_dict())
+
+    @rpc(expected_exceptions=PlatformError)
     def start_review(self, actor, dossier_id, meeting_id):
         acting, key = self._command("start_review", dossier_id, actor)
         dossier = self.dossiers.start_review(dossier_id, acting, meeting_id=meeting_id, command_key=key)
@@ -279,7 +287,8 @@ class DossierService:
     def list(self, query=None):
         loaded = load_or_raise(schemas.ListQuerySchema(), query or {})
         filters = {name: loaded[name] for name in ("status", "review_year", "series", "level", "unit_id",
-                                                    "district_id", "applicant_id")}
+                                                    "district_id", "applicant_id", "applicant_name", "unit_name",
+                                                    "submitted_from", "submitted_to")}
         page = self.dossiers.list(filters=filters, q=loaded["q"], page=loaded["page"], per_page=loaded["per_page"])
         return dump(schemas.DossierListOut, page)
 

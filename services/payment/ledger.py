@@ -6,29 +6,12 @@ rows. Each row's ``entry_key`` is unique, so recording the same movement twice f
 """
 from sqlalchemy import func, insert, select, text
 
+from shared.append_only import append_only_statements
+
 from .tables import ledger_entries
 
-IMMUTABLE_LEDGER_DDL = [
-    """
-    CREATE OR REPLACE FUNCTION payment_ledger_refuse_change() RETURNS trigger AS $$
-    BEGIN
-        RAISE EXCEPTION 'ledger_entries is append-only: % refused', TG_OP
-            USING ERRCODE = 'insufficient_privilege',
-                  HINT = 'Record a correcting entry instead of changing or removing one.';
-    END;
-    $$ LANGUAGE plpgsql
-    """,
-    """
-    CREATE OR REPLACE TRIGGER ledger_entries_no_update_or_delete
-        BEFORE UPDATE OR DELETE ON ledger_entries
-        FOR EACH ROW EXECUTE FUNCTION payment_ledger_refuse_change()
-    """,
-    """
-    CREATE OR REPLACE TRIGGER ledger_entries_no_truncate
-        BEFORE TRUNCATE ON ledger_entries
-        FOR EACH STATEMENT EXECUTE FUNCTION payment_ledger_refuse_change()
-    """,
-]
+IMMUTABLE_LEDGER_DDL = append_only_statements(
+    "ledger_entries", hint="Record a correcting entry instead of changing or removing one.")
 
 
 def install_immutability(connection):

@@ -12,10 +12,13 @@ from .cases.calendar import CalendarCases
 from .cases.committees import CommitteeCases
 from .cases.decisions import DecisionCases
 from .cases.experts import ExpertCases
+from .cases.leads import LeadCases
 from .cases.meetings import MeetingCases
 from .cases.objections import ObjectionCases
 from .cases.publicity import PublicityCases
 from .cases.queues import QueueCases
+from .cases.records import RecordCases, RecordKit
+from .cases.room import RoomCases
 from .cases.timers import TimerCases
 from .context import QueueRows, ReviewState
 from .ports import DossierPort, IdentityPort
@@ -26,7 +29,8 @@ __all__ = ["Review", "ReviewState", "apply_dossier_event"]
 class Review:
     """Every review use case, bound to one instance's state and one worker's remote services."""
 
-    def __init__(self, state: ReviewState, dossiers: DossierPort, identity: IdentityPort):
+    def __init__(self, state: ReviewState, dossiers: DossierPort, identity: IdentityPort,
+                 record_kit: RecordKit | None = None):
         engine, settings, clock = state.engine, state.settings, state.clock
         rows = QueueRows(engine, dossiers)
         self.queues = QueueCases(engine, rows, identity, settings, clock)
@@ -36,17 +40,20 @@ class Review:
         self.committees = CommitteeCases(engine, identity, settings, clock)
         self.meetings = MeetingCases(engine, rows, dossiers, self.committees, clock)
         self.experts = ExpertCases(engine, self.meetings, self.committees, clock)
-        self.ballots = BallotCases(engine, rows, dossiers, self.meetings, self.committees, clock)
+        self.leads = LeadCases(engine, self.meetings, clock)
+        self.room = RoomCases(engine, self.committees, clock)
+        self.ballots = BallotCases(engine, rows, dossiers, self.meetings, self.committees, settings, clock)
+        self.records = RecordCases(engine, self.committees, record_kit, clock, tally_check=self.ballots.tally_check)
         self.publicity = PublicityCases(engine, rows, dossiers, settings, clock)
         self.objections = ObjectionCases(engine, rows, dossiers, identity, self.publicity, settings, clock)
         self.timers = TimerCases(engine, rows, dossiers, self.publicity, self.objections, self.ballots, settings,
                                  clock, state.instance)
 
     @classmethod
-    def connect(cls, state: ReviewState, dossier_proxy, identity_proxy):
+    def connect(cls, state: ReviewState, dossier_proxy, identity_proxy, record_kit: RecordKit | None = None):
         settings = state.settings
         return cls(state, DossierPort(dossier_proxy, settings.rpc_timeout),
-                   IdentityPort(identity_proxy, settings.rpc_timeout, settings.lookup_timeout))
+                   IdentityPort(identity_proxy, settings.rpc_timeout, settings.lookup_timeout), record_kit)
 
 
 def apply_dossier_event(state: ReviewState, event):

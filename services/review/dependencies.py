@@ -1,11 +1,14 @@
-"""nameko dependencies: review's lasting state per container, and timers whose interval is configured."""
+"""nameko dependencies: review's lasting state per container, the meeting records' key and store, and
+timers whose interval is configured."""
 from nameko.extensions import DependencyProvider
 
 from shared.clock import configured_clock
 from shared.timers import configured_timer
 
+from .cases.records import RecordKit
 from .context import ReviewState
-from .settings import Settings
+from .record_signing import RecordKeys, RecordStore
+from .settings import RecordSettings, Settings
 
 
 class ReviewStore(DependencyProvider):
@@ -26,6 +29,23 @@ class ReviewStore(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.state
+
+
+class MeetingRecordKit(DependencyProvider):
+    """The meeting records' settings, PDF store (config ``S3``) and signing key, one per container.
+
+    The key is loaded on first use with the state's engine (``RecordKeys``): setup() runs alongside
+    ReviewStore's, which creates the tables the key is kept in. No ``S3`` section: no records.
+    """
+
+    def setup(self):
+        config = self.container.config
+        settings = RecordSettings.from_config(config)
+        self.kit = (RecordKit(settings, RecordStore.from_config(config["S3"]), RecordKeys(settings))
+                    if config.get("S3") else None)
+
+    def get_dependency(self, worker_ctx):
+        return self.kit
 
 
 def review_timer(key, default_seconds, **kwargs):

@@ -78,6 +78,9 @@ class DossierPort(Remote):
     def send_to_committee(self, actor, dossier_id, committee_id, meeting_id):
         return self.write("send_to_committee", dossier_id, actor, dossier_id, committee_id, meeting_id)
 
+    def recall_from_committee(self, actor, dossier_id, meeting_id, reason):
+        return self.write("recall_from_committee", dossier_id, actor, dossier_id, meeting_id, reason)
+
     def start_review(self, actor, dossier_id, meeting_id):
         return self.write("start_review", dossier_id, actor, dossier_id, meeting_id)
 

@@ -64,6 +64,23 @@ class BallotReceiptOut(OutSchema):
         return super()._refuse_undeclared(value, **kwargs)
 
 
+class BallotKeyOut(OutSchema):
+    meeting_id = fields.String()
+    public_key = fields.String()
+    scheme = fields.String()
+    choices = fields.List(fields.String())
+
+
+class BallotRecordOut(OutSchema):
+    """The published record of a closed vote: ciphertexts, receipts counts and tallies with proofs."""
+
+    scheme = fields.String()
+    meeting_id = fields.String()
+    public_key = fields.String()
+    choices = fields.List(fields.String())
+    dossiers = PassThrough()
+
+
 class ObjectionReceiptOut(OutSchema):
     objection_id = fields.String()
     state = fields.String()
@@ -309,6 +326,31 @@ class TallyOut(OutSchema):
     passed = fields.Boolean()
 
 
+class LeadOut(OutSchema):
+    """A lead reviewer (主审) of a dossier and their opinion: attributed, part of the meeting's record."""
+
+    expert_id = fields.String()
+    name = fields.String()
+    unit_name = fields.String()
+    opinion = fields.String(allow_none=True)  # None until written
+    opinion_at = IsoText()
+    named_at = IsoText()
+    recused = fields.String(allow_none=True)  # why the lead now stays out of this dossier's vote
+
+
+class DossierChangeOut(OutSchema):
+    """One recorded change of a drawn meeting's dossier set (the office's reasoned decision)."""
+
+    dossier_id = fields.String()
+    applicant_name = fields.String()
+    change = fields.String()  # added | removed
+    change_label = fields.String()
+    reason = fields.String()
+    decided_by = fields.String()
+    decided_role_label = fields.String()
+    decided_at = IsoText()
+
+
 class MeetingDossierOut(OutSchema):
     dossier_id = fields.String()
     applicant_name = fields.String()
@@ -321,6 +363,7 @@ class MeetingDossierOut(OutSchema):
     ballots_cast = fields.Integer()
     voted_experts = IdList()  # who has voted (the receipts), never how
     recused = Rows(RecusalOut)
+    leads = Rows(LeadOut)
 
 
 class MeetingOut(OutSchema):
@@ -342,6 +385,7 @@ class MeetingOut(OutSchema):
     quorum = fields.Nested(QuorumOut)
     pass_share = fields.String()
     dossiers = Rows(MeetingDossierOut)
+    dossier_changes = Rows(DossierChangeOut)
 
 
 class MeetingSummaryOut(OutSchema):
@@ -365,12 +409,32 @@ class AssignmentOut(OutSchema):
     assigned = fields.Integer()
 
 
+class ChangeResultOut(ResultOut):
+    change = fields.String()  # added | removed
+
+
+class DossierChangesOut(OutSchema):
+    meeting_id = fields.String()
+    results = Rows(ChangeResultOut)
+    added = fields.Integer()
+    removed = fields.Integer()
+
+
+class LeadOpinionOut(OutSchema):
+    meeting_id = fields.String()
+    dossier_id = fields.String()
+    opinion = fields.String()
+    opinion_at = IsoText()
+
+
 class ExpertDossierOut(OutSchema):
     dossier_id = fields.String()
     applicant_name = fields.String()
     unit_name = fields.String()
     recused = fields.String(allow_none=True)  # why the expert stays out of this vote
     voted = fields.Boolean()
+    is_lead = fields.Boolean()  # the caller is one of this dossier's lead reviewers (主审)
+    leads = Rows(LeadOut)  # the leads who need not recuse, with their opinions as they stand
 
 
 class ExpertMeetingOut(OutSchema):
@@ -383,6 +447,37 @@ class ExpertMeetingOut(OutSchema):
     state_label = fields.String()
     attending = fields.Boolean()
     dossiers = Rows(ExpertDossierOut)
+
+
+class RoomAccessOut(OutSchema):
+    """The review room let the expert read *what* of a dossier of the meeting; the view is recorded."""
+
+    meeting_id = fields.String()
+    dossier_id = fields.String()
+    what = fields.String()  # "dossier" or "material:<material_id>"
+    allowed = fields.Boolean()
+    viewed_at = IsoText()
+    meeting_title = fields.String()
+    meeting_date = IsoText()
+    meeting_state = fields.String()
+    applicant_name = fields.String()
+    unit_name = fields.String()
+
+
+class RoomViewOut(OutSchema):
+    """One recorded view in the review room: who read what, when (for the office and the auditor)."""
+
+    id = fields.String()
+    meeting_id = fields.String()
+    dossier_id = fields.String()
+    applicant_name = fields.String()
+    expert_id = fields.String()
+    expert_name = fields.String()
+    what = fields.String()
+    material_id = fields.String(allow_none=True)
+    viewed_at = IsoText()
+    correlation_id = fields.String(allow_none=True)
+    source_address = fields.String(allow_none=True)
 
 
 # --- publicity and objections --------------------------------------------------------------------
@@ -459,6 +554,41 @@ class ObjectionOut(OutSchema):
     sanction = PassThrough()  # as identity recorded it
 
 
+# --- the meeting record ------------------------------------------------------------------------
+
+class MeetingRecordPdfOut(OutSchema):
+    number = fields.String()
+    filename = fields.String()
+    content_type = fields.String()
+    content_base64 = fields.String()
+    sha256 = fields.String()
+    size = fields.Integer()
+
+
+class MeetingRecordCheckOut(OutSchema):
+    """The public check of a record; the signed content only when the file matches."""
+
+    found = fields.Boolean()
+    valid = fields.Boolean()
+    file_matches = fields.Boolean()
+    signature_valid = fields.Boolean()
+    message = fields.String()
+    number = fields.String()
+    key_id = fields.String()
+    content = PassThrough()
+    content_sha256 = fields.String()
+    pdf_sha256 = fields.String()
+    signature = fields.String()
+    file_signature = fields.String()
+    canonical_content = fields.String()  # exactly the signed bytes as text: the domain prefix line, then the JSON
+
+
+class RecordKeysOut(OutSchema):
+    algorithm = fields.String()
+    keys = PassThrough()  # {key_id: PEM}
+    current = fields.String()
+
+
 # --- timers and health ---------------------------------------------------------------------------
 
 class AbandonRunOut(OutSchema):
@@ -480,6 +610,7 @@ class TimersRunOut(OutSchema):
     deadlines = fields.Nested(AbandonRunOut)
     publicity = fields.Nested(PublicityRunOut)
     retries = fields.Nested(RetryRunOut)
+    records = IdList()  # meetings whose record was made or stored by this run
 
 
 class HealthOut(OutSchema):

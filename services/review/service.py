@@ -16,7 +16,7 @@ from shared.deadlines import rpc  # nameko's @rpc, refusing calls whose deadline
 from shared.errors import PlatformError
 from shared.event_failures import health_with_failures
 from shared.idempotency import IdempotencyKey, idempotent
-from shared.observability import CorrelationId
+from shared.observability import CorrelationId, current_correlation_id
 from shared.roles import Actor
 from shared.rpc import register_platform_errors
 from shared.schemas import ActorSchema, load_or_raise
@@ -24,7 +24,7 @@ from shared.schemas import ActorSchema, load_or_raise
 from . import schemas as s
 from .schemas import dump
 from .application import Review
-from .dependencies import ReviewStore, review_timer
+from .dependencies import MeetingRecordKit, ReviewStore, review_timer
 from .exceptions import InvalidReviewCommandError
 from .handlers import DossierEventHandlers
 from .domain.scoping import require_role
@@ -68,6 +68,7 @@ class ReviewService(DossierEventHandlers):
     name = "review"
 
     store = ReviewStore()
+    record_kit = MeetingRecordKit()  # the meeting records' signing key and PDF store
     dossier_rpc = RpcProxy("dossier")
     identity_rpc = RpcProxy("identity")
     correlation_id = CorrelationId()
@@ -75,7 +76,7 @@ class ReviewService(DossierEventHandlers):
 
     @property
     def review(self):
-        return Review.connect(self.store, self.dossier_rpc, self.identity_rpc)
+        return Review.connect(self.store, self.dossier_rpc, self.identity_rpc, self.record_kit)
 
     # -- work queues ------------------------------------------------------------------------
 
@@ -214,6 +215,24 @@ class ReviewService(DossierEventHandlers):
         return dump(s.AssignmentOut, assigned)
 
     @rpc(expected_exceptions=EXPECTED)
+    def change_dossiers(self, actor, meeting_id, request):
+        """``{add, remove, reason}``: the office's recorded decision on a drawn meeting's dossiers; a
+        removed one goes back to fee-paid (``recalled_from_committee``). A result per dossier."""
+        changed = self.review.meetings.change_dossiers(_actor(actor), meeting_id, _load(s.DossierChangeSchema, request))
+        return dump(s.DossierChangesOut, changed)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def name_leads(self, actor, meeting_id, request):
+        """``{dossier_id, expert_ids}``: the dossier's one or two lead reviewers (主审) → the meeting."""
+        return dump(s.MeetingOut, self.review.leads.name_leads(_actor(actor), meeting_id, _load(s.LeadsSchema, request)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def write_lead_opinion(self, actor, meeting_id, request):
+        """``{dossier_id, opinion}``: a lead's 主审意见, editable until they vote on the dossier."""
+        written = self.review.leads.write_lead_opinion(_actor(actor), meeting_id, _load(s.LeadOpinionSchema, request))
+        return dump(s.LeadOpinionOut, written)
+
+    @rpc(expected_exceptions=EXPECTED)
     @idempotent("draw_experts", engine=_engine, subject=lambda actor, meeting_id, request=None: meeting_id,
                 replay=_meeting_answer)
     def draw_experts(self, actor, meeting_id, request=None):
@@ -244,18 +263,67 @@ class ReviewService(DossierEventHandlers):
     @idempotent("cast_ballot", engine=_engine,
                 subject=lambda actor, meeting_id, ballot: f"{meeting_id}:{_field(ballot, 'dossier_id')}")
     def cast_ballot(self, actor, meeting_id, ballot):
-        """``{dossier_id, choice: agree|disagree|abstain}``, by the expert themselves; nothing is logged."""
-        loaded = _load(s.BallotSchema, ballot)
+        """``{dossier_id, ballot}``: the expert's own ballot, encrypted by the gateway under the meeting's
+        key (shared/ballot_crypto.py) — the plaintext choice never reaches this service or the bus."""
+        loaded = _load(s.SealedBallotSchema, ballot)
         return dump(s.BallotReceiptOut, self.review.ballots.cast_ballot(_actor(actor), meeting_id, loaded))
 
     @rpc(expected_exceptions=EXPECTED)
+    def ballot_key(self, actor, meeting_id):
+        """The meeting's public ballot key and the order of choices a ballot encrypts."""
+        return dump(s.BallotKeyOut, self.review.ballots.ballot_key(_actor(actor), meeting_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def ballot_record(self, meeting_id):
+        """Public once the vote is closed: every encrypted ballot and each tally with its proofs."""
+        return dump(s.BallotRecordOut, self.review.ballots.ballot_record(meeting_id))
+
+    @rpc(expected_exceptions=EXPECTED)
     def close_meeting(self, actor, meeting_id):
-        """End the vote; each dossier gets ``passed`` / ``failed`` with its tally."""
-        return dump(s.MeetingOut, self.review.ballots.close_meeting(_actor(actor), meeting_id))
+        """End the vote; each dossier gets ``passed`` / ``failed`` with its tally. The meeting record is
+        made and stored now; if that fails the close stands and the timer or a download makes it."""
+        review = self.review
+        closed = review.ballots.close_meeting(_actor(actor), meeting_id)
+        review.records.make_quietly(meeting_id)
+        return dump(s.MeetingOut, closed)
+
+    # -- the meeting record -----------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def meeting_record_pdf(self, actor, meeting_id):
+        """The signed 评审会议纪要 PDF of a closed meeting (its office, the city admin, the auditor):
+        ``{number, filename, content_type, content_base64, sha256, size}``."""
+        return dump(s.MeetingRecordPdfOut, self.review.records.pdf(_actor(actor), meeting_id))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def verify_meeting_record(self, number, sha256):
+        """Public: is the PDF with this SHA-256 the record *number*, and do its signatures hold?"""
+        return dump(s.MeetingRecordCheckOut, self.review.records.verify(number, sha256))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def meeting_record_public_keys(self):
+        """Public: the Ed25519 public keys (PEM) that sign meeting records, by key id."""
+        return dump(s.RecordKeysOut, self.review.records.public_keys())
 
     @rpc(expected_exceptions=EXPECTED)
     def expert_meetings(self, actor):
         return dump(s.ExpertMeetingOut, self.review.experts.expert_meetings(_actor(actor)), many=True)
+
+    # -- the review room --------------------------------------------------------------------
+
+    @rpc(expected_exceptions=EXPECTED)
+    def room_dossier(self, actor, meeting_id, dossier_id, what, correlation_id=None, source_address=None):
+        """May this drawn expert read *what* (``dossier`` or ``material:<id>``) of a dossier of the meeting
+        now? Answers ``{meeting_id, dossier_id, what, allowed: true, ...}`` and records the view, or raises
+        the refusal (403; 404 for a dossier not in the meeting)."""
+        opened = self.review.room.open_dossier(_actor(actor), meeting_id, dossier_id, what,
+                                               correlation_id or current_correlation_id(), source_address)
+        return dump(s.RoomAccessOut, opened)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def room_views(self, actor, meeting_id):
+        """The meeting's record of views in the review room, newest first (organisers and the auditor)."""
+        return dump(s.RoomViewOut, self.review.room.views(_actor(actor), meeting_id), many=True)
 
     # -- publicity and objections -----------------------------------------------------------
 
@@ -305,6 +373,7 @@ class ReviewService(DossierEventHandlers):
         review = self.review
         review.timers.end_due_publicities()
         review.timers.retry_pending()
+        review.records.complete_pending()  # meeting records a close could not make or store
 
     @rpc(expected_exceptions=EXPECTED)
     def run_timers(self, actor):
@@ -313,7 +382,8 @@ class ReviewService(DossierEventHandlers):
         review = self.review
         return dump(s.TimersRunOut, {"deadlines": review.timers.abandon_overdue(),
                                      "publicity": review.timers.end_due_publicities(),
-                                     "retries": review.timers.retry_pending()})
+                                     "retries": review.timers.retry_pending(),
+                                     "records": review.records.complete_pending()})
 
     @rpc
     def health(self):

@@ -29,6 +29,9 @@ class Settings:
     # A timer claim older than this is taken to belong to a crashed instance and may be retried.
     stale_claim_seconds: int = 600
     calendar_file: Path = DEFAULT_CALENDAR_FILE
+    # The master key each meeting's ballot key is derived from (shared/ballot_crypto.py): from the
+    # environment only, never the database or a log line (repr=False keeps it out of reprs).
+    ballot_master_key: bytes = field(default=b"", repr=False)
 
     @classmethod
     def from_config(cls, config):
@@ -56,4 +59,38 @@ class Settings:
             lookup_timeout=float(rpc.get("lookup_timeout_seconds", 5)),
             stale_claim_seconds=int(rules.get("stale_claim_seconds", 600)),
             calendar_file=Path(config.get("CALENDAR_FILE") or defaults.calendar_file),
+            ballot_master_key=ballot_master_key((config.get("BALLOTS") or {}).get("master_key")),
         )
+
+
+def ballot_master_key(text):
+    """The configured master key (hex, at least 32 bytes), or empty: then no meeting can vote."""
+    text = str(text or "").strip()
+    if not text:
+        return b""
+    try:
+        key = bytes.fromhex(text)
+    except ValueError:
+        raise ValueError("REVIEW_BALLOT_MASTER_KEY 应为十六进制(至少 64 个字符)") from None
+    if len(key) < 32:
+        raise ValueError("REVIEW_BALLOT_MASTER_KEY 至少 32 字节(64 个十六进制字符)")
+    return key
+
+
+@dataclass(frozen=True)
+class RecordSettings:
+    """The meeting record (cases/records.py): its verification page, its font and its signing key."""
+
+    verify_url: str = "http://127.0.0.1:8000/records/verify"
+    font_path: str | None = None
+    private_key: str | None = field(default=None, repr=False)
+    previous_public_keys: str | None = None
+
+    @classmethod
+    def from_config(cls, config):
+        records = config.get("RECORDS") or {}
+        signing = records.get("SIGNING") or {}
+        return cls(verify_url=records.get("VERIFY_URL") or cls.verify_url,
+                   font_path=(config.get("PDF") or {}).get("CJK_FONT") or None,
+                   private_key=signing.get("PRIVATE_KEY") or None,
+                   previous_public_keys=signing.get("PREVIOUS_PUBLIC_KEYS") or None)

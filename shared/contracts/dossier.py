@@ -134,6 +134,9 @@ TRANSITIONS = (
     Transition("abandon", (RETURNED,), "abandoned", ABANDONED),
     Transition("record_fee_paid", (ACCEPTED,), "fee_paid", FEE_PAID),
     Transition("send_to_committee", (FEE_PAID,), "sent_to_committee", SENT_TO_COMMITTEE),
+    # The committee office takes a dossier back from a meeting whose experts are drawn (a recorded,
+    # reasoned decision): fee-paid again, it may go to another meeting.
+    Transition("recall_from_committee", (SENT_TO_COMMITTEE,), "recalled_from_committee", FEE_PAID),
     Transition("start_review", (SENT_TO_COMMITTEE,), "review_started", UNDER_REVIEW),
     Transition("record_vote_result", (UNDER_REVIEW,), "passed", PASSED),
     Transition("record_vote_result", (UNDER_REVIEW,), "failed", FAILED),
@@ -189,6 +192,7 @@ COMMAND_LABELS = {
     "abandon": "视为放弃",
     "record_fee_paid": "登记缴费",
     "send_to_committee": "送评",
+    "recall_from_committee": "撤回送评",
     "start_review": "开始评审",
     "record_vote_result": "登记表决结果",
     "start_publicity": "开始公示",
@@ -247,6 +251,7 @@ EVENT_LABELS = {
     "abandoned": "视为放弃",
     "fee_paid": "已缴费",
     "sent_to_committee": "送评",
+    "recalled_from_committee": "撤回送评",
     "review_started": "开始评审",
     "passed": "评审通过",
     "failed": "评审未通过",
@@ -260,6 +265,10 @@ EVENT_LABELS = {
 # The status each status-changing event leaves behind.
 EVENT_STATUS = {"created": DRAFT, **{row.event: row.target for row in TRANSITIONS if row.target is not None}}
 EVENTS = {name: (label, EVENT_STATUS.get(name)) for name, label in EVENT_LABELS.items()}
+# Events that send a dossier back to a status it had reached before (a recall from a meeting leaves it
+# fee-paid again): not what a consumer of "the dossier became fee-paid" waits for
+# (shared/event_handlers.py:event_entering).
+STEPS_BACK = ("recalled_from_committee",)
 
 
 # The eligibility rules a submission is checked against (docs/domain-rules.md R4), by the code an

@@ -183,8 +183,19 @@ class ListQuerySchema(StrictSchema):
     district_id = Str(allow_none=True, load_default=None)
     applicant_id = Str(allow_none=True, load_default=None)
     q = Str(allow_none=True, load_default=None, validate=length(maximum=50))
+    # The auditor's search (gateway/pages/audit.py): part of the applicant's or of the unit's name, and
+    # the Beijing days the submission falls in (inclusive).
+    applicant_name = Str(allow_none=True, load_default=None, validate=length(maximum=50))
+    unit_name = Str(allow_none=True, load_default=None, validate=length(maximum=100))
+    submitted_from = Date(allow_none=True, load_default=None)
+    submitted_to = Date(allow_none=True, load_default=None)
     page = Int(load_default=1, validate=in_range(1, 100000))
     per_page = Int(load_default=20, validate=in_range(1, 200))
+
+    @validates_schema
+    def submitted_range_in_order(self, data, **_):
+        if data.get("submitted_from") and data.get("submitted_to") and data["submitted_to"] < data["submitted_from"]:
+            raise ValidationError("提交日期的结束日不能早于开始日", field_name="submitted_to")
 
 
 class StateAtSchema(StrictSchema):

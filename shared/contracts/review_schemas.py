@@ -162,6 +162,44 @@ class DossierIdsSchema(StrictSchema):
     dossier_ids = Ids()
 
 
+def trimmed_length(minimum, maximum):
+    """Between *minimum* and *maximum* characters once the surrounding blanks are cut off (what is kept)."""
+
+    def check(value):
+        if not minimum <= len(str(value).strip()) <= maximum:
+            raise ValidationError(f"长度应在 {minimum} 到 {maximum} 个字符之间(不计首尾空白)")
+
+    return check
+
+
+class DossierChangeSchema(StrictSchema):
+    """The office's decision on a drawn meeting's dossiers: some added, some taken out, and why."""
+
+    add = List(Str(validate=[not_blank, length(maximum=64)]), load_default=list, validate=count(0, 200))
+    remove = List(Str(validate=[not_blank, length(maximum=64)]), load_default=list, validate=count(0, 200))
+    reason = Text(required=True, validate=trimmed_length(5, 500))
+
+    @validates_schema(skip_on_field_errors=False)
+    def something_and_once(self, data, **_):
+        if not data.get("add") and not data.get("remove"):
+            raise ValidationError("请选择要调入或撤出的申报材料", field_name="add")
+        both = set(data.get("add") or []) & set(data.get("remove") or [])
+        if both:
+            raise ValidationError("同一件申报材料不能既调入又撤出", field_name="remove")
+
+
+class LeadsSchema(StrictSchema):
+    """The lead reviewers (主审) of one dossier of the meeting: one or two of its drawn experts."""
+
+    dossier_id = Str(required=True, validate=[not_blank, length(maximum=64)])
+    expert_ids = List(Str(validate=[not_blank, length(maximum=64)]), required=True, validate=count(1, 2))
+
+
+class LeadOpinionSchema(StrictSchema):
+    dossier_id = Str(required=True, validate=[not_blank, length(maximum=64)])
+    opinion = Text(required=True, validate=trimmed_length(10, 4000))
+
+
 class ExclusionSchema(StrictSchema):
     expert_id = Str(required=True, validate=not_blank)
     reason = Str(required=True, validate=[not_blank, length(maximum=200)])
@@ -182,8 +220,18 @@ class AttendanceSchema(StrictSchema):
 
 
 class BallotSchema(StrictSchema):
+    """What an expert sends the gateway: the gateway encrypts the choice before anything leaves it."""
+
     dossier_id = Str(required=True, validate=not_blank)
     choice = Str(required=True, validate=one_of(CHOICES))
+
+
+class SealedBallotSchema(StrictSchema):
+    """What the gateway sends review: the choice only as ciphertexts with their proofs
+    (shared/ballot_crypto.encrypt_choice); review checks the proofs before anything is stored."""
+
+    dossier_id = Str(required=True, validate=not_blank)
+    ballot = Dict(required=True)
 
 
 class PublishSchema(StrictSchema):

@@ -28,10 +28,13 @@ ROOT = Path(__file__).resolve().parents[2]
 DEMO_PASSWORD = "Kunming@2026"
 
 
-def review_config(amqp_uri, database_url, clock):
+def review_config(amqp_uri, database_url, clock, gateway_url, s3_settings):
     config = service_config("services/review/config.yaml")
     # The timers stay quiet: tests drive them through run_timers (POST /api/v1/review/timers/run).
     config.update(AMQP_URI=amqp_uri, DATABASE_URL=database_url, CLOCK=clock, TIMERS=QUIET_REVIEW_TIMERS)
+    # Meeting records: their PDFs in this run's S3 server, their printed address on this gateway.
+    config["S3"] = dict(s3_settings, bucket="e2e-meeting-records")
+    config["RECORDS"] = dict(config["RECORDS"], VERIFY_URL=f"{gateway_url}/records/verify")
     return config
 
 
@@ -78,7 +81,7 @@ def system(database_url, amqp_vhost, s3_settings):
     dossier_app = Dossiers(dossier_config["DATABASE_URL"])  # the relay's own, as a relay process has
     containers = [ServiceContainer(cls, config) for cls, config in (
         (IdentityService, identity_config), (DossierService, dossier_config),
-        (ReviewService, review_config(amqp_uri, database_url("e2e_review"), clock)),
+        (ReviewService, review_config(amqp_uri, database_url("e2e_review"), clock, gateway_url, s3_settings)),
         (PaymentService, payment_config(amqp_uri, database_url, gateway_url)),
         (CertificateService, certificate_config(amqp_uri, database_url, gateway_url, s3_settings)),
         (GatewayService, gateway_config))]

@@ -10,9 +10,10 @@ from datetime import timedelta
 import openpyxl
 import pytest
 
+from shared.ballot_crypto import verify_record
 from shared.contracts.dossier import STATUS_LABELS
 from tests.e2e.review_support import (
-    DISTRICT_ADMINS, UNIT_A, UNIT_ADMINS, UNIT_B, Staff, approve, committee_with_pool, decide, expert_unit,
+    DISTRICT_ADMINS, UNIT_A, UNIT_ADMINS, UNIT_B, Staff, approve, committee_with_pool, decide, expert_id, expert_unit,
     open_meeting, person_name, publicise_in_unit, submitted_dossier, today, unit_publicity_over, vote,
 )
 from tests.waiting import wait_until
@@ -92,7 +93,9 @@ def chain(system, staff, cluster_rpc):
             (seen["refusals"] if own_unit else seen["ballots"])[(number, key)] = answer
     seen["double_vote"] = vote(staff.expert(2), meeting["id"], a1, "disagree")
     seen["meeting_during_vote"] = secretary.get(f"/api/v1/meetings/{meeting['id']}").json
+    seen["record_during_vote"] = client.get(f"/api/v1/meetings/{meeting['id']}/ballot-record")
     seen["closed"] = secretary.post(f"/api/v1/meetings/{meeting['id']}/close")
+    seen["ballot_record"] = client.get(f"/api/v1/meetings/{meeting['id']}/ballot-record")  # anyone, signed in or not
     seen["late_ballot"] = vote(staff.expert(9), meeting["id"], a1)
     seen["passed"] = [status_of(staff, dossier_id) for dossier_id in (a1, a2, b1)]
 
@@ -194,6 +197,17 @@ class TestTheChainFromSubmissionToPublicityEnded:
         assert tallies[chain["ids"]["a1"]]["agree"] == 7
         assert seen["late_ballot"].status == 409 and seen["late_ballot"].json["error"]["code"] == "late_ballot"
         assert seen["passed"] == ["passed"] * 3
+
+    def test_the_published_ballot_record_checks_out_with_no_secret_and_names_no_expert(self, chain):
+        seen = chain["seen"]
+        assert seen["record_during_vote"].status == 409  # published only once the vote is closed
+        assert seen["ballot_record"].status == 200, seen["ballot_record"]
+        record = seen["ballot_record"].json
+        checked = {entry["dossier_id"]: entry["counts"] for entry in verify_record(record)}
+        tallies = {d["dossier_id"]: d["tally"] for d in seen["closed"].json["dossiers"]}
+        assert checked == {dossier_id: {c: tally[c] for c in ("agree", "disagree", "abstain")}
+                           for dossier_id, tally in tallies.items()}
+        assert not any(expert_id(number) in str(record) for number in range(1, 16))
 
     def test_the_public_list_shows_names_never_id_numbers(self, chain):
         seen = chain["seen"]

@@ -248,6 +248,7 @@ class TestCommitteeManagementPages:
         expect(office.locator(f"#md-{dossier_id} .tally")).to_contain_text("已投 9 / 9")
         office.click("#close-form button")
         expect(office.locator(f"#md-{dossier_id} .tally")).to_contain_text("同意 9")
+        expect(office.locator("#tally-check-result")).to_contain_text("核验通过")
         shot(office, screenshots, "28-meeting-closed-by-office")
 
 

@@ -5,6 +5,7 @@ the experts vote. Nothing is written around the services, so every history is a 
 from datetime import timedelta
 
 from services.identity.seed import ENGINEERING_COMMITTEE
+from shared import ballot_crypto
 from shared.clock import beijing_date
 
 from . import paperwork
@@ -155,7 +156,11 @@ class Acts:
             voters = [e["expert_id"] for e in meeting["experts"] if e["attending"] and e["expert_id"] not in recused]
             for number, expert_id in enumerate(voters):
                 choice = "abstain" if number == len(voters) - 1 else "agree"
-                review.cast_ballot(actors[expert_id], meeting_id, {"dossier_id": dossier["dossier_id"], "choice": choice})
+                # Sealed as the gateway seals it: review accepts only an encrypted ballot.
+                key = review.ballot_key(actors[expert_id], meeting_id)
+                sealed = ballot_crypto.encrypt_choice(key["public_key"], meeting_id, dossier["dossier_id"],
+                                                      key["choices"], choice)
+                review.cast_ballot(actors[expert_id], meeting_id, {"dossier_id": dossier["dossier_id"], "ballot": sealed})
 
     def close_meeting(self, key):
         self.rpc.review.close_meeting(SECRETARY, self.meetings[key])

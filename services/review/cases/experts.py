@@ -13,7 +13,9 @@ from ..domain import ballots, draw as drawing
 from ..domain.ballots import CLOSED, DRAWN, PLANNED
 from ..domain.scoping import require_role
 from ..exceptions import InvalidReviewCommandError, MeetingStateError, ReviewNotAllowedError
+from ..meeting_views import lead_view
 from .committees import CommitteeCases
+from .leads import lead_rows
 from .meetings import ORGANISERS, MeetingCases
 
 
@@ -33,6 +35,9 @@ class ExpertCases:
             data = meeting_store.load(connection, meeting_id, lock="update")
             if data.state != PLANNED:
                 raise MeetingStateError("该会议已抽取专家;抽取结果已记录,不能重抽")
+            if not data.dossiers:
+                # The experts are drawn for a fixed set of dossiers (the exclusions depend on them).
+                raise MeetingStateError("请先分配申报材料,再抽取专家")
             for exclusion in request.get("exclusions") or []:
                 connection.execute(insert(meeting_conflicts).values(
                     meeting_id=str(meeting_id), expert_id=exclusion["expert_id"], dossier_id=WHOLE_MEETING,
@@ -139,15 +144,32 @@ class ExpertCases:
             found = [meeting_store.load(connection, meeting_id) for meeting_id in ids]
             voted = set(connection.execute(select(ballot_receipts.c.meeting_id, ballot_receipts.c.dossier_id)
                                            .where(ballot_receipts.c.expert_id == actor.account_id)).all())
+            leads = {}
+            for lead in lead_rows(connection, ids):
+                leads.setdefault((lead["meeting_id"], lead["dossier_id"]), []).append(lead)
         answer = []
         for data in found:
             me = data.expert(actor.account_id)
+
+            def leads_of(dossier, data=data):
+                """The dossier's leads as the experts read them: those who recuse now are left out."""
+                return [lead_view(lead) for lead in leads.get((data.meeting["id"], dossier["dossier_id"]), [])
+                        if not _recused(data, lead["expert_id"], dossier)]
+
             answer.append({
                 "meeting_id": data.meeting["id"], "title": data.meeting["title"],
                 "meeting_date": data.meeting["meeting_date"].isoformat(), "state": data.state,
                 "state_label": ballots.MEETING_STATES[data.state], "attending": me["attending"],
                 "dossiers": [{"dossier_id": d["dossier_id"], "applicant_name": d["applicant_name"],
                               "unit_name": d["unit_name"], "recused": data.recusal(me, d),
-                              "voted": (data.meeting["id"], d["dossier_id"]) in voted} for d in data.dossiers],
+                              "voted": (data.meeting["id"], d["dossier_id"]) in voted,
+                              "is_lead": any(lead["expert_id"] == actor.account_id for lead in
+                                             leads.get((data.meeting["id"], d["dossier_id"]), [])),
+                              "leads": leads_of(d)} for d in data.dossiers],
             })
         return answer
+
+
+def _recused(data, expert_id, dossier):
+    expert = data.expert(expert_id)
+    return bool(expert and data.recusal(expert, dossier))

@@ -9,13 +9,17 @@ from shared.roles import AUDITOR, CITY_ADMIN
 from shared.titles import LEVELS, SERIES
 
 from ..calendar_store import working_calendar
+from ..committee_tables import meeting_dossiers, meetings
 from ..context import Clock, QueueRows, new_id, wire
-from ..domain import publicity as rules
+from ..domain import naming, publicity as rules
 from ..domain.scoping import require_role
 from ..exceptions import InvalidReviewCommandError, PublicityNotFound
 from ..publicity_tables import objections, publicities, publicity_entries
 from ..ports import DossierPort
 from ..settings import Settings
+
+# Fixed key: publications number the day's lists (第N批) one at a time.
+_NUMBERING_LOCK = 0x7E_71E3_0002
 
 
 class PublicityCases:
@@ -40,8 +44,8 @@ class PublicityCases:
         window = rules.publicity_window(working_calendar(self.engine), request.get("start") or today, today,
                                         request.get("working_days") or minimum, minimum)
         publicity_id = new_id()
-        title = request.get("title") or f"{window.start.isoformat()} 职称评审通过人员公示"
         with self.engine.begin() as connection:
+            title = request.get("title") or self._default_title(connection, window.start, list(rows.values()))
             connection.execute(insert(publicities).values(
                 id=publicity_id, title=title, start=window.start, end=window.end, working_days=window.working_days,
                 calendar_warning=window.calendar_warning, created_by=actor.account_id, created_at=self.clock.now()))
@@ -61,6 +65,19 @@ class PublicityCases:
                 applicant_name=row["applicant_name"], unit_name=row["unit_name"], series=row["series"],
                 specialty=row["specialty"], level=row["level"], state=rules.LISTED))
         return {"dossier_id": row["dossier_id"], "ok": True}
+
+    @staticmethod
+    def _default_title(connection, start, rows):
+        """The start date, the day's batch and what the list covers (its meeting, or series and levels)."""
+        # One publication numbers the lists of a day at a time: the lock is held until this one is stored.
+        connection.execute(select(func.pg_advisory_xact_lock(_NUMBERING_LOCK)))
+        batch = connection.execute(select(func.count()).select_from(publicities)
+                                   .where(publicities.c.start == start)).scalar() + 1
+        titles = connection.execute(
+            select(meetings.c.title).select_from(meeting_dossiers.join(meetings, meetings.c.id == meeting_dossiers.c.meeting_id))
+            .where(meeting_dossiers.c.dossier_id.in_([row["dossier_id"] for row in rows]),
+                   meeting_dossiers.c.state == st.PASSED)).scalars().all()
+        return naming.publicity_title(start, batch, naming.publicity_scope(titles, rows))
 
     # -- the public side ------------------------------------------------------------------
 

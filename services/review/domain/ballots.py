@@ -102,10 +102,16 @@ def check_choice(choice):
 
 
 def tally(choices, voters, pass_share):
-    """The tally of one dossier: counts, voters, the number of 同意 required, and whether it passed."""
-    if len(choices) > voters:
+    """The tally of one dossier from its choices: see ``tally_counts``."""
+    return tally_counts({choice: sum(1 for cast in choices if cast == choice) for choice in CHOICES}, voters, pass_share)
+
+
+def tally_counts(counts, voters, pass_share):
+    """The tally of one dossier from its counts per choice (the decrypted sums of its ballots): counts,
+    voters, the number of 同意 required, and whether it passed."""
+    counts = {choice: int(counts.get(choice, 0)) for choice in CHOICES}
+    if sum(counts.values()) > voters:
         raise MeetingStateError("票数多于参加表决人数,表决无效")
-    counts = {choice: sum(1 for cast in choices if cast == choice) for choice in CHOICES}
     required = at_least(share(pass_share), voters)
     return dict(counts, voters=voters, required=required, passed=passes(counts[AGREE], voters, required))
 

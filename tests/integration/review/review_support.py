@@ -31,6 +31,7 @@ from tests.factories import (
     resident_id, review_form, work_experience,
 )
 from tests.waiting import wait_until
+from tests.ballot_casting import cast_sealed
 
 ROOT = Path(__file__).resolve().parents[3]
 CITY = Actor(account_id="review-city-admin", role="city_admin", org_id=seed_id("org", "昆明市人社局"))
@@ -236,7 +237,7 @@ class ReviewSystem:
         meeting = self.open_meeting(ids)
         for number in range(1, 10):
             for dossier_id in ids:
-                self.review.cast_ballot(expert(number).to_dict(), meeting["id"], {"dossier_id": dossier_id, "choice": "agree"})
+                cast_sealed(self.review, expert(number).to_dict(), meeting["id"], dossier_id, "agree")
         self.review.close_meeting(SECRETARY.to_dict(), meeting["id"])
         return ids
 

@@ -12,6 +12,7 @@ from services.review import service as review_service
 from shared.clock import beijing_today
 from shared.schemas import plain
 from tests.integration.review.review_support import AUDITOR, CITY, EXPERTS, SECRETARY, SYSTEM, expert
+from tests.ballot_casting import cast_sealed
 
 
 def as_json(value):
@@ -94,7 +95,7 @@ class TestAnswersKeepTheirJson:
         secretary = SECRETARY.to_dict()
         system.review.declare_conflict(expert(9).to_dict(), meeting["id"], {"reason": "临时回避", "dossier_id": ids[1]})
         for number in range(1, 9):
-            system.review.cast_ballot(expert(number).to_dict(), meeting["id"], {"dossier_id": ids[0], "choice": "agree"})
+            cast_sealed(system.review, expert(number).to_dict(), meeting["id"], ids[0], "agree")
         system.review.expert_meetings(expert(1).to_dict())
         system.review.get_meeting(AUDITOR.to_dict(), meeting["id"])
         system.review.list_meetings(secretary, {"committee_id": meeting["committee_id"]})

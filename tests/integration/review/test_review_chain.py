@@ -7,6 +7,7 @@ from shared.contracts import dossier as st
 from tests.integration.review.review_support import CITY, EXPERTS, SECRETARY, SYSTEM, expert
 from shared.clock import beijing_today
 from tests.waiting import wait_until
+from tests.ballot_casting import cast_sealed
 
 
 def awaiting(system, actor, dossier_id):
@@ -38,7 +39,7 @@ def test_from_submission_to_the_end_of_publicity(system):
     system.review.open_meeting(SECRETARY.to_dict(), meeting["id"])
     for expert_id in drawn[:9]:
         number = EXPERTS.index(expert_id) + 1
-        system.review.cast_ballot(expert(number).to_dict(), meeting["id"], {"dossier_id": dossier_id, "choice": "agree"})
+        cast_sealed(system.review, expert(number).to_dict(), meeting["id"], dossier_id, "agree")
     closed = system.review.close_meeting(SECRETARY.to_dict(), meeting["id"])
     assert closed["dossiers"][0]["tally"]["passed"] and system.dossier.get(dossier_id)["status"] == st.PASSED
 

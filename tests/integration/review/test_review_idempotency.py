@@ -15,6 +15,7 @@ from services.review.tables import batches, decisions
 from shared.clock import beijing_today
 from shared.idempotency import IDEMPOTENCY_KEY, IdempotencyKeyReused
 from tests.integration.review.review_support import SECRETARY, expert
+from tests.ballot_casting import sealed
 
 
 def keyed(system, key=None):
@@ -75,7 +76,7 @@ class TestRepeatedRequests:
         cast = system.new_cast()
         (dossier_id,) = system.fee_paid(cast)
         meeting = system.open_meeting([dossier_id])
-        ballot = {"dossier_id": dossier_id, "choice": "agree"}
+        ballot = sealed(system.review, expert(1).to_dict(), meeting["id"], dossier_id, "agree")  # the same bytes twice
         with keyed(system) as proxy:
             first = proxy.review.cast_ballot(expert(1).to_dict(), meeting["id"], ballot)
             assert proxy.review.cast_ballot(expert(1).to_dict(), meeting["id"], ballot) == first == {

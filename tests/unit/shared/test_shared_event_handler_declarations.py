@@ -63,5 +63,10 @@ class TestEventNames:
         assert [published_event(name) for name in st.EVENTS] == list(st.EVENTS)
 
     def test_a_consumer_names_the_status_and_gets_the_event_that_enters_it(self):
-        entering = {status: name for name, status in st.EVENT_STATUS.items() if status is not None}
+        entering = {status: name for name, status in st.EVENT_STATUS.items()
+                    if status is not None and name not in st.STEPS_BACK}
         assert {status: event_entering(status) for status in entering} == entering
+
+    def test_a_step_back_into_a_status_is_not_the_event_that_enters_it(self):
+        assert st.EVENT_STATUS["recalled_from_committee"] == st.FEE_PAID
+        assert event_entering(st.FEE_PAID) == "fee_paid"
