@@ -5,7 +5,7 @@ dossier service and its outbox relay (so review's handlers receive real events),
 with the demo organisations and experts, and dossier and review on one clock the tests can move.
 """
 import copy
-import time
+import uuid
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from datetime import time as wall_time
@@ -209,7 +209,8 @@ class ReviewSystem:
     # -- committees and meetings ------------------------------------------------------------
 
     def committee(self, **overrides):
-        data = {"name": f"工程系列中级评审委员会-{time.monotonic_ns()}", "series": "engineering",
+        # A short unique suffix: a long run of digits in a name would look like an ID number on public lists.
+        data = {"name": f"工程系列中级评审委员会-{uuid.uuid4().hex[:8]}", "series": "engineering",
                 "levels": ["intermediate"], "organised_by": "series", "organising_body": "昆明市人力资源和社会保障局",
                 "office_org_id": SECRETARY.org_id, "valid_until": (beijing_today() + timedelta(days=700)).isoformat(),
                 "member_count": 15, **overrides}
