@@ -4,31 +4,15 @@ The dossier events carry no ID number; the column shows the masked number identi
 the full one). Cells that a spreadsheet would run as a formula are neutralised (CSV injection).
 """
 import base64
-import csv
-import io
-
-from openpyxl import Workbook
-from openpyxl.utils import get_column_letter
 
 from shared.contracts import dossier as st
 from shared.clock import beijing_text
 from shared.idnumbers import mask_resident_id
+from shared.spreadsheets import CONTENT_TYPES, safe_cell, spreadsheet  # noqa: F401 (CONTENT_TYPES: review's answer names it)
 from shared.titles import LEVELS, SERIES
 
 HEADER = ["序号", "姓名", "身份证号(脱敏)", "工作单位", "主管部门", "评审年度", "系列", "专业", "级别", "状态",
           "提交时间(北京时间)", "最近更新(北京时间)", "申报材料编号"]
-CONTENT_TYPES = {"csv": "text/csv; charset=utf-8",
-                 "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def safe_cell(value):
-    """Text a spreadsheet shows as text: a leading formula character is escaped with a quote."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
 def _local(moment):
     return beijing_text(moment) if moment else ""
 
@@ -48,32 +32,8 @@ def table(rows, masks):
     return [[safe_cell(cell) for cell in line] for line in lines]
 
 
-def to_csv(lines):
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(HEADER)
-    writer.writerows(lines)
-    # The BOM makes Excel on Windows read the file as UTF-8.
-    return buffer.getvalue().encode("utf-8-sig")
-
-
-def to_xlsx(lines, title="审核队列"):
-    workbook = Workbook()
-    sheet = workbook.active
-    sheet.title = title
-    sheet.append(HEADER)
-    for line in lines:
-        sheet.append(line)
-    for index, heading in enumerate(HEADER, 1):
-        sheet.column_dimensions[get_column_letter(index)].width = max(10, len(heading) * 2 + 2)
-    sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
-
-
 def render(lines, fmt, stamp):
     """``{filename, content_type, content_base64, rows}``: bytes travel over RPC as base64."""
-    content = to_csv(lines) if fmt == "csv" else to_xlsx(lines)
+    content = spreadsheet(HEADER, lines, fmt, title="审核队列")
     return {"filename": f"review-queue-{stamp}.{fmt}", "content_type": CONTENT_TYPES[fmt],
             "content_base64": base64.b64encode(content).decode("ascii"), "rows": len(lines)}

@@ -8,7 +8,8 @@ import pytest
 
 from gateway.auth import Principal
 from gateway.compose.audit import SEARCHERS, audit_actor, every_match, masked_id_numbers
-from gateway.compose.audit_export import table, to_csv
+from gateway.compose.audit_export import HEADER, table
+from shared.spreadsheets import csv_bytes
 from gateway.exceptions import ExportTooLarge
 from gateway.pages.audit_views import moment_arg, search_query, stood_at, timeline_filters, timeline_rows, version_arg
 from shared.errors import PermissionDenied
@@ -169,7 +170,7 @@ class TestExport:
                "district_name": "五华区", "review_year": 2026, "series": "engineering", "specialty": "给排水",
                "level": "intermediate", "status": "submitted", "version": 9, "head_hash": "f" * 64,
                "submitted_at": "2026-03-01T01:00:00+00:00", "updated_at": "2026-03-02T01:00:00+00:00"}
-        (header, line), = [list(csv.reader(io.StringIO(to_csv(table([row], {"a-1": "5301**********1234"})).decode("utf-8-sig"))))]
+        (header, line), = [list(csv.reader(io.StringIO(csv_bytes(HEADER, table([row], {"a-1": "5301**********1234"})).decode("utf-8-sig"))))]
         assert header[2] == "身份证号(脱敏)" and header[13] == "链头哈希(SHA-256)"
         assert line[1] == "'=HYPERLINK(\"x\")" and line[2] == "5301**********1234"
         assert line[6:12] == ["工程", "给排水", "中级", "待单位审核", "9", "2026-03-01 09:00:00"] and line[13] == "f" * 64
