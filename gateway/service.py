@@ -2,11 +2,12 @@
 the JSON routes (gateway/api), the pages (gateway/pages), and what both call (gateway/compose).
 
 Its dependencies are declared here, once, for every route: the services' RPC proxies, the caller's
-authentication, the evidence store, the rate limit of the public certificate check. The entry point
+authentication, the evidence store, the rate limit of the public certificate check, the access log of reads. The entry point
 ``gateway.service:GatewayService`` is what ``nameko run`` starts (deploy/, docker-compose.yml).
 """
 from shared.observability import CorrelationId
 
+from .access_log import AccessLog
 from .api import ApiRoutes
 from .dependencies import AuthenticatorProvider, ClientAddresses, EvidenceStoreProvider, Settings
 from .metrics import HttpMetrics, TimedRpcProxy
@@ -24,6 +25,7 @@ class GatewayService(ApiRoutes, PageRoutes):
     review = TimedRpcProxy("review")
     payment = TimedRpcProxy("payment")
     certificate = TimedRpcProxy("certificate")
+    accesslog = TimedRpcProxy("accesslog")
     correlation_id = CorrelationId()  # from X-Request-Id or new; travels with every RPC and event
     request_keys = RequestKeys()  # Idempotency-Key or new, for every state-changing request (request_keys.py)
     http_metrics = HttpMetrics()
@@ -32,6 +34,7 @@ class GatewayService(ApiRoutes, PageRoutes):
     settings = Settings()
     client_addresses = ClientAddresses()
     verify_limit = VerifyRateLimit()  # public certificate checks per caller (API and page alike)
+    access_log = AccessLog()  # who read which dossier, material, export or audit page (access_log.py)
 
     def principal(self, request):
         """The signed-in caller of *request* (401 if there is none): bearer token, or a page's session cookie

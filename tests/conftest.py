@@ -13,6 +13,7 @@ eventlet.monkey_patch()
 
 import os  # noqa: E402
 import subprocess  # noqa: E402
+import tempfile  # noqa: E402
 import uuid  # noqa: E402
 
 import pytest  # noqa: E402
@@ -27,6 +28,8 @@ RUN_ID = uuid.uuid4().hex[:8]
 # Every review service a test starts derives its meetings' ballot keys from this run's own master key
 # (services/review/config.yaml BALLOTS); it lives only in this process's environment, as in production.
 os.environ.setdefault("REVIEW_BALLOT_MASTER_KEY", os.urandom(32).hex())
+# Gateways a test starts spool their access records under this run's own directory, never the checkout's.
+os.environ.setdefault("GATEWAY_ACCESS_SPOOL_DIR", os.path.join(tempfile.gettempdir(), f"kunming-test-access-spool-{RUN_ID}"))
 
 
 @pytest.fixture(scope="session")

@@ -143,6 +143,8 @@ def dev_environment(settings, environ):
     key = environ["IDENTITY_TOKEN_PRIVATE_KEY"] if "IDENTITY_TOKEN_PRIVATE_KEY" in environ else str(signing_key(settings.run_dir))
     chosen["IDENTITY_TOKEN_PRIVATE_KEY"] = key
     chosen["REVIEW_BALLOT_MASTER_KEY"] = environ.get("REVIEW_BALLOT_MASTER_KEY") or ballot_master_key(settings.run_dir)
+    # Reads recorded by the gateway wait here until the access-log service has them.
+    chosen["GATEWAY_ACCESS_SPOOL_DIR"] = environ.get("GATEWAY_ACCESS_SPOOL_DIR") or str(settings.run_dir / "access-spool")
     # The dossier's signed checkpoints: a key file outside the database, and their own bucket on the dev S3.
     chosen.update(dev_checkpoint_environment(settings.run_dir, environ, chosen["S3_ENDPOINT"]))
     # The simulator stands in for the payment provider in development and demos only.

@@ -37,6 +37,7 @@ SERVICES = [
     Service("review", "services.review.service:ReviewService"),
     Service("payment", "services.payment.service:PaymentService"),
     Service("certificate", "services.certificate.service:CertificateService"),
+    Service("accesslog", "services.accesslog.service:AccessLogService"),
     Service("gateway", "gateway.service:GatewayService", config="gateway/config.yaml", url="http://127.0.0.1:8000/"),
 ]
 # Services that answer the `health` RPC (the gateway reports them all at GET /health).

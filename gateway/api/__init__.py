@@ -5,6 +5,7 @@ What the pages need too lives in gateway/compose; this package never imports gat
 entrypoint is ``http`` (gateway/api/http.py); the OpenAPI document is generated from these routes
 (gateway/api/openapi.py, with the query parameters of gateway/api/parameters.py).
 """
+from .access import AccessRoutes
 from .audit import AuditRoutes
 from .auth import AuthRoutes
 from .certificates import CertificateRoutes
@@ -21,5 +22,5 @@ from .room import RoomRoutes
 
 
 class ApiRoutes(AuthRoutes, OrgRoutes, NoticeRoutes, DossierRoutes, MaterialRoutes, ReviewRoutes, CommitteeRoutes, RoomRoutes,
-                PublicityRoutes, PaymentRoutes, CertificateRoutes, AuditRoutes, OpsRoutes):
+                PublicityRoutes, PaymentRoutes, CertificateRoutes, AuditRoutes, AccessRoutes, OpsRoutes):
     """Every JSON route; GatewayService supplies ``principal`` and the dependencies they use."""

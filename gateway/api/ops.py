@@ -8,7 +8,7 @@ from ..rpc_budget import ServiceUnavailable, UpstreamTimeout
 from .http import http
 from .openapi import openapi_document
 
-CHECKED_SERVICES = ("identity", "dossier", "review", "payment", "certificate")
+CHECKED_SERVICES = ("identity", "dossier", "review", "payment", "certificate", "accesslog")
 
 
 def _failure(error):
@@ -51,9 +51,11 @@ class OpsRoutes:
         """The broker's and each service's health; 200 when all answer ok, else 503 naming what does not."""
         reports = self.service_reports()
         broker = self.broker_report()
-        healthy = broker["status"] == "ok" and all(report.get("status") == "ok" for report in reports.values())
-        return json_response({"status": "ok" if healthy else "degraded", "broker": broker, "services": reports},
-                             200 if healthy else 503)
+        access_log = self.access_log.health()  # this instance's spool of reads not yet handed over
+        healthy = (broker["status"] == "ok" and access_log["status"] == "ok"
+                   and all(report.get("status") == "ok" for report in reports.values()))
+        return json_response({"status": "ok" if healthy else "degraded", "broker": broker, "services": reports,
+                              "gateway": {"access_log": access_log}}, 200 if healthy else 503)
 
     @http("GET", "/metrics")
     def metrics(self, request):

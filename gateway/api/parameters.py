@@ -7,6 +7,7 @@ checks it against the routes' own code: a route that reads a parameter not liste
 from dataclasses import dataclass
 
 from shared.contracts import identity
+from shared.contracts.accesslog import KINDS
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,12 @@ QUERY_PARAMETERS = {
     ("GET", "/api/v1/meetings"): (Query("committee_id", "评委会编号"), Query("state", "会议状态"), ROLE),
     ("GET", "/api/v1/objections"): (Query("state", "异议状态", enum=("open", "dismissed", "upheld")),
                                     Query("publicity_id", "公示编号"), ROLE),
+    ("GET", "/api/v1/audit/access"): (
+        Query("dossier_id", "申报材料编号:只看对这件申报材料的访问"), Query("account_id", "账号编号:只看此人的访问"),
+        Query("name", "访问人姓名的全部或一部分"), Query("kind", "访问类型", enum=tuple(KINDS)),
+        Query("since", "北京时间日期(起)YYYY-MM-DD", format="date"),
+        Query("until", "北京时间日期(止)YYYY-MM-DD", format="date"), *PAGING,
+    ),
     ("GET", "/api/v1/calendar/working-days"): (
         Query("start", "起始日期 YYYY-MM-DD", format="date", required=True),
         Query("working_days", "工作日数:求窗口结束日", "integer"),

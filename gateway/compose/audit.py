@@ -88,3 +88,8 @@ def every_match(dossiers, query, max_rows):
             break  # dossiers left the filter while we read: export what matched
         rows += answer["items"]
     return rows[:max_rows]
+
+
+def organisation_names(identity, org_ids):
+    """Organisation id → name for *org_ids* (those identity does not answer for are left out)."""
+    return {key: answer.get("name") or "" for key, answer in _answers(identity.get_org, org_ids).items()}

@@ -7,6 +7,7 @@ calls an API route and this package never imports gateway/api. How a page answer
 (``@page``) and base.py (layout, error page); cookies, CSRF and refresh are session.py; templates
 are rendered by renderer.py; views.py, review_views.py and forms.py shape answers and forms.
 """
+from .access import AccessLogPages
 from .account import AccountPages
 from .audit import AuditPages
 from .admin import AdminPages
@@ -22,5 +23,5 @@ from .room import RoomPages
 
 
 class PageRoutes(AccountPages, DossierPages, ReviewPages, CommitteePages, RoomPages, PublicityPages, PaymentPages,
-                 CertificatePages, RecordPages, AuditPages, AdminPages, AssetPages):
+                 CertificatePages, RecordPages, AuditPages, AccessLogPages, AdminPages, AssetPages):
     """Every page route; GatewayService supplies the dependencies they use."""

@@ -76,7 +76,7 @@ def nav_links(principal):
     if principal.has(CITY_ADMIN, AUDITOR):
         links += [("/admin/fees", "收费对账"), ("/admin/certificates", "证书管理")]
     if principal.has(AUDITOR):
-        links.append(("/audit", "审计工作台"))
+        links += [("/audit", "审计工作台"), ("/audit/access", "访问记录")]
     if principal.has(EXPERT):
         links.append(("/expert", "评审表决"))
     return links

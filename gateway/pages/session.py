@@ -117,8 +117,10 @@ def request_principal(request, authenticator, identity):
         principal = authenticator.principal_for_token(token, identity)
         if request.method not in SAFE_METHODS:
             check_session_csrf(request, principal, request.headers.get(CSRF_HEADER))
-        return principal
-    return authenticator.principal(request, identity)
+    else:
+        principal = authenticator.principal(request, identity)
+    request.environ[PRINCIPAL_KEY] = principal  # who read what: the access log names the caller (gateway/access_log.py)
+    return principal
 
 
 def safe_next(target, default="/"):

@@ -1,4 +1,4 @@
-"""The whole system in this process: identity, dossier, review, payment, certificate and the gateway on
+"""The whole system in this process: identity, dossier, review, payment, certificate, the access log and the gateway on
 real PostgreSQL, RabbitMQ and an S3-compatible server, with the dossier outbox relay publishing events;
 seeded with the demo organisations and accounts and an open notice. The payment simulator's cashier
 and notifications, and the certificates' QR codes, point at this gateway."""
@@ -13,6 +13,7 @@ from gateway.service import GatewayService
 from services.dossier.application import Dossiers
 from services.dossier.relay import OutboxRelay, run
 from services.dossier.service import DossierService
+from services.accesslog.service import AccessLogService
 from services.certificate.service import CertificateService
 from services.identity.service import IdentityService
 from services.payment.service import PaymentService
@@ -61,7 +62,7 @@ def certificate_config(amqp_uri, database_url, gateway_url, s3_settings):
 
 
 @pytest.fixture(scope="session")
-def system(database_url, amqp_vhost, s3_settings):
+def system(database_url, amqp_vhost, s3_settings, tmp_path_factory):
     amqp_uri = amqp_vhost("e2e")  # its own: these services stay up for the whole run
     identity_config = copy.deepcopy(load_config(ROOT / "services/identity/config.yaml"))
     identity_config.update(AMQP_URI=amqp_uri, DATABASE_URL=database_url("e2e_identity"))
@@ -74,6 +75,10 @@ def system(database_url, amqp_vhost, s3_settings):
     gateway_config.update(AMQP_URI=amqp_uri, WEB_SERVER_ADDRESS=f"127.0.0.1:{port}", S3=dict(s3_settings),
                           PUBLIC_BASE_URL=gateway_url, TRUSTED_PROXY_HOPS=1)  # tests speak as a proxy would
     gateway_config["UPLOADS"]["MAX_BYTES"] = 20 * 1024 * 1024
+    access_spool = tmp_path_factory.mktemp("access-spool")
+    gateway_config["ACCESS_LOG"].update(SPOOL_DIR=str(access_spool), SHIP_SECONDS=0.2)
+    accesslog_config = service_config("services/accesslog/config.yaml")
+    accesslog_config.update(AMQP_URI=amqp_uri, DATABASE_URL=database_url("e2e_accesslog"))
 
     clock = TravelClock()  # review's notion of now: tests move it to end publicity windows
 
@@ -84,7 +89,7 @@ def system(database_url, amqp_vhost, s3_settings):
         (ReviewService, review_config(amqp_uri, database_url("e2e_review"), clock, gateway_url, s3_settings)),
         (PaymentService, payment_config(amqp_uri, database_url, gateway_url)),
         (CertificateService, certificate_config(amqp_uri, database_url, gateway_url, s3_settings)),
-        (GatewayService, gateway_config))]
+        (AccessLogService, accesslog_config), (GatewayService, gateway_config))]
     for container in containers:
         container.start()
     relay, stop = OutboxRelay(dossier_app, amqp_uri, batch_size=50), []
@@ -94,7 +99,7 @@ def system(database_url, amqp_vhost, s3_settings):
     answer = city.post("/api/v1/notices", json_body=notice_document(2026))
     assert answer.status == 201, answer
     yield {"client": client, "s3": s3_settings, "identity_config": identity_config, "amqp_uri": amqp_uri,
-           "review_clock": clock}
+           "review_clock": clock, "access_spool": access_spool, "accesslog_database": accesslog_config["DATABASE_URL"]}
     stop.append(True)
     relay_runner.wait()
     relay.close()

@@ -14,6 +14,7 @@ import pytest
 from nameko.containers import ServiceContainer
 from nameko.extensions import DependencyProvider
 
+from gateway.api.ops import CHECKED_SERVICES
 from gateway.service import GatewayService
 from shared.deadlines import DEADLINE_KEY, now, rpc
 from shared.observability import CorrelationId
@@ -151,7 +152,7 @@ def test_a_broker_that_is_down_is_503_with_retry_after_quickly_for_api_and_pages
     assert health.status == 503 and took < LIMITS["HEALTH_SECONDS"] + MARGIN
     assert health.json["broker"]["status"] == "error"
     assert {name: report["error"] for name, report in health.json["services"].items()} == {
-        name: "broker_unreachable" for name in ("identity", "dossier", "review", "payment", "certificate")}
+        name: "broker_unreachable" for name in CHECKED_SERVICES}
 
     proxy.accept()  # the broker is back: the gateway reconnects by itself
     wait_until(lambda: client.get("/api/v1/notices").status == 200, seconds=20, interval=0.2,

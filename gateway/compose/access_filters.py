@@ -1,0 +1,59 @@
+"""The access-log filters an auditor types (page and API alike), checked and turned into the access-log
+service's query, and the rows as they are shown (Beijing time, role and organisation in words)."""
+from datetime import date
+
+from shared.clock import beijing_day_end, beijing_day_start
+from shared.contracts.accesslog import KINDS
+from shared.roles import ROLE_LABELS
+from shared.text_rules import line_problem
+
+PER_PAGE = 50
+
+
+def access_query(args):
+    """``(query, errors, values)`` from the filters of /audit/access (reader name, kind, Beijing dates)."""
+    values = {name: str(args.get(name, "")).strip() for name in ("name", "kind", "since", "until")}
+    query, errors, days = {}, {}, {}
+    if values["name"]:
+        problem = line_problem(values["name"], 64)
+        if problem:
+            errors["name"] = [problem]
+        else:
+            query["name"] = values["name"]
+    if values["kind"]:
+        if values["kind"] in KINDS:
+            query["kind"] = values["kind"]
+        else:
+            errors["kind"] = ["请选择列表中的访问类型"]
+    for name in ("since", "until"):
+        if not values[name]:
+            continue
+        try:
+            day = date.fromisoformat(values[name])
+        except ValueError:
+            errors[name] = ["日期格式应为 YYYY-MM-DD"]
+            continue
+        if not 2000 <= day.year <= 2100:
+            errors[name] = ["年份应在 2000 到 2100 之间"]
+            continue
+        days[name] = day
+    if len(days) == 2 and days["until"] < days["since"]:
+        errors["until"] = ["结束日不能早于开始日"]
+    elif not errors:
+        if "since" in days:
+            query["since"] = beijing_day_start(days["since"]).isoformat()
+        if "until" in days:
+            query["until"] = beijing_day_end(days["until"]).isoformat()
+    return query, errors, values
+
+
+def access_rows(items, organisations):
+    """The records as the table shows them: kind and roles in words, organisations by name."""
+    rows = []
+    for item in items:
+        roles = [f"{ROLE_LABELS.get(role['role'], role['role'])}"
+                 + (f" · {organisations.get(role['org_id']) or role['org_id']}" if role.get("org_id") else "")
+                 for role in item.get("roles") or []]
+        rows.append({**item, "kind_label": KINDS.get(item["kind"], item["kind"]), "role_texts": roles,
+                     "refused": item["status"] >= 400})
+    return rows
