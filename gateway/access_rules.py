@@ -17,6 +17,8 @@ EXPLICIT = {
     "/expert/meetings/<meeting_id>/dossiers/<dossier_id>": "room",
     "/expert/meetings/<meeting_id>/dossiers/<dossier_id>/materials/<material_id>": "material",
     "/meetings/<meeting_id>/record.pdf": "export",
+    "/audit/dossiers/<dossier_id>/files/<sha256>": "material",  # a file opened by its hash (审核所见)
+    "/audit/dossiers/<dossier_id>/versions/<version>/materials/<material_id>": "material",
     # the JSON API
     "/api/v1/dossiers/<dossier_id>": "dossier",
     "/api/v1/dossiers/<dossier_id>/state": "dossier",

@@ -10,6 +10,7 @@ are rendered by renderer.py; views.py, review_views.py and forms.py shape answer
 from .access import AccessLogPages
 from .account import AccountPages
 from .audit import AuditPages
+from .audit_decisions import AuditDecisionPages
 from .admin import AdminPages
 from .assets import AssetPages
 from .certificates import CertificatePages
@@ -23,5 +24,5 @@ from .room import RoomPages
 
 
 class PageRoutes(AccountPages, DossierPages, ReviewPages, CommitteePages, RoomPages, PublicityPages, PaymentPages,
-                 CertificatePages, RecordPages, AuditPages, AccessLogPages, AdminPages, AssetPages):
+                 CertificatePages, RecordPages, AuditDecisionPages, AuditPages, AccessLogPages, AdminPages, AssetPages):
     """Every page route; GatewayService supplies the dependencies they use."""

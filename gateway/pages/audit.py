@@ -23,6 +23,7 @@ from ..compose.dossier_diff import compare
 from ..compose.dossiers import visible_dossier
 from ..exceptions import ExportTooLarge
 from ..web import query_args
+from .audit_decisions_views import DECISION_EVENTS
 from .audit_views import (
     PER_PAGE, SECTION_WORDS, moment_arg, search_query, stood_at, timeline_filters, timeline_rows, version_arg,
     version_choices,
@@ -125,7 +126,7 @@ class AuditPages(PageBase):
         people, organisations = actor_names(self.identity, events)
         rows, actors, kinds, chosen = timeline_filters(timeline_rows(events, people, organisations), query_args(request))
         return self.render_page(session, "audit_timeline.html", dossier=dossier, rows=rows, actors=actors, kinds=kinds,
-                                chosen=chosen, total=len(events), verified=verified.result())
+                                chosen=chosen, total=len(events), verified=verified.result(), decision_events=DECISION_EVENTS)
 
     @page("GET", "/audit/dossiers/<dossier_id>/versions")
     def audit_version_pick(self, request, session, dossier_id):

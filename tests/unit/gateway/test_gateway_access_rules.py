@@ -45,6 +45,7 @@ def test_the_kinds_of_the_audit_workspace():
     assert access_kind("/audit/export", "GET") == "export"
     assert access_kind("/audit/dossiers/<dossier_id>/access", "GET") == "access_log"
     assert access_kind("/audit/dossiers/<dossier_id>/versions/<version>", "GET") == "audit"
+    assert access_kind("/audit/dossiers/<dossier_id>/files/<sha256>", "GET") == "material"
 
 
 def test_text_a_record_cannot_hold_is_escaped_and_cut():
