@@ -10,6 +10,7 @@ are rendered by renderer.py; views.py, review_views.py and forms.py shape answer
 from .access import AccessLogPages
 from .account import AccountPages
 from .audit import AuditPages
+from .audit_package import AuditPackagePages
 from .audit_decisions import AuditDecisionPages
 from .admin import AdminPages
 from .assets import AssetPages
@@ -24,5 +25,5 @@ from .room import RoomPages
 
 
 class PageRoutes(AccountPages, DossierPages, ReviewPages, CommitteePages, RoomPages, PublicityPages, PaymentPages,
-                 CertificatePages, RecordPages, AuditDecisionPages, AuditPages, AccessLogPages, AdminPages, AssetPages):
+                 CertificatePages, RecordPages, AuditDecisionPages, AuditPages, AuditPackagePages, AccessLogPages, AdminPages, AssetPages):
     """Every page route; GatewayService supplies the dependencies they use."""

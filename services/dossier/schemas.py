@@ -199,3 +199,28 @@ class HealthOut(OutSchema):
     projection_lag = fields.Integer()
     failed_event_handlings = fields.Integer()
     error = fields.String()
+
+
+class AuditRecordOut(OutSchema):
+    """``audit_records``: one stored event as its hash covers it (``state`` None when it cannot be decoded)."""
+
+    version = fields.Integer()
+    topic = fields.String()
+    originator_id = fields.String()
+    class_version = fields.Integer(allow_none=True)
+    state = fields.Raw(allow_none=True)
+
+
+class AuditPackageSignatureOut(OutSchema):
+    """``sign_audit_package``: ``{"key_id": "…", "signature": "<base64 Ed25519>"}``."""
+
+    key_id = fields.String()
+    signature = fields.String()
+
+
+class AuditPublicKeysOut(OutSchema):
+    """``audit_public_keys``: ``keys`` maps each key id to its PEM; ``current`` signs new packages (or None)."""
+
+    algorithm = fields.String()
+    keys = fields.Raw()
+    current = fields.String(allow_none=True)

@@ -19,7 +19,7 @@ from shared.observability import CorrelationId, current_correlation_id
 from shared.roles import AUDITOR, CITY_ADMIN, Actor
 from shared.schemas import ActorSchema, dump, load_or_raise, plain
 
-from . import checkpoints_audit, schemas
+from . import audit_package_signing, checkpoints_audit, schemas
 from .application import batch_subject, parse_moment
 from .checkpoints_nameko import CheckpointKeeper, checkpoint_timer
 from .dependencies import DossierStore, InstanceName
@@ -43,11 +43,11 @@ def _keyed(command, subject, actor: Actor):
     return KeyedCommand.current(command, subject, actor.account_id)
 
 
-def _auditor(actor):
-    """Only audit officers and the city office export checkpoints (the gateway checks the same)."""
+def _auditor(actor, what="导出签名检查点"):
+    """Only audit officers and the city office export checkpoints and audit packages (the gateway checks the same)."""
     acting = _actor(actor)
     if acting.role not in (AUDITOR, CITY_ADMIN):
-        raise ActorNotAllowedError("只有审计人员或市人社局审核员可以导出签名检查点")
+        raise ActorNotAllowedError(f"只有审计人员或市人社局审核员可以{what}")
     return acting
 
 
@@ -326,6 +326,26 @@ class DossierService:
         """``{checkpoint, proof, public_key, key_id}`` for an offline check (checkpoint_verify.py)."""
         _auditor(actor)
         return dump(schemas.CheckpointProofOut, checkpoints_audit.inclusion(self._checkpoints(), str(_dossier_uuid(dossier_id))))
+
+    @rpc(expected_exceptions=PlatformError)
+    def audit_records(self, actor, dossier_id):
+        """The dossier's events exactly as stored, for an audit package: ``[{version, topic, originator_id,
+        class_version, state}]``, *state* the plain JSON its hash covers (audit_package_signing.py)."""
+        _auditor(actor, "导出审计包")
+        return dump(schemas.AuditRecordOut, audit_package_signing.stored_records(self.dossiers, dossier_id), many=True)
+
+    @rpc(expected_exceptions=PlatformError)
+    def sign_audit_package(self, actor, dossier_id, statement):
+        """``{key_id, signature}`` over an audit package's statement, with the checkpoint key — only for
+        auditors and city admins, only when it names this dossier's stored, verified count and head hash."""
+        acting = _auditor(actor, "导出审计包")
+        return dump(schemas.AuditPackageSignatureOut, audit_package_signing.sign_statement(
+            self.dossiers, self.checkpoints, acting, dossier_id, statement))
+
+    @rpc(expected_exceptions=PlatformError)
+    def audit_public_keys(self):
+        """Public: ``{algorithm, keys: {key id: PEM}, current}``, the keys audit packages and checkpoints verify with."""
+        return dump(schemas.AuditPublicKeysOut, audit_package_signing.public_keys(self.checkpoints))
 
     def _checkpoints(self):
         if self.checkpoints is None:

@@ -11,6 +11,7 @@ from nameko.containers import ServiceContainer
 
 from gateway.service import GatewayService
 from services.dossier.application import Dossiers
+from services.dossier.checkpoints_keys import ensure_signing_key
 from services.dossier.relay import OutboxRelay, run
 from services.dossier.service import DossierService
 from services.accesslog.service import AccessLogService
@@ -68,7 +69,12 @@ def system(database_url, amqp_vhost, s3_settings, tmp_path_factory):
     identity_config.update(AMQP_URI=amqp_uri, DATABASE_URL=database_url("e2e_identity"))
     identity_config["PASSWORDS"].update(ARGON2_TIME_COST=1, ARGON2_MEMORY_KIB=8, ARGON2_PARALLELISM=1)
     identity_config["SMS"]["EXPOSE_OUTBOX"] = True
-    dossier_config = {"AMQP_URI": amqp_uri, "DATABASE_URL": database_url("e2e_dossier"), "max_workers": 10}
+    # The dossier service holds a checkpoint key, as make run's does: it signs audit packages (no timer
+    # makes checkpoints here; tests that need one make it by hand).
+    checkpoint_key = ensure_signing_key(tmp_path_factory.mktemp("checkpoint-key") / "key.pem")
+    dossier_config = {"AMQP_URI": amqp_uri, "DATABASE_URL": database_url("e2e_dossier"), "max_workers": 10,
+                      "CHECKPOINTS": {"interval_seconds": 0, "signing_key": str(checkpoint_key),
+                                      "S3": {**s3_settings, "bucket": "e2e-audit-checkpoints"}}}
     gateway_config = copy.deepcopy(load_config(ROOT / "gateway/config.yaml"))
     port = _free_port()
     gateway_url = f"http://127.0.0.1:{port}"
@@ -99,7 +105,8 @@ def system(database_url, amqp_vhost, s3_settings, tmp_path_factory):
     answer = city.post("/api/v1/notices", json_body=notice_document(2026))
     assert answer.status == 201, answer
     yield {"client": client, "s3": s3_settings, "identity_config": identity_config, "amqp_uri": amqp_uri,
-           "review_clock": clock, "access_spool": access_spool, "accesslog_database": accesslog_config["DATABASE_URL"]}
+           "review_clock": clock, "access_spool": access_spool, "checkpoint_key": checkpoint_key,
+           "accesslog_database": accesslog_config["DATABASE_URL"]}
     stop.append(True)
     relay_runner.wait()
     relay.close()

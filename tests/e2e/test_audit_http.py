@@ -43,7 +43,7 @@ def test_the_checkpoint_export_is_for_auditors_and_the_city_office(system):
     applicant, _, dossier_id = new_draft(client, "钱导出")
     assert applicant.get(f"/api/v1/audit/dossiers/{dossier_id}/checkpoint").status == 403
     assert applicant.get("/api/v1/audit/checkpoints/latest").status == 403
-    # The e2e system's dossier service has no checkpoint key configured: a clear 404, not an error.
+    # The e2e system's dossier service has a key but makes no checkpoints by itself: a clear 404, not an error.
     answer = login(client, "auditor").get(f"/api/v1/audit/dossiers/{dossier_id}/checkpoint")
-    assert answer.status == 404 and "未配置签名检查点" in answer.json["error"]["message"]
+    assert answer.status == 404 and "尚未生成任何签名检查点" in answer.json["error"]["message"]
     assert login(client, "city_admin").get("/api/v1/audit/checkpoints/latest").status == 404
