@@ -1,6 +1,7 @@
 """The access-log filters an auditor types (page and API alike), checked and turned into the access-log
 service's query, and the rows as they are shown (Beijing time, role and organisation in words)."""
 from datetime import date
+from urllib.parse import unquote_plus
 
 from shared.clock import beijing_day_end, beijing_day_start
 from shared.contracts.accesslog import KINDS
@@ -47,6 +48,15 @@ def access_query(args):
     return query, errors, values
 
 
+def readable_path(path):
+    """A recorded path as an auditor reads it: percent-escapes decoded (a searched name shows as typed),
+    and what could not be decoded left as stored."""
+    try:
+        return unquote_plus(path, errors="strict")
+    except UnicodeDecodeError:
+        return path
+
+
 def access_rows(items, organisations):
     """The records as the table shows them: kind and roles in words, organisations by name."""
     rows = []
@@ -55,5 +65,5 @@ def access_rows(items, organisations):
                  + (f" · {organisations.get(role['org_id']) or role['org_id']}" if role.get("org_id") else "")
                  for role in item.get("roles") or []]
         rows.append({**item, "kind_label": KINDS.get(item["kind"], item["kind"]), "role_texts": roles,
-                     "refused": item["status"] >= 400})
+                     "refused": item["status"] >= 400, "path_text": readable_path(item["path"])})
     return rows
