@@ -28,9 +28,11 @@ import struct
 import sys
 import zipfile
 from dataclasses import dataclass
+from datetime import datetime
 
 from cryptography.exceptions import InvalidSignature
 
+from shared.clock import beijing_text
 from shared.contracts.dossier_chain import chain_report
 from shared.tokens import key_id, load_public_key
 
@@ -302,12 +304,20 @@ def verify_package(data, public_keys):
         raise PackageProblem("事件记录或材料清单的内容无法解析") from None
 
 
+def _beijing(moment_text):
+    """The statement's UTC export time as a person reads it (the statement itself keeps UTC)."""
+    try:
+        return beijing_text(datetime.fromisoformat(moment_text), "%Y-%m-%d %H:%M:%S")
+    except (TypeError, ValueError):
+        return str(moment_text)
+
+
 def summary_line(verdict):
     statement = verdict.statement
     exporter = statement["exported_by"]
     return (f"审计包校验通过:申报材料 {statement['dossier_id']},共 {statement['events']} 版事件,"
             f"链头哈希 {statement['head_hash']},材料 {verdict.materials} 件;"
-            f"由 {exporter['name'] or exporter['account_id']}({exporter['role']})于 {statement['exported_at']}(UTC)导出,"
+            f"由 {exporter['name'] or exporter['account_id']}({exporter['role']})于北京时间 {_beijing(statement['exported_at'])} 导出,"
             f"签名密钥 {verdict.key_id}。")
 
 
