@@ -11,8 +11,10 @@ Which routes are reads is gateway/access_rules.py.
 import json
 import logging
 import os
+import re
 import socket
 import uuid
+from urllib.parse import unquote
 
 import eventlet
 from nameko.extensions import DependencyProvider
@@ -21,6 +23,7 @@ from werkzeug import Response
 
 from shared.clock import utc_now
 from shared.contracts.accesslog import BATCH_LIMIT
+from shared.idnumbers import mask_resident_id
 from shared.observability import CORRELATION_KEY
 from shared.text_rules import line_problem
 
@@ -44,6 +47,14 @@ def clean(text, limit):
     return text[:limit]
 
 
+# A full resident ID number typed into a search (``?id_number=…``) is kept masked, as everywhere else.
+ID_NUMBER = re.compile(r"(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])")
+
+
+def masked_numbers(text):
+    return ID_NUMBER.sub(lambda found: mask_resident_id(found.group()), text)
+
+
 def record_of(worker_ctx, result, exc_info, instance):
     """The access record of a finished request, or None when the route is not a read the log keeps."""
     entrypoint = worker_ctx.entrypoint
@@ -63,7 +74,7 @@ def record_of(worker_ctx, result, exc_info, instance):
     principal = request.environ.get(PRINCIPAL_KEY)
     path_values = dict(worker_ctx.kwargs or {})
     dossier_id = path_values.pop("dossier_id", None)
-    query = request.query_string.decode("latin-1")
+    query = masked_numbers(unquote(request.query_string.decode("latin-1")))
     return {
         "id": str(uuid.uuid4()),
         "at": utc_now().isoformat(),

@@ -93,3 +93,15 @@ def every_match(dossiers, query, max_rows):
 def organisation_names(identity, org_ids):
     """Organisation id → name for *org_ids* (those identity does not answer for are left out)."""
     return {key: answer.get("name") or "" for key, answer in _answers(identity.get_org, org_ids).items()}
+
+
+def with_applicant_of_id_number(identity, actor, query):
+    """*query* with a full ``id_number`` (checked by search_query) replaced by the ``applicant_id`` identity
+    knows it by, or None when no account was registered with it (the search then finds nothing). The
+    number goes to identity only: the dossier list never holds one."""
+    if not query.get("id_number"):
+        return query
+    found = identity.find_by_id_number(actor.to_dict(), query["id_number"])
+    if not found["found"]:
+        return None
+    return {**{key: value for key, value in query.items() if key != "id_number"}, "applicant_id": found["account_id"]}

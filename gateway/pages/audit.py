@@ -17,7 +17,9 @@ from shared.contracts.identity import DEPARTMENT, DISTRICT
 from shared.errors import PlatformError, ValidationFailed
 
 from ..compose import materials
-from ..compose.audit import SEARCHERS, actor_names, audit_actor, every_match, masked_id_numbers
+from ..compose.audit import (
+    SEARCHERS, actor_names, audit_actor, every_match, masked_id_numbers, with_applicant_of_id_number,
+)
 from ..compose.audit_export import export_file, table
 from ..compose.dossier_diff import compare
 from ..compose.dossiers import visible_dossier
@@ -56,6 +58,10 @@ class AuditPages(PageBase):
         districts = self._district_choices()
         listing, masks, number = None, {}, page_number(args)
         if not errors:
+            query = with_applicant_of_id_number(self.identity, audit_actor(session.principal(), SEARCHERS), query)
+        if query is None:  # nobody registered with that ID number
+            listing = {"items": [], "total": 0, "page": 1, "per_page": PER_PAGE}
+        elif not errors:
             try:
                 listing = self.dossier.list({**query, "page": number, "per_page": PER_PAGE})
                 pages = paging(listing["total"], number, PER_PAGE)["pages"]
@@ -98,8 +104,9 @@ class AuditPages(PageBase):
         if errors:
             return self.audit_search(session, args)
         limit = int((self.settings.get("AUDIT") or {}).get("EXPORT_MAX_ROWS") or DEFAULT_EXPORT_MAX_ROWS)
+        query = with_applicant_of_id_number(self.identity, audit_actor(session.principal(), SEARCHERS), query)
         try:
-            rows = every_match(self.dossier, query, limit)
+            rows = every_match(self.dossier, query, limit) if query is not None else []
         except ExportTooLarge as error:
             return self.audit_search(session, args, status=error.http_status, message=error.message)
         masks = masked_id_numbers(self.identity, [row["applicant_id"] for row in rows])

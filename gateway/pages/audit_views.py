@@ -6,6 +6,7 @@ from datetime import date, datetime
 
 from shared.clock import BEIJING
 from shared.contracts import dossier as st
+from shared.idnumbers import InvalidResidentId, parse_resident_id
 from shared.roles import ROLE_LABELS, SYSTEM
 from shared.titles import LEVELS, MATERIAL_CATEGORIES, SERIES
 
@@ -16,8 +17,8 @@ from .views import shanghai_time
 PER_PAGE = 20
 SECONDS = "%Y-%m-%d %H:%M:%S"
 TEXT_LIMITS = {"applicant_name": 50, "unit_name": 100, "district_id": 64}
-SEARCH_FIELDS = ("applicant_name", "unit_name", "district_id", "review_year", "series", "level", "status",
-                 "submitted_from", "submitted_to")
+SEARCH_FIELDS = ("applicant_name", "id_number", "unit_name", "district_id", "review_year", "series", "level",
+                 "status", "submitted_from", "submitted_to")
 # The sections in the order the read-only view shows them (_dossier_view.html).
 VIEW_ORDER = ("basic_info", "education", "work_experience", "continuing_education", "achievements",
               "annual_assessments", "review_form", "commitment")
@@ -36,6 +37,12 @@ def search_query(args):
             errors[name] = [f"不能超过 {limit} 个字符"]
         elif text:
             query[name] = text
+    id_number = str(values.get("id_number", "")).strip()
+    if id_number:
+        try:
+            query["id_number"] = parse_resident_id(id_number).number  # identity answers whose it is
+        except InvalidResidentId as error:
+            errors["id_number"] = [str(error)]
     year = str(values.get("review_year", "")).strip()
     if year:
         if year.isascii() and year.isdigit() and 2000 <= int(year) <= 2100:

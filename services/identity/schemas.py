@@ -65,6 +65,17 @@ class AccountIdSchema(Schema):
     account_id = Id(required=True)
 
 
+class IdNumberLookupSchema(Schema):
+    """An audit officer's search by the full resident ID number (checked by identity itself)."""
+
+    id_number = Text(required=True, validate=validate.Length(1, 30, error="身份证号码应为 18 位"))
+
+
+class IdNumberLookupOut(Schema):
+    found = fields.Boolean()
+    account_id = fields.String(allow_none=True)
+
+
 class AccountActionSchema(Schema):
     account_id = Id(required=True)
     reason = Text(multiline=True, load_default=None, validate=validate.Length(max=500, error="原因不能超过 500 个字符"))

@@ -112,6 +112,12 @@ class IdentityService:
         data = load(s.AccountIdSchema, {"account_id": account_id})
         return dump(s.AccountOut, self.accounts.get_account(data["account_id"]))
 
+    @rpc(expected_exceptions=EXPECTED)
+    def find_by_id_number(self, actor, id_number):
+        """Audit officers: ``{found, account_id}`` of the account registered with the full *id_number*."""
+        data = load(s.IdNumberLookupSchema, {"id_number": id_number})
+        return dump(s.IdNumberLookupOut, self.accounts.find_by_id_number(_actor(actor), data["id_number"]))
+
     # --- administration of accounts and roles ----------------------------------------------------
 
     @rpc(expected_exceptions=EXPECTED)

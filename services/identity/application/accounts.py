@@ -1,7 +1,9 @@
 """Accounts: an applicant registers; a sysadmin disables, enables and unlocks accounts."""
+from sqlalchemy import select
+
 from shared.idempotency import remember
 from shared.idnumbers import InvalidResidentId, parse_resident_id
-from shared.roles import APPLICANT, SYSADMIN
+from shared.roles import APPLICANT, AUDITOR, SYSADMIN
 
 from ..domain import require_role
 from ..exceptions import ActionNotAllowedError, InvalidInputError, StateConflictError
@@ -42,6 +44,21 @@ class Accounts:
             self.database.audit(session, "register", "success", account.id, source_address=source_address)
             remember(session.connection(), {"account_id": account.id})  # shared/idempotency.py
             return account_view(session, account)
+
+    def find_by_id_number(self, actor, id_number):
+        """``{found, account_id}``: the account registered with *id_number*, for an audit officer's search.
+        The number never leaves identity in full; the lookup itself is recorded in the login audit."""
+        with self.database.transaction() as session:
+            acting_account(session, actor)
+            require_role(actor, AUDITOR)
+            try:
+                number = parse_resident_id(id_number).number
+            except InvalidResidentId as error:
+                raise InvalidInputError(str(error), fields={"id_number": [str(error)]}) from None
+            account_id = session.scalar(select(Account.id).where(Account.id_number == number))
+            self.database.audit(session, "id_number_lookup", "found" if account_id else "not_found", account_id,
+                                actor=actor)
+            return {"found": account_id is not None, "account_id": account_id}
 
     def get_account(self, account_id):
         with self.database.transaction() as session:

@@ -4,7 +4,7 @@ import inspect
 
 import pytest
 
-from gateway.access_log import clean
+from gateway.access_log import clean, masked_numbers
 from gateway.access_rules import access_kind
 from gateway.service import GatewayService
 from shared.contracts.accesslog import KINDS
@@ -52,3 +52,10 @@ def test_text_a_record_cannot_hold_is_escaped_and_cut():
     assert clean("a\x00b\u202ec", 100) == "a\\u0000b\\u202ec"
     assert clean("长" * 500, 64) == "长" * 64
     assert clean(None, 10) == ""
+
+
+def test_a_full_id_number_in_a_search_is_kept_masked():
+    masked = masked_numbers("/audit?id_number=53010219900307123X&applicant_name=张")
+    assert "53010219900307123X" not in masked and masked.startswith("/audit?id_number=5301")
+    uuid_like = "/dossiers/5885a865-76e9-4717-9c7b-123456789012345678ab"
+    assert masked_numbers(uuid_like) == uuid_like
