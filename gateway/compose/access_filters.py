@@ -1,6 +1,5 @@
 """The access-log filters an auditor types (page and API alike), checked and turned into the access-log
 service's query, and the rows as they are shown (Beijing time, role and organisation in words)."""
-from datetime import date
 from urllib.parse import unquote_plus
 
 from shared.clock import beijing_day_end, beijing_day_start
@@ -8,13 +7,15 @@ from shared.contracts.accesslog import KINDS
 from shared.roles import ROLE_LABELS
 from shared.text_rules import line_problem
 
+from .typed_days import typed_day_range
+
 PER_PAGE = 50
 
 
 def access_query(args):
     """``(query, errors, values)`` from the filters of /audit/access (reader name, kind, Beijing dates)."""
     values = {name: str(args.get(name, "")).strip() for name in ("name", "kind", "since", "until")}
-    query, errors, days = {}, {}, {}
+    query, errors = {}, {}
     if values["name"]:
         problem = line_problem(values["name"], 64)
         if problem:
@@ -26,21 +27,8 @@ def access_query(args):
             query["kind"] = values["kind"]
         else:
             errors["kind"] = ["请选择列表中的访问类型"]
-    for name in ("since", "until"):
-        if not values[name]:
-            continue
-        try:
-            day = date.fromisoformat(values[name])
-        except ValueError:
-            errors[name] = ["日期格式应为 YYYY-MM-DD"]
-            continue
-        if not 2000 <= day.year <= 2100:
-            errors[name] = ["年份应在 2000 到 2100 之间"]
-            continue
-        days[name] = day
-    if len(days) == 2 and days["until"] < days["since"]:
-        errors["until"] = ["结束日不能早于开始日"]
-    elif not errors:
+    days = typed_day_range(values, "since", "until", errors)
+    if not errors:
         if "since" in days:
             query["since"] = beijing_day_start(days["since"]).isoformat()
         if "until" in days:

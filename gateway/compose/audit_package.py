@@ -7,9 +7,7 @@ gathers the rest — names from identity, the PDF summary — and assembles the 
 """
 import logging
 from datetime import datetime
-from urllib.parse import quote
 
-from werkzeug import Response
 
 from shared import audit_package
 from shared.clock import BEIJING, beijing_text, utc_now
@@ -21,6 +19,7 @@ from shared.titles import LEVELS, MATERIAL_CATEGORIES, SERIES
 from .audit import actor_names, audit_actor
 from .audit_summary_pdf import render_summary
 from .dossiers import visible_audit_scope
+from .downloads import attachment
 
 log = logging.getLogger(__name__)
 CONTENT_TYPE = "application/zip"
@@ -134,13 +133,6 @@ def _summary(identity, dossier, history, records, verified, name, actor, now, fo
     return render_summary(content, font_path)
 
 
-def download(filename, content):
-    """The package as a file download, never cached (it names the exporter and the moment)."""
-    return Response(content, content_type=CONTENT_TYPE, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
-        "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
-
-
 def exported(dossiers, identity, principal, dossier_id, settings):
     """The download of *principal*'s audit package of *dossier_id*: readers of the audit workspace (403
     otherwise) who may see the dossier (404 otherwise), checked on the summary so a damaged dossier is
@@ -148,4 +140,5 @@ def exported(dossiers, identity, principal, dossier_id, settings):
     actor = audit_actor(principal)
     visible_audit_scope(dossiers, principal, dossier_id)
     font_path = (settings.get("PDF") or {}).get("CJK_FONT") or None
-    return download(*build(dossiers, identity, actor, principal.name, dossier_id, font_path=font_path))
+    filename, content = build(dossiers, identity, actor, principal.name, dossier_id, font_path=font_path)
+    return attachment(content, CONTENT_TYPE, filename)

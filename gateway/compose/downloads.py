@@ -6,11 +6,16 @@ from urllib.parse import quote
 from werkzeug import Response
 
 
+def attachment(content, content_type, filename):
+    """*content* as a download named *filename* (any characters, RFC 5987), never cached or sniffed."""
+    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
+               "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"}
+    return Response(content, content_type=content_type, headers=headers)
+
+
 def file_download(answer):
     """An export answer (``{filename, content_type, content_base64}``) as a file download."""
-    headers = {"Content-Disposition": f"attachment; filename*=UTF-8''{quote(answer['filename'])}",
-               "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"}
-    return Response(base64.b64decode(answer["content_base64"]), content_type=answer["content_type"], headers=headers)
+    return attachment(base64.b64decode(answer["content_base64"]), answer["content_type"], answer["filename"])
 
 
 def reconciliation_csv(report):

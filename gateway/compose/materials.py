@@ -87,10 +87,14 @@ def material_file(evidence, dossier, material_id, inline):
     """The stored PDF of a dossier the caller may see, inline (the pages' preview) or as an attachment,
     always sandboxed."""
     material = material_of(dossier, material_id)
-    data = evidence.read(material["object_key"])
+    return pdf_response(evidence.read(material["object_key"]), material["filename"], inline)
+
+
+def pdf_response(data, filename, inline):
+    """Evidence bytes as a PDF answer, inline or as an attachment: never cached, inert whatever they hold."""
     disposition = "inline" if inline else "attachment"
     headers = {
-        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(material['filename'])}",
+        "Content-Disposition": f"{disposition}; filename*=UTF-8''{quote(filename or '材料.pdf')}",
         "Cache-Control": "private, no-store",
         **INERT_DOWNLOAD_HEADERS,
     }

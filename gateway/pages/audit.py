@@ -8,9 +8,8 @@ search and its export are for audit officers; a dossier's timeline, versions and
 the city office, and always only for those who may see the dossier (shared/contracts/dossier_access.py).
 """
 from datetime import datetime
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
-from werkzeug import Response
 
 from shared.clock import beijing_text, utc_now
 from shared.contracts.identity import DEPARTMENT, DISTRICT
@@ -23,6 +22,7 @@ from ..compose.audit import (
 from ..compose.audit_export import export_file, table
 from ..compose.dossier_diff import compare
 from ..compose.dossiers import visible_dossier
+from ..compose.downloads import attachment
 from ..exceptions import ExportTooLarge
 from ..web import query_args
 from .audit_decisions_views import DECISION_EVENTS
@@ -112,9 +112,7 @@ class AuditPages(PageBase):
         masks = masked_id_numbers(self.identity, [row["applicant_id"] for row in rows])
         filename, content_type, content = export_file(table(rows, masks), fmt,
                                                       beijing_text(utc_now(), "%Y%m%d-%H%M%S"))
-        return Response(content, content_type=content_type, headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
-            "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"})
+        return attachment(content, content_type, filename)
 
     # -- one dossier: timeline, versions, comparison ------------------------------------------------
 

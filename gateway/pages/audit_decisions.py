@@ -7,14 +7,12 @@ bytes are hashed again before they are served, and a stored object that no longe
 (409) rather than shown as if it were what the reviewer read. Same readers as the timeline (AuditPages).
 """
 import hashlib
-from urllib.parse import quote
 
-from werkzeug import Response
 
 from shared.errors import Conflict, NotFound, PlatformError, ValidationFailed
 
 from ..compose.audit import actor_names, audit_actor
-from ..compose.materials import INERT_DOWNLOAD_HEADERS
+from ..compose.materials import pdf_response
 from .audit import AuditPages
 from .audit_decisions_views import decision_rows, hash_arg, materials_seen, stored_with_hash
 from .handler import page
@@ -72,7 +70,7 @@ class AuditDecisionPages(AuditPages):
             data = self.evidence.read_if_present(material["object_key"])
             actual = hashlib.sha256(data).hexdigest() if data is not None else None
             if actual == digest:
-                return _inline_pdf(data, material["filename"])
+                return pdf_response(data, material["filename"], inline=True)
             found.append(actual)
         raise EvidenceAltered(_altered_message(digest, found), fields={"sha256": ["存储的文件与记录的哈希不一致"]})
 
@@ -83,10 +81,3 @@ def _altered_message(digest, found):
     actual = "、".join(value for value in found if value)
     return (f"文件校验未通过:存储的文件与申报材料记录的 SHA-256 不一致,文件可能已被改动,不予打开。"
             f"记录的 SHA-256 为 {digest},存储文件的 SHA-256 为 {actual}。")
-
-
-def _inline_pdf(data, filename):
-    # The headers of every evidence download (compose/materials.py): inert whatever the file holds.
-    return Response(data, mimetype="application/pdf", headers={
-        "Content-Disposition": f"inline; filename*=UTF-8''{quote(filename or '材料.pdf')}",
-        "Cache-Control": "private, no-store", **INERT_DOWNLOAD_HEADERS})

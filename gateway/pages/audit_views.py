@@ -2,7 +2,7 @@
 timeline rows in words, the timeline's filters, and the words the version comparison uses for each
 section and field (taken from the dossier forms, so the comparison names fields as the editor does).
 No I/O; the dossier service judges every query again."""
-from datetime import date, datetime
+from datetime import datetime
 
 from shared.clock import BEIJING
 from shared.contracts import dossier as st
@@ -11,6 +11,7 @@ from shared.roles import ROLE_LABELS, SYSTEM
 from shared.titles import LEVELS, MATERIAL_CATEGORIES, SERIES
 
 from ..compose.dossier_diff import FieldWords, SectionWords
+from ..compose.typed_days import typed_day_range
 from .forms import ACHIEVEMENT_FORM, SECTION_FORMS
 from .views import shanghai_time
 
@@ -67,23 +68,7 @@ def search_query(args):
 
 
 def _date_range(values, query, errors):
-    days = {}
-    for name in ("submitted_from", "submitted_to"):
-        text = str(values.get(name, "")).strip()
-        if not text:
-            continue
-        try:
-            day = date.fromisoformat(text)
-        except ValueError:
-            errors[name] = ["日期格式应为 YYYY-MM-DD"]
-            continue
-        if not 2000 <= day.year <= 2100:
-            errors[name] = ["年份应在 2000 到 2100 之间"]
-            continue
-        days[name] = day
-    if len(days) == 2 and days["submitted_to"] < days["submitted_from"]:
-        errors["submitted_to"] = ["结束日不能早于开始日"]
-        return
+    days = typed_day_range(values, "submitted_from", "submitted_to", errors)
     query.update({name: day.isoformat() for name, day in days.items()})
 
 
