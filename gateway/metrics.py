@@ -162,9 +162,12 @@ class _TimedReply:
         self._reply, self._method, self._deadline, self._seconds = reply, method, deadline, seconds
         self._labels, self._started = (method._service, method._name), started
 
-    def result(self):
+    def result(self, within=None):
+        """The answer, waited for until the call's deadline — or only *within* seconds, for an answer
+        a page can do without (the header's unread count): 504 either way, the reply forgotten."""
         outcome = "ok"
-        timer = eventlet.Timeout(bounded(None, self._deadline))
+        seconds = bounded(within, self._deadline)
+        timer = eventlet.Timeout(seconds)
         try:
             return self._reply.result()
         except eventlet.Timeout as fired:
@@ -172,7 +175,8 @@ class _TimedReply:
                 raise
             outcome = "timeout"
             _forget(self._method._provider.rpc_reply_listener, self._reply)
-            log.warning("RPC %s.%s did not answer within %.1f s: 504", *self._labels, self._seconds)
+            log.warning("RPC %s.%s did not answer within %.1f s: 504", *self._labels,
+                        self._seconds if within is None else seconds)
             raise UpstreamTimeout() from None
         except Exception:
             outcome = "error"

@@ -5,6 +5,7 @@ The errors are published in shared/contracts/*_errors.py; importing them registe
 import shared.contracts.certificate_errors  # noqa: F401
 import shared.contracts.dossier_errors  # noqa: F401
 import shared.contracts.identity_errors  # noqa: F401
+import shared.contracts.notification_errors  # noqa: F401
 import shared.contracts.payment_errors  # noqa: F401
 import shared.contracts.review_errors  # noqa: F401
 import shared.idempotency  # noqa: F401  (a reused Idempotency-Key, refused by any service)

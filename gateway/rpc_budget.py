@@ -30,7 +30,7 @@ DEFAULTS = {"QUERY_SECONDS": 5.0, "COMMAND_SECONDS": 10.0, "SLOW_SECONDS": 30.0,
 # Read-only calls; anything not named here is a command (the longer wait is the safe default).
 QUERIES = {
     "identity": {"authenticate", "token_public_keys", "can_apply", "get_account", "get_org", "list_orgs",
-                 "role_requests", "sanctions_of", "unit_members", "outbox_messages", "audit_log", "in_scope",
+                 "role_requests", "sanctions_of", "unit_members", "audit_log", "in_scope",
                  "scope_of", "units_under", "org_ancestors"},
     "dossier": {"get", "get_notice", "history", "list", "list_notices", "state_at", "check_eligibility"},
     "review": {"calendar_year", "decisions_of", "expert_meetings", "get_batch", "get_committee", "get_meeting",
@@ -39,6 +39,7 @@ QUERIES = {
                "replay_draw", "working_days"},
     "payment": {"cashier_view", "get_fee_schedule", "get_order", "ledger", "orders_of_dossier"},
     "certificate": {"get", "get_by_dossier", "public_keys", "verify"},
+    "notification": {"inbox", "unread_count", "preferences", "deliveries", "outbox"},
 }
 # Calls that render documents, walk whole tables or act on many dossiers at once.
 SLOW_CALLS = {"certificate.pdf", "payment.receipt_pdf", "payment.reconciliation_report", "review.export_queue",

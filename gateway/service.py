@@ -26,6 +26,7 @@ class GatewayService(ApiRoutes, PageRoutes):
     payment = TimedRpcProxy("payment")
     certificate = TimedRpcProxy("certificate")
     accesslog = TimedRpcProxy("accesslog")
+    notification = TimedRpcProxy("notification")
     correlation_id = CorrelationId()  # from X-Request-Id or new; travels with every RPC and event
     request_keys = RequestKeys()  # Idempotency-Key or new, for every state-changing request (request_keys.py)
     http_metrics = HttpMetrics()

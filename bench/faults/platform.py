@@ -42,7 +42,7 @@ def platform_env(run_dir, rabbit, postgres, redis, gateway_port, s3_port):
         "PAYMENT_SIMULATOR_NOTIFY_URL": f"{public}/api/v1/payments/notify/simulator",
         "PAYMENT_CASHIER_URL": f"{public}/payments/simulator/cashier",
         "CERTIFICATE_VERIFY_URL": f"{public}/certificates/verify",
-        "PAYMENT_SIMULATOR_ENABLED": "true", "IDENTITY_EXPOSE_OUTBOX": "true",
+        "PAYMENT_SIMULATOR_ENABLED": "true", "NOTIFICATION_SMS_EXPOSE_OUTBOX": "true",
         "PAYMENT_SIMULATOR_DATABASE_URL": postgres.url("kunming_paysim"),
         "IDENTITY_TOKEN_PRIVATE_KEY": str(signing_key(run_dir)),
         # Cheap password hashing and long-lived tokens: the suite measures faults, not argon2.

@@ -148,7 +148,7 @@ def dev_environment(settings, environ):
     # The dossier's signed checkpoints: a key file outside the database, and their own bucket on the dev S3.
     chosen.update(dev_checkpoint_environment(settings.run_dir, environ, chosen["S3_ENDPOINT"]))
     # The simulator stands in for the payment provider in development and demos only.
-    return {**chosen, "IDENTITY_EXPOSE_OUTBOX": environ.get("IDENTITY_EXPOSE_OUTBOX", "true"),
+    return {**chosen, "NOTIFICATION_SMS_EXPOSE_OUTBOX": environ.get("NOTIFICATION_SMS_EXPOSE_OUTBOX", "true"),
             "PAYMENT_SIMULATOR_ENABLED": "true"}
 
 

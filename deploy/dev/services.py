@@ -38,6 +38,7 @@ SERVICES = [
     Service("payment", "services.payment.service:PaymentService"),
     Service("certificate", "services.certificate.service:CertificateService"),
     Service("accesslog", "services.accesslog.service:AccessLogService"),
+    Service("notification", "services.notification.service:NotificationService"),
     Service("gateway", "gateway.service:GatewayService", config="gateway/config.yaml", url="http://127.0.0.1:8000/"),
 ]
 # Services that answer the `health` RPC (the gateway reports them all at GET /health).

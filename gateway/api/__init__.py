@@ -12,6 +12,7 @@ from .certificates import CertificateRoutes
 from .committees import CommitteeRoutes
 from .dossiers import DossierRoutes
 from .materials import MaterialRoutes
+from .messages import MessageRoutes
 from .notices import NoticeRoutes
 from .ops import OpsRoutes
 from .orgs import OrgRoutes
@@ -22,5 +23,5 @@ from .room import RoomRoutes
 
 
 class ApiRoutes(AuthRoutes, OrgRoutes, NoticeRoutes, DossierRoutes, MaterialRoutes, ReviewRoutes, CommitteeRoutes, RoomRoutes,
-                PublicityRoutes, PaymentRoutes, CertificateRoutes, AuditRoutes, AccessRoutes, OpsRoutes):
+                PublicityRoutes, PaymentRoutes, CertificateRoutes, AuditRoutes, AccessRoutes, MessageRoutes, OpsRoutes):
     """Every JSON route; GatewayService supplies ``principal`` and the dependencies they use."""

@@ -44,6 +44,15 @@ class DossierRoutes(ApiBase):
         actor, _ = self.applicant_actor(request, dossier_id)
         return ok(self.dossier.submit(actor.to_dict(), dossier_id, sanctions_of(self.identity, actor.account_id)))
 
+    @http("POST", "/api/v1/dossiers/<dossier_id>/take-back")
+    def take_back(self, request, dossier_id):
+        """撤回申报 ``{reason?, expected_version?}``: a submitted dossier back to draft, before the unit acts.
+
+        Once the unit has decided it is refused (409, saying so); with ``expected_version`` a dossier
+        that moved since the version the applicant saw is refused too."""
+        actor, _ = self.applicant_actor(request, dossier_id)
+        return ok(self.dossier.take_back(actor.to_dict(), dossier_id, json_body(request)))
+
     @http("POST", "/api/v1/dossiers/<dossier_id>/withdraw")
     def withdraw(self, request, dossier_id):
         actor, _ = self.applicant_actor(request, dossier_id)

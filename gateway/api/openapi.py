@@ -6,6 +6,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 
 from shared.contracts import certificate as certificate_contract
+from shared.contracts import notification as notification_contract
 from shared.contracts import dossier_schemas, identity_schemas, notice_schemas, review_schemas
 from shared.contracts import payment as payment_contract
 from shared.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -29,6 +30,7 @@ REQUEST_BODIES = {
     ("POST", "/api/v1/memberships"): identity_schemas.MembershipRequestSchema,
     ("POST", "/api/v1/dossiers"): dossier_schemas.CreateDossierSchema,
     ("POST", "/api/v1/dossiers/<dossier_id>/decisions"): dossier_schemas.DecisionSchema,
+    ("POST", "/api/v1/dossiers/<dossier_id>/take-back"): dossier_schemas.TakeBackSchema,
     ("POST", "/api/v1/dossiers/<dossier_id>/achievements"): dossier_schemas.AchievementSchema,
     ("POST", "/api/v1/notices"): notice_schemas.NoticeSchema,
     ("POST", "/api/v1/review/dossiers/<dossier_id>/decisions"): review_schemas.DecisionSchema,
@@ -58,6 +60,8 @@ REQUEST_BODIES = {
         exclude=("membership_id",)),
     ("POST", "/api/v1/certificates/<number>/revoke"): certificate_contract.RevokeSchema(exclude=("number",)),
     ("PUT", "/api/v1/fee-schedules/<review_year>"): payment_contract.FeeScheduleSchema(exclude=("review_year",)),
+    ("POST", "/api/v1/messages/read"): notification_contract.MarkReadSchema,
+    ("PUT", "/api/v1/me/notification-preferences"): notification_contract.PreferencesSchema,
 }
 # Bodies that are not one marshmallow schema, as JSON Schema.
 OTHER_BODIES = {

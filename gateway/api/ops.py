@@ -8,7 +8,7 @@ from ..rpc_budget import ServiceUnavailable, UpstreamTimeout
 from .http import http
 from .openapi import openapi_document
 
-CHECKED_SERVICES = ("identity", "dossier", "review", "payment", "certificate", "accesslog")
+CHECKED_SERVICES = ("identity", "dossier", "review", "payment", "certificate", "accesslog", "notification")
 
 
 def _failure(error):

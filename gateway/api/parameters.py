@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from shared.contracts import identity
 from shared.contracts.accesslog import KINDS
+from shared.contracts.notification import DELIVERY_STATES
 
 
 @dataclass(frozen=True)
@@ -103,6 +104,13 @@ QUERY_PARAMETERS = {
         Query("since", "北京时间日期(起)YYYY-MM-DD", format="date"),
         Query("until", "北京时间日期(止)YYYY-MM-DD", format="date"), *PAGING,
     ),
+    ("GET", "/api/v1/messages"): (*PAGING, Query("unread_only", "只列未读消息", "boolean")),
+    ("GET", "/api/v1/me/notification-preferences"): (
+        Query("role", "同时持有多个接收消息的角色时,查看哪个角色的设置,如 applicant、unit_admin"),),
+    ("PUT", "/api/v1/me/notification-preferences"): (
+        Query("role", "同时持有多个接收消息的角色时,设置哪个角色的,如 applicant、unit_admin"),),
+    ("GET", "/api/v1/notifications/deliveries"): (
+        Query("status", "发送状态", enum=tuple(DELIVERY_STATES)), *PAGING),
     ("GET", "/api/v1/calendar/working-days"): (
         Query("start", "起始日期 YYYY-MM-DD", format="date", required=True),
         Query("working_days", "工作日数:求窗口结束日", "integer"),

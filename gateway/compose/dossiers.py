@@ -40,7 +40,7 @@ def own_dossier(dossiers, principal, dossier_id):
     reading, or 403 when they may read it but it is not theirs)."""
     dossier = visible_dossier(dossiers, principal, dossier_id)
     if dossier["applicant_id"] != principal.account_id:
-        raise PermissionDenied("只有申报人本人可以修改、提交或撤销申报材料")
+        raise PermissionDenied("只有申报人本人可以修改、提交、撤回或撤销申报材料")
     return principal.actor(APPLICANT), dossier
 
 

@@ -17,6 +17,7 @@ from .assets import AssetPages
 from .certificates import CertificatePages
 from .committees import CommitteePages
 from .dossiers import DossierPages
+from .messages import MessagePages
 from .payments import PaymentPages
 from .publicity import PublicityPages
 from .records import RecordPages
@@ -25,5 +26,6 @@ from .room import RoomPages
 
 
 class PageRoutes(AccountPages, DossierPages, ReviewPages, CommitteePages, RoomPages, PublicityPages, PaymentPages,
-                 CertificatePages, RecordPages, AuditDecisionPages, AuditPages, AuditPackagePages, AccessLogPages, AdminPages, AssetPages):
+                 CertificatePages, RecordPages, AuditDecisionPages, AuditPages, AuditPackagePages, AccessLogPages, AdminPages,
+                 MessagePages, AssetPages):
     """Every page route; GatewayService supplies the dependencies they use."""

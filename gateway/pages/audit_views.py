@@ -162,6 +162,7 @@ EVENT_WORDS = {
     "unit_publicity_recorded": lambda data, *_: _period_words(data),
     "publicity_started": lambda data, *_: _period_words(data),
     "recommended": lambda data, *_: f"报送批次 {data.get('batch_id')}",
+    "submission_taken_back": lambda data, *_: "单位审核前由申报人撤回,恢复为草稿",
     "withdrawn": lambda data, *_: "应退还评审费" if data.get("refund_due") else "",
     "fee_paid": lambda data, *_: f"{int(data.get('amount_fen') or 0) / 100:.2f} 元(订单 {data.get('order_id')})",
     "sent_to_committee": lambda data, *_: _meeting_words(data),

@@ -5,6 +5,7 @@ from werkzeug import Response
 from shared.contracts import dossier as st
 from shared.roles import APPLICANT, AUDITOR, CITY_ADMIN, COMMITTEE_SECRETARY, DISTRICT_ADMIN, EXPERT, UNIT_ADMIN
 
+from ..compose.messages import UNREAD_BADGE
 from ..errors import error_body, retry_headers
 from .renderer import Pages
 from .session import CSRF_FIELD, PageSessions
@@ -24,6 +25,7 @@ FLASH = {
     # After submitting and withdrawing, the key is the status the dossier entered.
     st.SUBMITTED: "申报材料已提交,请等待单位审核。",
     st.WITHDRAWN: "已撤销本次申请。",
+    "taken_back": "已撤回申报,申报材料恢复为草稿:修改后请重新提交,单位才能审核。",
     "membership_requested": "已提交加入单位的申请,请等待单位管理员确认。",
     "member_confirmed": "已确认该成员加入本单位。",
     "member_rejected": "已拒绝该成员的加入申请。",
@@ -55,6 +57,11 @@ FLASH = {
     "order_reopened": "已重新生成缴费订单,请在期限内缴费。",
     "fees_saved": "收费标准已保存,此后生成的订单按新标准收费。",
     "certificate_revoked": "证书已撤销,公开查验页同步显示撤销状态。",
+    # the message centre
+    "messages_read": "已标为已读。",
+    "all_messages_read": "全部消息已标为已读。",
+    "preferences_saved": "短信提醒设置已保存。",
+    "delivery_requeued": "已重新排队发送,稍后刷新查看结果。",
 }
 
 
@@ -74,7 +81,7 @@ def nav_links(principal):
     if principal.has(CITY_ADMIN):
         links += [("/admin/publicity", "公示管理"), ("/admin/role-requests", "角色审批")]
     if principal.has(CITY_ADMIN, AUDITOR):
-        links += [("/admin/fees", "收费对账"), ("/admin/certificates", "证书管理")]
+        links += [("/admin/fees", "收费对账"), ("/admin/certificates", "证书管理"), ("/admin/notifications", "消息发送")]
     if principal.has(AUDITOR):
         links += [("/audit", "审计工作台"), ("/audit/access", "访问记录")]
     if principal.has(EXPERT):
@@ -90,6 +97,10 @@ class PageBase:
 
     def render_page(self, session, template, status=200, **context):
         me = session.known_principal
+        # The header's "消息 (N)": one short call per page (a page that already knows the count passes
+        # ``unread_badge``); None when the notification service cannot say now — the page renders anyway.
+        if "unread_badge" not in context:
+            context["unread_badge"] = UNREAD_BADGE.count(self.notification, me)
         html = self.pages.render(template, me=me, nav=nav_links(me), csrf_token=session.csrf_token,
                                  csrf_field=CSRF_FIELD, flash=FLASH.get(session.request.args.get("msg")),
                                  path=session.request.path, **context)

@@ -12,6 +12,7 @@ from shared.roles import AUDITOR, CITY_ADMIN, COMMITTEE_SECRETARY, EXPERT
 from ..compose.ballots import cast_sealed_ballot, checked_ballot_record
 from ..web import query_args
 from .base import PageBase, refusal
+from .confirm import ask_to_confirm, confirmed
 from .handler import page, redirect
 from .review_views import error_lines
 from .views import flatten_errors
@@ -242,8 +243,26 @@ class CommitteePages(PageBase):
 
     @page("POST", "/meetings/<meeting_id>/close")
     def close_meeting_page(self, request, session, meeting_id):
+        if not confirmed(request):
+            return self.confirm_close(request, session, meeting_id)
         return self.meeting_step(session, meeting_id, lambda a: self.review.close_meeting(a, meeting_id),
                                  "meeting_closed")
+
+    def confirm_close(self, request, session, meeting_id):
+        """结束表决并计票 is final: the page first says so, with each dossier's votes cast so far."""
+        actor = session.principal().actor(*ORGANISERS).to_dict()
+        meeting = self.review.get_meeting(actor, meeting_id)
+        dossiers = meeting.get("dossiers") or []
+        short = [d for d in dossiers if d.get("voters") and (d.get("ballots_cast") or 0) < d["voters"]]
+        facts = [("评审会议", meeting.get("title", "")), ("评委会", meeting.get("committee_name", "")),
+                 ("会议日期", meeting.get("meeting_date", "")), ("申报材料", f"{len(dossiers)} 件")]
+        facts += [(d.get("applicant_name", ""), f"已投 {d.get('ballots_cast', 0)} / {d.get('voters', 0)}")
+                  for d in dossiers]
+        lines = ["结束后不再接受投票,各申报材料按计票结果记为评审通过或未通过,不能撤销。"]
+        if short:
+            lines.append(f"尚有 {len(short)} 件申报材料未收齐全部专家的表决;未投票的专家不计入同意票。")
+        return ask_to_confirm(self, session, request, title="确认结束表决并计票", button="确认结束表决并计票",
+                              back=f"/meetings/{meeting_id}", danger=True, facts=facts, lines=lines)
 
     # -- the expert ----------------------------------------------------------------------------
 

@@ -1,15 +1,20 @@
 """Pages for the applicant's dossiers: the list with progress and events, creating one, the editor
-with every section, materials, the eligibility check, preview, submit, withdraw and the history."""
+with every section, materials, the eligibility check, preview, submit, take back (撤回), withdraw and the
+history."""
+from urllib.parse import urlencode
+
 from shared.contracts import dossier as st
 from shared.errors import NotFound, PlatformError, ValidationFailed
 from shared.roles import APPLICANT
 from shared.titles import LEVELS, SERIES
 
-from ..compose import materials
+from ..compose import materials, next_step
 from ..compose.acting import REVIEWER_ROLES
 from ..compose.dossier_view import money_and_certificate
 from ..compose.dossiers import open_dossier, own_dossier, sanctions_of, scope_filter, visible_dossier
-from .base import PageBase, refusal
+from ..compose.next_step_facts import list_facts, start_org
+from .base import FLASH, PageBase, refusal
+from .confirm import ask_to_confirm, confirmed
 from .forms import SECTION_FORMS, achievement_data, section_data
 from .handler import page, redirect
 from .views import continuing_education_summary, flatten_errors, history_rows, open_notices, progress_steps
@@ -17,6 +22,27 @@ from .views import continuing_education_summary, flatten_errors, history_rows, o
 # Before the city accepts a dossier there is no fee and no certificate to ask about.
 BEFORE_FEES = (st.DRAFT, st.SUBMITTED, st.RETURNED, st.UNIT_APPROVED, st.RECOMMENDED, st.DISTRICT_APPROVED)
 LIST_SECTIONS = [name for name, form in SECTION_FORMS.items() if form.is_list]
+# After saving a section (or adding or removing in it) the page jumps to that section, and the
+# confirmation is shown there (``?done=<key>&in=<section>``), not at the top where nobody looks.
+SECTION_FLASH = ("saved", "achievement_added", "achievement_removed", "material_uploaded", "material_removed")
+# Eligibility rules the applicant fixes in a section: a refused submission links to it.
+RULE_SECTIONS = {"retired": "basic_info", "level_step": "basic_info", "years_in_level": "basic_info",
+                 "education": "education", "annual_assessment": "annual_assessments",
+                 "continuing_education": "continuing_education", "exceptional": "materials"}
+SUBMIT_LOCKS = "提交后在单位审核前可撤回;单位审核后将不能修改。"
+
+
+def section_done(dossier_id, key, section):
+    """The redirect after a section's change: back to the section, its confirmation shown inside it."""
+    return redirect(f"/dossiers/{dossier_id}?{urlencode({'done': key, 'in': section})}", anchor=f"#sec-{section}")
+
+
+def section_flash(args):
+    """``{section, text}`` of the confirmation to show inside a section, from the redirect's query."""
+    key, section = args.get("done"), args.get("in")
+    if key in SECTION_FLASH and section in st.SECTIONS:
+        return {"section": section, "text": FLASH[key]}
+    return None
 
 
 def notice_choices(notices):
@@ -39,17 +65,26 @@ def saved_values(dossier):
 
 
 def submit_problems(error):
-    """A refused submission as ``(every message, {section: [messages]})`` for the editor."""
+    """A refused submission as ``(every problem, {section: [messages]})`` for the editor: each problem
+    ``{text, label, message, section}``, *section* the one to open to fix it (None: no section)."""
     fields = getattr(error, "fields", None) or {}
-    messages, by_section = [], {}
+    problems, by_section = [], {}
     for key, found in flatten_errors(fields).items():
         head = key.split("-")[0]
+        section = head if head in st.SECTIONS else RULE_SECTIONS.get(head)
         for text in found:
             label = st.SECTIONS.get(head) or st.ELIGIBILITY_RULES.get(head) or ""
-            messages.append(f"{label}:{text}" if label else text)
+            problems.append({"text": f"{label}:{text}" if label else text, "label": label, "message": text,
+                             "section": section})
             if head in st.SECTIONS:
                 by_section.setdefault(head, []).append(text)
-    return messages, by_section
+    return problems, by_section
+
+
+def st_label(dossier):
+    """``工程系列 · 给排水工程 · 中级``: what a confirmation names the dossier by."""
+    return f"{SERIES.get(dossier['series'], dossier['series'])}系列 · {dossier['specialty']} · " \
+           f"{LEVELS.get(dossier['level'], dossier['level'])}"
 
 
 class DossierPages(PageBase):
@@ -63,12 +98,19 @@ class DossierPages(PageBase):
         account = self.identity.get_account.call_async(principal.account_id)
         listing = self.dossier.list({**scope_filter(principal, APPLICANT), "per_page": 50})
         histories = [self.dossier.history.call_async(item["dossier_id"]) for item in listing["items"]]
-        cards = []
+        # 当前待办: what each live dossier needs, asked alongside the histories (next_step_facts.py).
+        live = [item for item in listing["items"] if next_step.shows_card(item["status"])]
+        facts = list_facts((self.dossier, self.payment, self.certificate, self.identity), live)
+        cards, todo = [], []
         for item, history in zip(listing["items"], histories, strict=True):
             events = history.result()
             cards.append({"summary": item, "steps": progress_steps(item["status"], events),
                           "events": [row for row in history_rows(events) if row["workflow"]]})
-        return self.render_page(session, "dossiers.html", cards=cards, account=account.result())
+            if item["dossier_id"] in facts:
+                todo.append({"id": item["dossier_id"], "summary": item,
+                             "step": next_step.card(next_step.from_history(item, events), facts[item["dossier_id"]])})
+        todo.sort(key=lambda entry: entry["step"]["waiting"])  # what the person must do first
+        return self.render_page(session, "dossiers.html", cards=cards, todo=todo, account=account.result())
 
     # -- a new dossier ---------------------------------------------------------------------------
 
@@ -106,12 +148,19 @@ class DossierPages(PageBase):
         """The editor page; after a refused form, *form_values* and *errors* (by section) show it again."""
         history = self.dossier.history.call_async(dossier["id"])
         notice = self.dossier.get_notice.call_async(dossier["review_year"])
+        contact = next_step.contact_kind(dossier["status"], dossier)
+        org = start_org(self.identity, contact, dossier)
         money = (money_and_certificate(self.payment, self.certificate, dossier)
                  if dossier["status"] not in BEFORE_FEES else {})
         try:
-            requirement = notice.result()["policy"]["continuing_education"]
+            published = notice.result()
         except PlatformError:
-            requirement = {}
+            published = {}
+        requirement = (published.get("policy") or {}).get("continuing_education") or {}
+        payment = money.get("payment")
+        step = next_step.card(dossier, {
+            "notice": published.get("notice"), "certificate": money.get("certificate"), "orgs": {contact: org()},
+            "orders": payment if (payment or {}).get("unavailable") else (payment or {}).get("orders")})
         events = history.result()
         values = {**saved_values(dossier), **(form_values or {})}
         notice_of_return = dossier.get("return_notice") if dossier["status"] == st.RETURNED else None
@@ -122,8 +171,10 @@ class DossierPages(PageBase):
             editable="update_basic_info" in dossier["allowed_commands"],
             can_submit="submit" in dossier["allowed_commands"],
             can_withdraw="withdraw" in dossier["allowed_commands"],
+            can_take_back="take_back" in dossier["allowed_commands"],
             return_notice=notice_of_return, flagged=set((notice_of_return or {}).get("sections") or []),
-            list_sections=LIST_SECTIONS, rules=st.ELIGIBILITY_RULES, **money, **extra)
+            list_sections=LIST_SECTIONS, rules=st.ELIGIBILITY_RULES, next_step=step,
+            section_flash=section_flash(session.request.args), submit_locks=SUBMIT_LOCKS, **money, **extra)
 
     @page("POST", "/dossiers/<dossier_id>/sections/<section>")
     def save_section(self, request, session, dossier_id, section):
@@ -137,7 +188,7 @@ class DossierPages(PageBase):
             message, fields = refusal(error)
             return self.editor(session, dossier, status=error.http_status, form_values={section: values},
                                errors={section: fields}, message=message, focus=section)
-        return redirect(f"/dossiers/{dossier_id}", msg="saved", anchor=f"#sec-{section}")
+        return section_done(dossier_id, "saved", section)
 
     @page("POST", "/dossiers/<dossier_id>/achievements")
     def add_achievement_page(self, request, session, dossier_id):
@@ -149,13 +200,13 @@ class DossierPages(PageBase):
             message, fields = refusal(error)
             return self.editor(session, dossier, status=error.http_status, achievement_values=values,
                                errors={"achievements": fields}, message=message, focus="achievements")
-        return redirect(f"/dossiers/{dossier_id}", msg="achievement_added", anchor="#sec-achievements")
+        return section_done(dossier_id, "achievement_added", "achievements")
 
     @page("POST", "/dossiers/<dossier_id>/achievements/<achievement_id>/remove")
     def remove_achievement_page(self, request, session, dossier_id, achievement_id):
         actor, _ = own_dossier(self.dossier, session.principal(), dossier_id)
         self.dossier.remove_achievement(actor.to_dict(), dossier_id, achievement_id)
-        return redirect(f"/dossiers/{dossier_id}", msg="achievement_removed", anchor="#sec-achievements")
+        return section_done(dossier_id, "achievement_removed", "achievements")
 
     # -- materials -------------------------------------------------------------------------------
 
@@ -173,7 +224,7 @@ class DossierPages(PageBase):
             message, fields = refusal(error)
             return self.editor(session, dossier, status=error.http_status, errors={"materials": fields},
                                message=message, focus="materials")
-        return redirect(f"/dossiers/{dossier_id}", msg="material_uploaded", anchor="#sec-materials")
+        return section_done(dossier_id, "material_uploaded", "materials")
 
     @page("GET", "/dossiers/<dossier_id>/materials/<material_id>")
     def view_material(self, request, session, dossier_id, material_id):
@@ -184,8 +235,19 @@ class DossierPages(PageBase):
     @page("POST", "/dossiers/<dossier_id>/materials/<material_id>/remove")
     def remove_material_page(self, request, session, dossier_id, material_id):
         actor, dossier = own_dossier(self.dossier, session.principal(), dossier_id)
+        if not confirmed(request):
+            found = next((m for m in dossier.get("materials") or [] if m.get("material_id") == material_id), None)
+            if found is None:
+                raise NotFound("没有这份证明材料")
+            return ask_to_confirm(
+                self, session, request, title="确认删除证明材料", button="确认删除", danger=True,
+                back=f"/dossiers/{dossier_id}#sec-materials",
+                facts=[("申报材料", f"{dossier['review_year']}年度 · {dossier['specialty']}"),
+                       ("证明材料", found.get("filename", "")), ("页数", f"{found.get('pages', '')} 页")],
+                lines=["删除后该文件不再作为证明材料提交;如仍需要,须重新上传。",
+                       "删除记录保留在申报材料的完整历史中。"])
         materials.detach_material(self.dossier, actor, dossier, material_id)
-        return redirect(f"/dossiers/{dossier_id}", msg="material_removed", anchor="#sec-materials")
+        return section_done(dossier_id, "material_removed", "materials")
 
     # -- check, submit, withdraw -----------------------------------------------------------------
 
@@ -198,17 +260,46 @@ class DossierPages(PageBase):
     @page("POST", "/dossiers/<dossier_id>/submit")
     def submit_page(self, request, session, dossier_id):
         actor, dossier = own_dossier(self.dossier, session.principal(), dossier_id)
+        if not confirmed(request):
+            again = dossier["status"] == st.RETURNED
+            return ask_to_confirm(
+                self, session, request, title="确认重新提交申报" if again else "确认提交申报",
+                button="确认重新提交" if again else "确认提交", back=f"/dossiers/{dossier_id}#sec-actions",
+                facts=[("申报", f"{dossier['review_year']}年度 · {st_label(dossier)}"),
+                       ("申报人", dossier["applicant_name"]), ("工作单位", dossier["unit_name"])],
+                lines=[SUBMIT_LOCKS, "提交后申报材料转由本单位审核,审核结果将通知您。",
+                       "提交前系统还会核对材料是否齐全、是否符合申报条件;有问题时列出全部问题,不会提交。"])
         try:
             self.dossier.submit(actor.to_dict(), dossier_id, sanctions_of(self.identity, actor.account_id))
         except ValidationFailed as error:
-            messages, by_section = submit_problems(error)
+            problems, by_section = submit_problems(error)
             return self.editor(session, dossier, status=error.http_status, message=error.message,
-                               submit_messages=messages, errors={name: {"_section": found}
+                               submit_problems=problems, errors={name: {"_section": found}
                                                                  for name, found in by_section.items()},
                                focus="actions")
         except PlatformError as error:
             return self.editor(session, dossier, status=error.http_status, message=error.message, focus="actions")
         return redirect(f"/dossiers/{dossier_id}", msg=st.SUBMITTED)
+
+    @page("POST", "/dossiers/<dossier_id>/take-back")
+    def take_back_page(self, request, session, dossier_id):
+        """撤回申报, confirmed in the page's own step (a <details> with the final button, no script
+        dialog), on the version the page showed: back to draft while the unit has not acted."""
+        actor, _ = own_dossier(self.dossier, session.principal(), dossier_id)
+        body = {"reason": request.form.get("reason", "").strip()}
+        version = request.form.get("expected_version", "").strip()
+        if version.isdigit():
+            body["expected_version"] = int(version)
+        try:
+            self.dossier.take_back(actor.to_dict(), dossier_id, body)
+        except PlatformError as error:
+            message, fields = refusal(error)
+            # Shown on the dossier as it stands now (the unit may have just acted on it).
+            dossier = self.dossier.get(dossier_id)
+            return self.editor(session, dossier, status=error.http_status, message=message,
+                               errors={"take_back": fields}, take_back_reason=body["reason"],
+                               focus="take-back" if "take_back" in dossier["allowed_commands"] else None)
+        return redirect(f"/dossiers/{dossier_id}", msg="taken_back")
 
     @page("POST", "/dossiers/<dossier_id>/withdraw")
     def withdraw_page(self, request, session, dossier_id):

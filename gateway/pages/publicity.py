@@ -8,6 +8,7 @@ from shared.roles import AUDITOR, CITY_ADMIN
 
 from ..web import client_address, int_arg, query_args
 from .base import PageBase, refusal
+from .confirm import ask_to_confirm, confirmed
 from .handler import page, redirect
 from .review_views import error_lines, selected_ids
 
@@ -68,6 +69,8 @@ class PublicityPages(PageBase):
         days = form.get("working_days", "").strip()
         body = {"dossier_ids": selected_ids(form), "start": form.get("start", "").strip() or None,
                 "working_days": int(days) if days.isdigit() else (days or None), "title": form.get("title", "").strip()}
+        if not confirmed(request) and body["dossier_ids"]:
+            return confirm_publishing(self, session, request, body, back="/admin/publicity")
         try:
             answer = self.review.publish(actor, body)
         except PlatformError as error:
@@ -136,6 +139,18 @@ class PublicityPages(PageBase):
         return self.render_page(session, "calendar.html", status=status, calendar=self.review.calendar_year(year),
                                 year=year, message=message, errors=errors, preview=preview, filters=args,
                                 years=[year - 1, year, year + 1])
+
+
+def confirm_publishing(pages, session, request, body, back):
+    """发布公示 puts names on the public page at once and cannot be taken back: say so first."""
+    days = body.get("working_days")
+    facts = [("公示标题", body.get("title") or "(默认标题)"), ("申报材料", f"{len(body['dossier_ids'])} 件"),
+             ("公示开始", body.get("start") or f"{beijing_today().isoformat()}(今天)"),
+             ("公示期", f"{days} 个工作日" if days else "默认期限(不少于 5 个工作日)")]
+    lines = ["发布后,申报人姓名、单位、系列、专业和级别即在公开的公示页面显示,任何人可提出异议。",
+             "公示发布后不能撤回;公示期满无异议的,按期发放电子证书。"]
+    return ask_to_confirm(pages, session, request, title="确认发布公示", button="确认发布公示", back=back,
+                          facts=facts, lines=lines)
 
 
 def _lines(text):

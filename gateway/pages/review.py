@@ -11,11 +11,15 @@ from shared.contracts.identity import CONFIRMED, PENDING
 from shared.errors import PermissionDenied, PlatformError, ValidationFailed
 from shared.roles import APPLICANT, AUDITOR, CITY_ADMIN, EXPERT, UNIT_ADMIN
 
+from ..compose import next_step
 from ..compose.acting import QUEUE_ROLES, REVIEWER_ROLES, decider
+from ..compose.dossier_view import optional_call
 from ..compose.dossiers import visible_dossier
 from ..web import int_arg, query_args
 from .base import PageBase, refusal
+from .confirm import confirmed
 from .handler import page, redirect
+from .publicity import confirm_publishing
 from .review_views import (
     PER_PAGE, decision_body, error_lines, form_version, paging, progress_chart, query_string, selected_ids,
     versions_from_form,
@@ -75,13 +79,20 @@ class ReviewPages(PageBase):
         filters = {key: args[key] for key in PAGE_FILTERS if key in args}
         number = int_arg(args, "page", 1)
         listing = self.review.queue.call_async(actor.to_dict(), {**filters, "page": number, "per_page": PER_PAGE})
-        counts = self.review.queue_counts.call_async(
-            actor.to_dict(), {key: value for key, value in filters.items() if key not in ("status", "awaiting")})
+        scoped = {key: value for key, value in filters.items() if key not in ("status", "awaiting")}
+        counts = self.review.queue_counts.call_async(actor.to_dict(), scoped)
+        # 当前待办: the counts awaiting this role over its whole scope (the chips follow the filters).
+        whole = self.review.queue_counts.call_async(actor.to_dict(), {}) if scoped else counts
+        joining = (optional_call(self.identity.unit_members, actor.org_id, PENDING)
+                   if actor.role == UNIT_ADMIN else None)
         listing = listing.result()
         for item in listing["items"]:
             item["my_turn"] = decider(principal, item) is not None
         keep = {key: args[key] for key in PAGE_FILTERS + ("role",) if key in args}
-        return self.render_page(session, "review.html", listing=listing, counts=counts.result(), filters=args,
+        members = joining() if joining else None
+        todo = next_step.admin_card(actor.role, whole.result(), query_string({"role": actor.role}) if len(held) > 1 else "",
+                                    members_pending=len(members) if isinstance(members, list) else None)
+        return self.render_page(session, "review.html", listing=listing, counts=counts.result(), filters=args, todo=todo,
                                 role=actor.role, roles=held, pager=paging(listing["total"], number),
                                 query=query_string(keep), keep=keep, query_string=query_string,
                                 statuses={code: text for code, text in st.STATUS_LABELS.items() if code != st.DRAFT})
@@ -113,9 +124,12 @@ class ReviewPages(PageBase):
                 status = 200 if answer["saved"] else 409
             else:
                 days = optional(form.get("working_days"))
-                answer = self.review.publish(actor, {"dossier_ids": ids, "start": optional(form.get("start")),
-                                                     "working_days": int(days) if days and days.isdigit() else days,
-                                                     "title": form.get("title", "").strip()})
+                body = {"dossier_ids": ids, "start": optional(form.get("start")),
+                        "working_days": int(days) if days and days.isdigit() else days,
+                        "title": form.get("title", "").strip()}
+                if not confirmed(request):
+                    return confirm_publishing(self, session, request, body, back="/review")
+                answer = self.review.publish(actor, body)
         except PlatformError as error:
             (message, fields), status = refusal(error), error.http_status
         names = self.dossier_names(actor, ids)

@@ -206,5 +206,13 @@
       var section = document.getElementById("sec-" + focus.getAttribute("data-focus"));
       if (section) { section.scrollIntoView(); }
     }
+
+    // A link to 撤回申报 (the 当前待办 card's) opens its confirmation step; the final button stays the person's.
+    function openTakeBack() {
+      var step = location.hash === "#sec-take-back" && document.querySelector("#sec-take-back details");
+      if (step) { step.open = true; }
+    }
+    openTakeBack();
+    window.addEventListener("hashchange", openTakeBack);
   });
 }());

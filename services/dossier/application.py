@@ -29,7 +29,7 @@ from shared.clock import beijing_date, utc_now
 from shared.db import ensure_database, make_engine
 from shared.errors import PlatformError
 from shared.roles import Actor
-from shared.contracts import dossier as st, dossier_access
+from shared.contracts import dossier_access
 
 from . import conflicts, notices, policy, projections
 from .commands import DossierCommands
@@ -121,7 +121,7 @@ class Dossiers(DossierCommands, Application):
         dossier.check_legal("submit")
         dossier.check_applicant(actor)
         notice = self.notice_for(dossier.review_year)
-        policy.check_window(notice, now, "resubmit" if dossier.status == st.RETURNED else "submit")
+        policy.check_window(notice, now, "resubmit" if dossier.resubmitting else "submit")
         eligibility = self._failures(dossier, notice, sanctions, now)
         with events_stamped_by(self.clock):
             dossier.submit(actor)  # completeness is the aggregate's rule; its event is saved only below

@@ -64,6 +64,13 @@ class DossierCommands:
                             command_key=command_key)[0]
 
     @retry_on_conflict
+    def take_back(self, dossier_id, actor: Actor, *, reason="", expected_version=None, command_key=None):
+        """撤回: the applicant takes a submission back to draft while the unit has not acted. With
+        *expected_version* (the version the applicant's page showed) a dossier moved since is refused."""
+        return self._change(dossier_id, "take_back", lambda dossier: dossier.take_back(actor, reason),
+                            expected_version=expected_version, command_key=command_key)[0]
+
+    @retry_on_conflict
     def withdraw(self, dossier_id, actor: Actor, *, reason="", command_key=None):
         return self._change(dossier_id, "withdraw", lambda dossier: dossier.withdraw(actor, reason),
                             command_key=command_key)[0]

@@ -21,7 +21,7 @@ from .exceptions import ConcurrentModificationError, StaleVersionError
 
 # Commands retried on a lost race: their sender did not decide on the dossier's state.
 RETRYABLE = frozenset((
-    *st.SECTION_COMMANDS, "submit", "withdraw", "abandon", "record_fee_paid", "send_to_committee",
+    *st.SECTION_COMMANDS, "submit", "take_back", "withdraw", "abandon", "record_fee_paid", "send_to_committee",
     "recall_from_committee", "start_review", "record_vote_result", "start_publicity", "raise_objection",
     "end_publicity", "issue_certificate",
 ))

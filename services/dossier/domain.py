@@ -221,12 +221,23 @@ class Submitted(DossierEvent):
         dossier.return_notice = None
 
 
+class SubmissionTakenBack(DossierEvent):
+    """The applicant took the submission back before the unit acted (撤回): a draft again, editable, no
+    longer submitted; the reason, if the applicant gave one, is kept in the history."""
+
+    reason: str
+
+    def apply_to(self, dossier):
+        dossier.submitted_at = None
+
+
 class Returned(DossierEvent):
     level: str
     reason: str
     sections: list
 
     def apply_to(self, dossier):
+        dossier.was_returned = True
         dossier.unit_publicity = None
         dossier.return_notice = {
             "level": self.level,
@@ -403,6 +414,8 @@ def event_name(event_or_class):
 
 # Every event class by its published name (a key of st.EVENTS).
 EVENT_CLASSES = {event_name(cls): cls for cls in DossierEvent.__subclasses__() if cls.__module__ == __name__}
+# The longest reason an applicant may give for taking a submission back.
+TAKE_BACK_REASON_LIMIT = 500
 REQUIRED_SECTIONS = ("basic_info", "education", "work_experience", "review_form", "commitment")
 OBJECTION_OUTCOMES = ("dismissed", "upheld")
 
@@ -426,6 +439,9 @@ class Dossier(Aggregate):
         self.tally = None
         self.batch_id = None
         self.submitted_at = None
+        # Returned at some level once: a resubmission taken back (撤回) is still a resubmission, under
+        # the resubmission deadline (policy.Notice.window_for), when it is submitted again.
+        self.was_returned = False
         self.final_reason = None
         self.refund_due = False
         self.certificate_number = None
@@ -580,7 +596,39 @@ class Dossier(Aggregate):
         if missing:
             names = "、".join(st.SECTIONS[name] for name in missing)
             raise IncompleteDossierError(f"申报材料不完整,请补充:{names}", fields=missing)
-        self._record(Submitted, actor, resubmission=self.status == st.RETURNED)
+        self._record(Submitted, actor, resubmission=self.resubmitting)
+
+    @property
+    def resubmitting(self):
+        """Whether submitting now resubmits a returned dossier (also after taking a resubmission back)."""
+        return self.status == st.RETURNED or (self.status == st.DRAFT and self.was_returned)
+
+    def take_back(self, actor, reason=""):
+        """The applicant takes the submission back to change it (撤回), only while the unit has not acted:
+        once the unit decided, only the unit can send it back (退回修改)."""
+        self.check_applicant(actor)
+        if self.status != st.SUBMITTED:
+            raise IllegalTransitionError(self._not_taken_back_message())
+        self.check_legal("take_back")
+        reason = (reason or "").strip()
+        if len(reason) > TAKE_BACK_REASON_LIMIT:
+            raise InvalidCommandError(f"撤回原因不能超过 {TAKE_BACK_REASON_LIMIT} 字",
+                                      fields={"reason": [f"不能超过 {TAKE_BACK_REASON_LIMIT} 字"]})
+        self._record(SubmissionTakenBack, actor, reason=reason)
+
+    def _not_taken_back_message(self):
+        """Why the submission cannot be taken back now, naming the status (and 撤回申报)."""
+        status = st.STATUS_LABELS[self.status]
+        label = st.COMMAND_LABELS["take_back"]
+        if self.status == st.DRAFT:
+            return f"申报材料当前状态为「{status}」,尚未提交,无需{label},可直接修改"
+        if self.status == st.RETURNED:
+            return f"申报材料当前状态为「{status}」,无需{label},可直接修改后重新提交"
+        if self.status in (st.WITHDRAWN, st.ABANDONED, st.REJECTED):
+            return f"申报材料当前状态为「{status}」,流程已结束,不能{label}"
+        if self.status == st.UNIT_APPROVED:
+            return f"单位已审核,不能{label}(当前状态:「{status}」);如需修改请联系单位管理员退回"
+        return f"单位已审核,不能{label}(当前状态:「{status}」)"
 
     def withdraw(self, actor, reason=""):
         self.check_legal("withdraw")

@@ -136,6 +136,15 @@ class DossierService:
                                              "failures": [failure.to_dict() for failure in failures]})
 
     @rpc(expected_exceptions=PlatformError)
+    def take_back(self, actor, dossier_id, request=None):
+        """撤回申报: back to draft while the unit has not acted. *request*: ``{reason?, expected_version?}``."""
+        loaded = load_or_raise(schemas.TakeBackSchema(), request or {})
+        acting, key = self._command("take_back", dossier_id, actor)
+        dossier = self.dossiers.take_back(dossier_id, acting, reason=loaded["reason"] or "",
+                                          expected_version=loaded["expected_version"], command_key=key)
+        return dump(schemas.DossierOut, dossier.to_dict())
+
+    @rpc(expected_exceptions=PlatformError)
     def withdraw(self, actor, dossier_id, reason=""):
         reason = load_or_raise(schemas.WithdrawSchema(), {"reason": reason})["reason"] or ""
         acting, key = self._command("withdraw", dossier_id, actor)

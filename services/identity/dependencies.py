@@ -1,6 +1,9 @@
 """Composition root: builds identity's applications (database, keys, hasher, sender) from config, and
-gives the service each application as a nameko dependency."""
+gives the service each application as a nameko dependency, and its bus events as another."""
+import logging
+
 import eventlet.tpool
+from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider, SharedExtension
 from sqlalchemy import func, make_url, select
 from sqlalchemy.orm import sessionmaker
@@ -14,7 +17,9 @@ from .application import Identity, Settings
 from .counters import MemoryCounters, SharedCounters
 from .credentials import Argon2Settings, PasswordHasher
 from .tables import metadata
-from .notifications import sender_from_config
+from .code_sender import NotificationCodeSender
+
+log = logging.getLogger(__name__)
 
 # Arbitrary but fixed: serialises table creation when several identity instances start together.
 _CREATE_TABLES_LOCK = 0x1D_E471_7001
@@ -75,8 +80,9 @@ def counters_and_revocations(config, signer):
     return SharedCounters(client, prefix + "throttle:"), RevocationList(client, prefix, ttl)
 
 
-def build_identity(config, offload=None, clock=None):
-    """``(Identity, engine)`` for *config*; the caller disposes of the engine. *clock* is for tests."""
+def build_identity(config, offload=None, clock=None, code_sender=None):
+    """``(Identity, engine)`` for *config*; the caller disposes of the engine. *clock* is for tests, and
+    so is *code_sender* (a code_sender.CodeSender; by default codes go to the notification service)."""
     engine, session_factory = open_database(config)
     signer, verifier = token_signer_and_verifier(config)
     counters, revocations = counters_and_revocations(config, signer)
@@ -86,7 +92,7 @@ def build_identity(config, offload=None, clock=None):
         hasher=password_hasher(config, offload),
         signer=signer,
         verifier=verifier,
-        sender=sender_from_config(config.get("SMS"), session_factory),
+        sender=code_sender or NotificationCodeSender(config["AMQP_URI"]),
         counters=counters,
         revocations=revocations,
         **({"clock": clock} if clock else {}),
@@ -120,3 +126,27 @@ class IdentityApplication(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return getattr(self.applications.identity, self.application)
+
+
+class EventAnnouncer(EventDispatcher):
+    """nameko's EventDispatcher (exchange ``identity.events``, routing key = the event type, publisher
+    confirms), injected as ``announce(event_type, payload)`` → True when the broker took the event.
+
+    Identity announces what already committed: a broker that cannot take the event must not turn a
+    recorded request into an error for the person, so a failure is logged (the event type and id only:
+    payloads name people) and the answer goes on.
+    """
+
+    def get_dependency(self, worker_ctx):
+        dispatch = super().get_dependency(worker_ctx)
+
+        def announce(event_type, payload):
+            try:
+                dispatch(event_type, payload)
+                return True
+            except Exception as error:  # whatever the broker raised, the write stands
+                log.error("event %s %s not published (recorded, but nobody is told): %s", event_type,
+                          payload.get("event_id"), type(error).__name__)
+                return False
+
+        return announce

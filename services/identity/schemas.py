@@ -18,7 +18,7 @@ from shared.contracts.identity_schemas import (  # noqa: F401 (published; named 
     ResetConfirmSchema, ResetRequestSchema, RoleGrantSchema, RoleRequestDecisionSchema, Schema, Secret, Text,
     UnitDecisionSchema, name_field, role_field,
 )
-from shared.roles import Actor
+from shared.roles import CITY_ADMIN, COMMITTEE_SECRETARY, DISTRICT_ADMIN, UNIT_ADMIN, Actor
 
 from .exceptions import InvalidInputError
 
@@ -63,6 +63,23 @@ class AccessTokenSchema(Schema):
 
 class AccountIdSchema(Schema):
     account_id = Id(required=True)
+
+
+class ContactsSchema(Schema):
+    """Accounts whose contact details another service needs to tell them something (notification)."""
+
+    account_ids = shared_schemas.List(Id(), required=True,
+                                      validate=validate.Length(1, 500, error="应有 1 到 500 个账号"))
+
+
+# The offices whose holders are told of work for them; applicants and experts are reached by account id.
+OFFICE_ROLES = (UNIT_ADMIN, DISTRICT_ADMIN, CITY_ADMIN, COMMITTEE_SECRETARY)
+
+
+class RoleHoldersSchema(Schema):
+    role = Text(required=True, validate=validate.OneOf(OFFICE_ROLES, error="只能查询单位管理员、主管部门/区县人社局审核员、"
+                                                                        "市人社局审核员或评委会办公室的人员"))
+    org_id = Id(load_default=None, allow_none=True)
 
 
 class IdNumberLookupSchema(Schema):
@@ -139,11 +156,6 @@ class AuditQuerySchema(Schema):
     limit = Whole(load_default=100, validate=validate.Range(1, 1000, error="条数应为 1–1000"))
 
 
-class OutboxQuerySchema(Schema):
-    recipient = Text(load_default=None, allow_none=True, validate=validate.Length(max=64))
-    limit = Whole(load_default=20, validate=validate.Range(1, 200, error="条数应为 1–200"))
-
-
 # --- output --------------------------------------------------------------------------------------
 
 class RoleOut(Schema):
@@ -196,6 +208,16 @@ class AccountOut(Schema):
     created_at = fields.DateTime()
 
 
+class ContactOut(Schema):
+    """Where a person can be told something: an internal answer (the full phone number), for the
+    notification service only; the gateway never forwards it."""
+
+    account_id = fields.String()
+    name = fields.String()
+    phone = fields.String(allow_none=True)
+    status = fields.String()
+
+
 class TokensOut(Schema):
     access_token = fields.String()
     token_type = fields.String()
@@ -226,6 +248,9 @@ class OrgOut(Schema):
     status = fields.String()
     credit_code_checksum_ok = fields.Boolean(allow_none=True)
     credit_code_confirmed = fields.Boolean()
+    # Whom an applicant calls about a dossier the organisation holds (the 当前待办 card shows it).
+    contact_name = fields.String(allow_none=True)
+    contact_phone = fields.String(allow_none=True)
     created_at = fields.DateTime()
 
 
@@ -284,16 +309,6 @@ class AuditEntryOut(Schema):
     actor_id = fields.String(allow_none=True)
     source_address = fields.String(allow_none=True)
     detail = fields.Dict()
-
-
-class OutboxMessageOut(Schema):
-    id = fields.String()
-    created_at = fields.DateTime()
-    channel = fields.String()
-    recipient = fields.String()
-    template = fields.String()
-    body = fields.String()
-    status = fields.String()
 
 
 

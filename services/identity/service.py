@@ -3,16 +3,20 @@
 Run it with ``nameko run services.identity.service --config services/identity/config.yaml``.
 Methods that act for someone take ``actor`` as a dict ``{account_id, role, org_id}``; methods that
 see a person's network address take ``source_address`` (the gateway passes the client's).
-Registration and role grants are ``@idempotent`` (shared/idempotency.py): a redelivered request
-answers the account as the first one left it instead of "already registered" or a second request.
+Registration, role grants and requests to join a unit are ``@idempotent`` (shared/idempotency.py): a
+redelivered request answers what the first one recorded instead of "already registered" or a second
+request. A request to join is announced on the bus (``membership_requested``) once it committed.
 """
+import functools
+
+from shared.contracts.notification import MEMBERSHIP_REQUESTED
 from shared.deadlines import rpc  # nameko's @rpc, refusing calls whose deadline passed
 from shared.errors import PlatformError
 from shared.idempotency import IdempotencyKey, idempotent
 from shared.observability import CorrelationId
 
 from . import schemas as s
-from .dependencies import IdentityApplication
+from .dependencies import EventAnnouncer, IdentityApplication
 from .schemas import dump, load
 
 # Refusals people cause are answers, not faults: nameko does not log them as errors.
@@ -36,6 +40,11 @@ def _account_answer(service, answer, *_args, **_kwargs):
     return dump(s.AccountOut, service.accounts.get_account(answer["account_id"]))
 
 
+def _membership_answer(service, answer, *_args, **_kwargs):
+    """A repeated request to join answers the membership it recorded; the first run announced it."""
+    return dump(s.MembershipOut, service.memberships.membership(answer["membership_id"]))
+
+
 class IdentityService:
     name = "identity"
 
@@ -49,6 +58,7 @@ class IdentityService:
     operations = IdentityApplication("operations")
     correlation_id = CorrelationId()  # log lines carry the calling request's id
     idempotency_key = IdempotencyKey()
+    announce = EventAnnouncer()  # identity.events: what the notification service tells people of
 
     # --- accounts and sign-in --------------------------------------------------------------------
 
@@ -111,6 +121,20 @@ class IdentityService:
     def get_account(self, account_id):
         data = load(s.AccountIdSchema, {"account_id": account_id})
         return dump(s.AccountOut, self.accounts.get_account(data["account_id"]))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def contacts(self, account_ids):
+        """``[{account_id, name, phone, status}]`` of the active accounts among *account_ids* (unknown and
+        disabled ones are left out): how the notification service reaches a person."""
+        data = load(s.ContactsSchema, {"account_ids": account_ids})
+        return dump(s.ContactOut, self.accounts.contacts(data["account_ids"]), many=True)
+
+    @rpc(expected_exceptions=EXPECTED)
+    def role_holders(self, role, org_id=None):
+        """``[{account_id, name, phone, status}]``: the active accounts that hold *role* for *org_id* (the
+        unit's admins, the city admin office), whom the notification service tells of work for them."""
+        data = load(s.RoleHoldersSchema, {"role": role, "org_id": org_id})
+        return dump(s.ContactOut, self.accounts.role_holders(data["role"], data["org_id"]), many=True)
 
     @rpc(expected_exceptions=EXPECTED)
     def find_by_id_number(self, actor, id_number):
@@ -224,10 +248,13 @@ class IdentityService:
         return dump(s.OrgOut, self.organisations.reject_unit(_actor(actor), data["unit_id"], data["reason"]))
 
     @rpc(expected_exceptions=EXPECTED)
+    @idempotent("request_membership", engine=_engine, subject=lambda actor, data: _field(data, "unit_id"),
+                replay=_membership_answer)
     def request_membership(self, actor, data):
-        """``{unit_id}``: an applicant asks to join a unit."""
+        """``{unit_id}``: an applicant asks to join a unit; its admins are told (``membership_requested``)."""
         data = load(s.MembershipRequestSchema, data)
-        return dump(s.MembershipOut, self.memberships.request_membership(_actor(actor), data["unit_id"]))
+        return dump(s.MembershipOut, self.memberships.request_membership(
+            _actor(actor), data["unit_id"], announce=functools.partial(self.announce, MEMBERSHIP_REQUESTED)))
 
     @rpc(expected_exceptions=EXPECTED)
     def confirm_membership(self, actor, data):
@@ -288,8 +315,3 @@ class IdentityService:
         return dump(s.AuditEntryOut, self.operations.audit_log(_actor(actor), **load(s.AuditQuerySchema, query or {})),
                     many=True)
 
-    @rpc(expected_exceptions=EXPECTED)
-    def outbox_messages(self, query=None):
-        """Recent SMS in the outbox, for the demo console; refused unless SMS.EXPOSE_OUTBOX is on."""
-        return dump(s.OutboxMessageOut, self.operations.outbox_messages(**load(s.OutboxQuerySchema, query or {})),
-                    many=True)

@@ -223,24 +223,6 @@ class AuditEntry(Base):
     detail: Mapped[dict] = mapped_column(JSONB, default=dict)
 
 
-class OutboxMessage(Base):
-    """A notification to a person (an SMS); the demo console and tests read these rows."""
-
-    __tablename__ = "notification_outbox"
-
-    id: Mapped[str] = mapped_column(Id, primary_key=True, default=new_id)
-    created_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
-    channel: Mapped[str] = mapped_column(String(16), default="sms")
-    recipient: Mapped[str] = mapped_column(String(64), index=True)
-    template: Mapped[str] = mapped_column(String(64))
-    body: Mapped[str] = mapped_column(Text)
-    params: Mapped[dict] = mapped_column(JSONB, default=dict)
-    status: Mapped[str] = mapped_column(String(16), default="pending")
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    sent_at: Mapped[datetime | None]
-    last_error: Mapped[str | None] = mapped_column(Text)
-
-
 metadata = Base.metadata
 # Idempotency keys of registrations and role grants, each stored in its write's transaction.
 command_keys = idempotency.include_in(metadata)

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from shared.clock import beijing_date, utc_now
 from shared.contracts import dossier as st
+from shared.contracts.dossier_events import dossier_event_type
 from shared.db import ensure_database, make_engine
 from shared.errors import NotFound, PlatformError
 from shared.titles import LEVELS, SERIES
@@ -20,7 +21,7 @@ from shared.titles import LEVELS, SERIES
 from . import projections
 from .calendar_store import seed_calendar
 from .domain.scoping import scope_of
-from .exceptions import OutOfScopeError
+from .exceptions import OutOfScopeError, TakenBackError
 from .settings import Settings
 from .tables import metadata, review_queue
 
@@ -119,8 +120,22 @@ class QueueRows:
             # The row may lag the dossier (still a draft while the submission is on its way): ask once.
             row = self.fetch_row(dossier_id, expect="-fresh-")
         if not scope.includes(row):
+            if _taken_back_from(scope, row):
+                raise TakenBackError("申报人已撤回该申报,申报材料已恢复为草稿,不在待审核列表中;"
+                                     "申报人重新提交后方可审核")
             raise OutOfScopeError(f"申报材料 {dossier_id} 不存在或不在您的管辖范围内")
         return row
+
+
+# The queue's name for the event of a submission taken back (撤回申报), as its rows record it.
+_TAKEN_BACK = dossier_event_type(st.recorded_event("take_back", st.SUBMITTED))
+
+
+def _taken_back_from(scope, row):
+    """Whether *row* left this queue because its applicant took the submission back: a draft again, which
+    the queue would list were it still submitted (the unit's, its district's, the city's)."""
+    return (row is not None and row["status"] == st.DRAFT and row["last_event"] == _TAKEN_BACK
+            and scope.includes({**row, "status": st.SUBMITTED}))
 
 
 def row_view(row):

@@ -3,6 +3,7 @@
 from shared.contracts.review_errors import (  # noqa: F401
     ReviewNotAllowedError,
     OutOfScopeError,
+    TakenBackError,
     InvalidReviewCommandError,
     CalendarError,
     CommitteeRuleError,

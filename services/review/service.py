@@ -7,11 +7,15 @@ Methods that act for someone take ``actor`` as ``{account_id, role, org_id}`` (t
 authenticated caller); public ones (publicity lists, objections) take no actor.
 The writes that matter — decisions, unit publicity, batches, ballots, new meetings and the draw —
 are ``@idempotent``: the request's key is stored in the write's transaction (shared/idempotency.py).
+An opened meeting is announced on the bus (``meeting_opened``, for the notification service).
 """
+import functools
+
 from nameko.rpc import RpcProxy
 from sqlalchemy import func, select, text
 
 from shared.contracts import dossier_errors, identity_errors
+from shared.contracts.notification import MEETING_OPENED
 from shared.deadlines import rpc  # nameko's @rpc, refusing calls whose deadline passed
 from shared.errors import PlatformError
 from shared.event_failures import health_with_failures
@@ -24,7 +28,7 @@ from shared.schemas import ActorSchema, load_or_raise
 from . import schemas as s
 from .schemas import dump
 from .application import Review
-from .dependencies import MeetingRecordKit, ReviewStore, review_timer
+from .dependencies import EventAnnouncer, MeetingRecordKit, ReviewStore, review_timer
 from .exceptions import InvalidReviewCommandError
 from .handlers import DossierEventHandlers
 from .domain.scoping import require_role
@@ -73,6 +77,7 @@ class ReviewService(DossierEventHandlers):
     identity_rpc = RpcProxy("identity")
     correlation_id = CorrelationId()
     idempotency_key = IdempotencyKey()  # the request's key, stored with review's writes and passed on
+    announce = EventAnnouncer()  # review.events: what the notification service tells people of
 
     @property
     def review(self):
@@ -257,7 +262,9 @@ class ReviewService(DossierEventHandlers):
 
     @rpc(expected_exceptions=EXPECTED)
     def open_meeting(self, actor, meeting_id):
-        return dump(s.MeetingOut, self.review.meetings.open_meeting(_actor(actor), meeting_id))
+        """Open the vote; the drawn experts who vote are told (``meeting_opened``) once."""
+        return dump(s.MeetingOut, self.review.meetings.open_meeting(
+            _actor(actor), meeting_id, announce=functools.partial(self.announce, MEETING_OPENED)))
 
     @rpc(expected_exceptions=EXPECTED)
     @idempotent("cast_ballot", engine=_engine,

@@ -123,6 +123,9 @@ _REVIEW_STEPS = (SUBMITTED, UNIT_APPROVED, RECOMMENDED, DISTRICT_APPROVED)
 TRANSITIONS = (
     *(Transition(command, EDITABLE, _SECTION_EVENTS[command], None) for command in SECTION_COMMANDS),
     Transition("submit", EDITABLE, "submitted", SUBMITTED),
+    # The applicant takes a submission back to change it while the unit has not acted (撤回): a draft
+    # again, submitted afresh later. Once the unit decides, only the unit can return it.
+    Transition("take_back", (SUBMITTED,), "submission_taken_back", DRAFT),
     Transition("approve", (SUBMITTED,), "unit_approved", UNIT_APPROVED),
     Transition("approve", (RECOMMENDED,), "district_approved", DISTRICT_APPROVED),
     Transition("approve", (DISTRICT_APPROVED,), "city_approved", ACCEPTED),
@@ -183,6 +186,7 @@ COMMAND_LABELS = {
     "fill_review_form": "填写评审表",
     "sign_commitment": "签署承诺书",
     "submit": "提交申报",
+    "take_back": "撤回申报",
     "approve": "审核通过",
     "return_for_changes": "退回修改",
     "reject": "不予通过",
@@ -240,6 +244,7 @@ EVENT_LABELS = {
     "review_form_filled": "填写评审表",
     "commitment_signed": "签署承诺书",
     "submitted": "提交申报",
+    "submission_taken_back": "撤回申报",
     "returned": "退回修改",
     "rejected": "不予通过",
     "unit_approved": "单位审核通过",
@@ -266,9 +271,9 @@ EVENT_LABELS = {
 EVENT_STATUS = {"created": DRAFT, **{row.event: row.target for row in TRANSITIONS if row.target is not None}}
 EVENTS = {name: (label, EVENT_STATUS.get(name)) for name, label in EVENT_LABELS.items()}
 # Events that send a dossier back to a status it had reached before (a recall from a meeting leaves it
-# fee-paid again): not what a consumer of "the dossier became fee-paid" waits for
-# (shared/event_handlers.py:event_entering).
-STEPS_BACK = ("recalled_from_committee",)
+# fee-paid again, a submission taken back leaves it a draft again): not what a consumer of "the dossier
+# became fee-paid" (or "was created") waits for (shared/event_handlers.py:event_entering).
+STEPS_BACK = ("recalled_from_committee", "submission_taken_back")
 
 
 # The eligibility rules a submission is checked against (docs/domain-rules.md R4), by the code an

@@ -145,6 +145,13 @@ class WithdrawSchema(StrictSchema):
     reason = Text(load_default="", allow_none=True, validate=length(maximum=2000))
 
 
+class TakeBackSchema(StrictSchema):
+    """撤回申报: an optional reason, and the version the applicant's page showed (checked when given)."""
+
+    reason = Text(load_default="", allow_none=True, validate=length(maximum=500))
+    expected_version = ExpectedVersion(load_default=None, allow_none=True)
+
+
 class DecisionSchema(StrictSchema):
     action = Str(required=True, validate=one_of(["approve", "return", "reject"]))
     opinion = Text(load_default="", validate=length(maximum=2000))

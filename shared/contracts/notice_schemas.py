@@ -9,7 +9,7 @@ from shared.schemas import (
 from shared.titles import ASSESSMENT_RESULTS, EDUCATION_LEVELS, LEVELS, MATERIAL_CATEGORIES, SERIES
 
 DEADLINES = {"unit": "单位审核截止时间", "district": "主管部门审核截止时间", "city": "市人社局审核截止时间",
-             "resubmission": "退回后重新提交截止时间"}
+             "resubmission": "退回后重新提交截止时间", "payment": "缴费截止时间"}
 
 
 def _share(value):
@@ -46,6 +46,9 @@ class DeadlinesSchema(StrictSchema):
     district = DateTime(allow_none=True, load_default=None)
     city = DateTime(allow_none=True, load_default=None)
     resubmission = DateTime(allow_none=True, load_default=None)
+    # Optional: the last moment to pay the review fee after city acceptance (the notification service
+    # reminds unpaid applicants before it; without it they are told the fee is due, with no date).
+    payment = DateTime(allow_none=True, load_default=None)
 
     @validates_schema
     def review_steps_in_order(self, data, **_):

@@ -14,6 +14,13 @@ class OutOfScopeError(NotFound):
     code = "dossier_not_in_scope"
 
 
+class TakenBackError(Conflict):
+    """Raised when a reviewer acts on a dossier its applicant took back to draft (撤回申报) before the unit
+    acted: it left the queue and waits for the applicant to submit it again."""
+
+    code = "dossier_taken_back"
+
+
 class InvalidReviewCommandError(ValidationFailed):
     """Raised when a review command's arguments break a rule; ``fields`` lists every problem at once."""
 

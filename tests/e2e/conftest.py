@@ -1,6 +1,6 @@
-"""The whole system in this process: identity, dossier, review, payment, certificate, the access log and the gateway on
-real PostgreSQL, RabbitMQ and an S3-compatible server, with the dossier outbox relay publishing events;
-seeded with the demo organisations and accounts and an open notice. The payment simulator's cashier
+"""The whole system in this process: identity, dossier, review, payment, certificate, the access log, notification
+and the gateway on real PostgreSQL, RabbitMQ and an S3-compatible server, with the dossier outbox relay
+publishing events; seeded with the demo organisations and accounts and an open notice. The payment simulator's cashier
 and notifications, and the certificates' QR codes, point at this gateway."""
 import copy
 from pathlib import Path
@@ -17,6 +17,7 @@ from services.dossier.service import DossierService
 from services.accesslog.service import AccessLogService
 from services.certificate.service import CertificateService
 from services.identity.service import IdentityService
+from services.notification.service import NotificationService
 from services.payment.service import PaymentService
 from services.review.service import ReviewService
 from shared.clock import TravelClock
@@ -53,6 +54,15 @@ def payment_config(amqp_uri, database_url, gateway_url):
     return config
 
 
+def notification_config(amqp_uri, database_url, clock):
+    config = service_config("services/notification/config.yaml")
+    # review's clock: reminders and quiet hours follow the tests' travels; the outbox is readable.
+    config.update(AMQP_URI=amqp_uri, DATABASE_URL=database_url("e2e_notification"), CLOCK=clock)
+    config["SMS"] = dict(config["SMS"], SENDER="outbox", EXPOSE_OUTBOX=True)
+    config["DELIVERY"] = dict(config["DELIVERY"], interval_seconds=1)
+    return config
+
+
 def certificate_config(amqp_uri, database_url, gateway_url, s3_settings):
     config = service_config("services/certificate/config.yaml")
     config.update(AMQP_URI=amqp_uri, DATABASE_URL=database_url("e2e_certificate"),
@@ -68,7 +78,6 @@ def system(database_url, amqp_vhost, s3_settings, tmp_path_factory):
     identity_config = copy.deepcopy(load_config(ROOT / "services/identity/config.yaml"))
     identity_config.update(AMQP_URI=amqp_uri, DATABASE_URL=database_url("e2e_identity"))
     identity_config["PASSWORDS"].update(ARGON2_TIME_COST=1, ARGON2_MEMORY_KIB=8, ARGON2_PARALLELISM=1)
-    identity_config["SMS"]["EXPOSE_OUTBOX"] = True
     # The dossier service holds a checkpoint key, as make run's does: it signs audit packages (no timer
     # makes checkpoints here; tests that need one make it by hand).
     checkpoint_key = ensure_signing_key(tmp_path_factory.mktemp("checkpoint-key") / "key.pem")
@@ -95,7 +104,8 @@ def system(database_url, amqp_vhost, s3_settings, tmp_path_factory):
         (ReviewService, review_config(amqp_uri, database_url("e2e_review"), clock, gateway_url, s3_settings)),
         (PaymentService, payment_config(amqp_uri, database_url, gateway_url)),
         (CertificateService, certificate_config(amqp_uri, database_url, gateway_url, s3_settings)),
-        (AccessLogService, accesslog_config), (GatewayService, gateway_config))]
+        (AccessLogService, accesslog_config), (NotificationService, notification_config(amqp_uri, database_url, clock)),
+        (GatewayService, gateway_config))]
     for container in containers:
         container.start()
     relay, stop = OutboxRelay(dossier_app, amqp_uri, batch_size=50), []
@@ -106,7 +116,8 @@ def system(database_url, amqp_vhost, s3_settings, tmp_path_factory):
     assert answer.status == 201, answer
     yield {"client": client, "s3": s3_settings, "identity_config": identity_config, "amqp_uri": amqp_uri,
            "review_clock": clock, "access_spool": access_spool, "checkpoint_key": checkpoint_key,
-           "accesslog_database": accesslog_config["DATABASE_URL"]}
+           "accesslog_database": accesslog_config["DATABASE_URL"], "notification_database": database_url("e2e_notification"),
+           "dossier_database": dossier_config["DATABASE_URL"]}
     stop.append(True)
     relay_runner.wait()
     relay.close()
@@ -187,8 +198,17 @@ def cluster_rpc(system):
 
 @pytest.fixture(scope="session")
 def identity_rpc(system):
-    """A standalone RPC proxy to the identity service (to read texted codes from the demo outbox)."""
+    """A standalone RPC proxy to the identity service."""
     from nameko.standalone.rpc import ClusterRpcProxy
 
     with ClusterRpcProxy({"AMQP_URI": system["identity_config"]["AMQP_URI"]}) as cluster:
         yield cluster.identity
+
+
+@pytest.fixture(scope="session")
+def notification_rpc(system):
+    """A standalone RPC proxy to the notification service (texted codes are read from its outbox)."""
+    from nameko.standalone.rpc import ClusterRpcProxy
+
+    with ClusterRpcProxy({"AMQP_URI": system["amqp_uri"]}) as cluster:
+        yield cluster.notification

@@ -43,7 +43,6 @@ def signing(database_url, amqp_vhost, s3_settings, tmp_path_factory):
     identity_config = copy.deepcopy(load_config(ROOT / "services/identity/config.yaml"))
     identity_config.update(AMQP_URI=amqp_uri, DATABASE_URL=database_url("audit_package_identity"))
     identity_config["PASSWORDS"].update(ARGON2_TIME_COST=1, ARGON2_MEMORY_KIB=8, ARGON2_PARALLELISM=1)
-    identity_config["SMS"]["EXPOSE_OUTBOX"] = True
     dossier_config = {"AMQP_URI": amqp_uri, "DATABASE_URL": database_url("audit_package_dossier"), "max_workers": 10,
                       "CHECKPOINTS": {"interval_seconds": 0, "signing_key": str(ensure_signing_key(keys / "key.pem")),
                                       "S3": {**s3_settings, "bucket": "audit-package-checkpoints"}}}

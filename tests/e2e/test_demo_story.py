@@ -20,7 +20,7 @@ from shared.clock import TravelClock, beijing_date, beijing_today, utc_now
 from shared.config import service_config
 from tests.e2e.conftest import seed_identity
 
-DATABASES = ["identity", "dossier", "review", "payment", "paysim", "certificate"]
+DATABASES = ["identity", "dossier", "review", "payment", "paysim", "certificate", "notification"]
 
 
 def demo_configs(database_url, amqp_uri, s3_settings):

@@ -207,7 +207,7 @@ class TestUploadsFromPages:
         status, headers, _ = browser.post_file(f"/dossiers/{draft['dossier_id']}/materials",
                                                {"category": "degree", "csrf_token": browser.cookie("kt_csrf")},
                                                make_pdf(pages=3))
-        assert status == 303 and "msg=material_uploaded" in headers["Location"]
+        assert status == 303 and headers["Location"].endswith("?done=material_uploaded&in=materials#sec-materials")
         materials = draft["api"].get(f"/api/v1/dossiers/{draft['dossier_id']}").json["dossier"]["materials"]
         assert any(m["category"] == "degree" and m["pages"] == 3 for m in materials)
 

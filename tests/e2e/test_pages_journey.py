@@ -8,6 +8,7 @@ from tests.e2e.conftest import DEMO_PASSWORD, PHONE, login
 from tests.e2e.test_applicant_journey_http import fill_sections, join_unit, register_and_login, upload
 from tests.factories import mobile_phone, resident_id
 from tests.pdfs import make_pdf
+from tests.waiting import wait_until
 
 PASSWORD = "Shenbao2026"
 
@@ -26,8 +27,18 @@ def sign_in(page, username, password):
     expect(page.locator("#logout")).to_be_visible()
 
 
-def saved(page):
-    expect(page.locator(".flash")).to_have_text("已保存。")
+def saved(page, section=None):
+    """The save's confirmation, inside the saved section (where the page has jumped), not at the top."""
+    where = page.locator(f"#sec-{section} .section-flash") if section else page.locator(".section-flash")
+    expect(where).to_have_text("已保存。")
+    expect(page.locator(".flash")).to_have_count(0)
+
+
+def confirm(page, button="#confirm-action"):
+    """Pass a confirmation step (提交申报, 删除, 结束表决并计票, 发布公示): the server's page says what
+    will happen; nothing is done until its button is pressed."""
+    expect(page.locator("#confirm-step")).to_be_visible()
+    page.click(button)
 
 
 def fill_row(page, section, index, values):
@@ -123,13 +134,13 @@ def fill_basic_education_and_work(page, person):
     page.select_option("#f-basic_info-current_title_series", "engineering")
     page.select_option("#f-basic_info-current_title_level", "primary")
     page.click("#form-basic_info button[type=submit]")
-    saved(page)
+    saved(page, "basic_info")
     fill_rows(page, "education", [{"education_level": "bachelor", "school": "昆明理工大学", "major": "给排水工程",
                                    "start": "2006-09-01", "end": "2010-06-30", "degree": "学士", "highest": True}])
-    saved(page)
+    saved(page, "education")
     fill_rows(page, "work_experience", [{"employer": "演示单位甲", "position": "技术员", "start": "2010-07-01",
                                          "duties": "给排水工程设计与施工管理"}])
-    saved(page)
+    saved(page, "work_experience")
 
 
 def see_every_eligibility_failure(page, screenshots):
@@ -154,14 +165,14 @@ def fill_continuing_education(page, dossier_url, screenshots):
     page.fill("#f-continuing_education-entries-0-hours", "60")
     page.fill("#f-continuing_education-entries-4-hours", "40")  # 2025 专业科目 40 of 60
     page.click("#form-continuing_education button[type=submit]")
-    saved(page)
+    saved(page, "continuing_education")
     expect(page.locator("#ce-year-2025")).to_contain_text("差 20 学时")
     expect(page.locator("#ce-year-2025")).to_contain_text("专业科目差 20 学时")
     expect(page.locator("#ce-year-2024")).to_contain_text("达标")
     page.locator("#ce-summary").screenshot(path=str(screenshots / "07-continuing-education-shortfall.png"))
     page.fill("#f-continuing_education-entries-4-hours", "60")
     page.click("#form-continuing_education button[type=submit]")
-    saved(page)
+    saved(page, "continuing_education")
     expect(page.locator("#ce-summary tr.short")).to_have_count(0)
 
 
@@ -173,14 +184,14 @@ def fill_achievement_assessments_review_form_and_commitment(page, person):
     page.click("#form-achievements button[type=submit]")
     expect(page.locator("#achievement-list")).to_contain_text("某污水处理厂改扩建工程")
     fill_rows(page, "annual_assessments", [{"year": year, "result": "competent"} for year in range(2017, 2026)])
-    saved(page)
+    saved(page, "annual_assessments")
     page.fill("#f-review_form-work_summary", "从事给排水工程技术工作十余年。")
     page.fill("#f-review_form-main_achievements", "主持完成三项市政给排水工程。")
     page.click("#form-review_form button[type=submit]")
-    saved(page)
+    saved(page, "review_form")
     page.fill("#f-commitment-signed_name", person["name"])
     page.click("#form-commitment button[type=submit]")
-    saved(page)
+    saved(page, "commitment")
 
 
 def upload_pdf(page, screenshots, pdf):
@@ -211,6 +222,8 @@ def check_preview_and_submit(page, dossier_url, screenshots):
     shot(page, screenshots, "10-preview")
     page.goto(dossier_url)
     page.click("#submit-dossier")
+    expect(page.locator("#confirm-lines")).to_contain_text("提交后在单位审核前可撤回;单位审核后将不能修改")
+    confirm(page)
     expect(page.locator(".flash")).to_contain_text("申报材料已提交")
     expect(page.locator("#dossier-status")).to_have_text("待单位审核")
     expect(page.locator("#form-basic_info")).to_have_count(0)  # locked after submission
@@ -369,7 +382,7 @@ class TestFormsAndReturns:
 
 
 class TestAccountPages:
-    def test_password_reset_by_texted_code(self, system, new_page, identity_rpc):
+    def test_password_reset_by_texted_code(self, system, new_page, notification_rpc):
         client = system["client"]
         phone = mobile_phone()
         answer = client.post("/api/v1/auth/register", json_body={"name": "郑洁", "id_number": resident_id(),
@@ -381,8 +394,9 @@ class TestAccountPages:
         page.fill("#f-phone", phone)
         page.click("#reset-request-form button[type=submit]")
         expect(page.locator("#reset-confirm-form")).to_be_visible()
-        message, = identity_rpc.outbox_messages({"recipient": phone})
-        code = re.search(r"\d{6}", message["body"]).group(0)
+        (body,) = wait_until(lambda: [item["body"] for item in notification_rpc.outbox({"phone": phone})["items"]],
+                             seconds=15, what="the reset code SMS")
+        code = re.search(r"\d{6}", body).group(0)
         page.fill("#f-code", code)
         page.fill("#f-new_password", "Xinmima2026")
         page.fill("#f-new_password_confirm", "Xinmima2026")

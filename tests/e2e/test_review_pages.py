@@ -15,7 +15,7 @@ from tests.e2e.review_support import (
 )
 from tests.waiting import wait_until
 from tests.e2e.conftest import PHONE
-from tests.e2e.test_pages_journey import shot, sign_in
+from tests.e2e.test_pages_journey import confirm, shot, sign_in
 
 DRAWN = (2, 3, 4, 5, 7, 8, 9, 10, 12)  # nobody from 甲: the dossiers below are 甲's, so no one recuses
 
@@ -247,6 +247,7 @@ class TestCommitteeManagementPages:
         office.reload()
         expect(office.locator(f"#md-{dossier_id} .tally")).to_contain_text("已投 9 / 9")
         office.click("#close-form button")
+        confirm(office)
         expect(office.locator(f"#md-{dossier_id} .tally")).to_contain_text("同意 9")
         expect(office.locator("#tally-check-result")).to_contain_text("核验通过")
         shot(office, screenshots, "28-meeting-closed-by-office")
@@ -260,6 +261,7 @@ class TestPublicity:
         for dossier_id in passed["ids"]:
             expect(admin.locator(f"#passed-{dossier_id} input")).to_be_checked()
         admin.click("#publish-form button[type=submit]")
+        confirm(admin)
         expect(admin.locator(".flash")).to_have_text("公示已发布。")
         publicity_url = admin.url.split("?")[0]
         publicity_id = publicity_url.rsplit("/", 1)[-1]

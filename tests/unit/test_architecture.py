@@ -158,7 +158,7 @@ OWN_VOCABULARY = {
     ("shared/contracts/identity.py", "rejected"),
     ("services/payment/domain.py", "submitted"),  # a refund's state at the payment provider
     ("services/identity/application/organisations.py", "unit_approved"),  # an identity audit action
-    ("services/identity/notifications.py", "failed"),  # an SMS in the outbox that could not be sent
+    ("shared/contracts/notification.py", "failed"),  # a message delivery that could not be made
 }
 
 

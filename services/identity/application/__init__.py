@@ -9,7 +9,7 @@ One application class per responsibility, each with its collaborators passed in:
 - ``sanctions.py`` — fraud sanctions and whether an account may apply
 - ``organisations.py`` — the organisation tree, unit registration and approval, scopes
 - ``memberships.py`` — applicants joining units
-- ``operations.py`` — health, the audit log, the demo SMS outbox
+- ``operations.py`` — health, the audit log
 
 and what they share: ``records.py`` (the database, its audit trail, lookups, duplicate checks),
 ``views.py`` (records as the plain dicts the service dumps), ``sessions.py`` (sign-in sessions and
@@ -75,5 +75,5 @@ class Identity:
             sanctions=Sanctions(database, settings.sanction_years, clock),
             organisations=Organisations(database, clock),
             memberships=Memberships(database, clock),
-            operations=Operations(database, settings.expose_outbox),
+            operations=Operations(database),
         )

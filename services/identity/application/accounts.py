@@ -60,6 +60,19 @@ class Accounts:
                                 actor=actor)
             return {"found": account_id is not None, "account_id": account_id}
 
+    def contacts(self, account_ids):
+        with self.database.transaction() as session:
+            found = session.scalars(select(Account).where(Account.id.in_(set(account_ids)), Account.status == ACTIVE))
+            return [_contact(account) for account in found]
+
+    def role_holders(self, role, org_id=None):
+        with self.database.transaction() as session:
+            grant = select(RoleGrant.account_id).where(RoleGrant.role == role)
+            grant = grant.where(RoleGrant.org_id == org_id) if org_id else grant.where(RoleGrant.org_id.is_(None))
+            found = session.scalars(select(Account).where(Account.id.in_(grant), Account.status == ACTIVE)
+                                    .order_by(Account.created_at))
+            return [_contact(account) for account in found]
+
     def get_account(self, account_id):
         with self.database.transaction() as session:
             return account_view(session, account_by_id(session, account_id))
@@ -101,3 +114,7 @@ class Accounts:
             view = account_view(session, account)
         self.throttles.forget_login_failures(*usernames)
         return view
+
+
+def _contact(account):
+    return {"account_id": account.id, "name": account.name, "phone": account.phone, "status": account.status}

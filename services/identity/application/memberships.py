@@ -1,11 +1,16 @@
 """Memberships: an applicant asks to join a unit, its unit admin confirms or rejects, either ends it.
 
 A person belongs to at most one unit at a time (pending or confirmed), and a unit's admin never
-joins it as an applicant (docs/domain-rules.md R1.11).
+joins it as an applicant (docs/domain-rules.md R1.11). A request is told to the bus
+(``membership_requested``, shared/contracts/notification.py) once it committed, so the unit's admins
+hear of it; a refusal tells nobody.
 """
+from datetime import timezone
+
 from sqlalchemy import select
 
 from shared.contracts.identity import CONFIRMED, ENDED, PENDING, REJECTED
+from shared.idempotency import remember
 from shared.roles import APPLICANT, UNIT_ADMIN
 
 from .. import domain
@@ -18,14 +23,18 @@ from .records import (
 )
 from .views import membership_view
 
+
 class Memberships:
     """Who works in which unit, as the unit's admin confirmed it."""
 
     def __init__(self, database, clock):
         self.database, self.clock = database, clock
 
-    def request_membership(self, actor, unit_id):
-        """An applicant asks to join a unit; its unit admin then confirms or rejects."""
+    def request_membership(self, actor, unit_id, announce=None):
+        """An applicant asks to join a unit; its unit admin then confirms or rejects.
+
+        *announce(event)* gets the ``membership_requested`` payload after the commit: an event about a
+        request that rolled back would ask the unit's admins to decide on nothing."""
         with self.database.transaction() as session:
             account = acting_account(session, actor)
             require_role(actor, APPLICANT)
@@ -41,7 +50,18 @@ class Memberships:
             session.add(membership)
             flush_or_duplicate(session)
             self.database.audit(session, "membership_requested", "success", account.id, actor=actor, unit_id=unit_id)
-            return membership_view(session, membership)
+            # A redelivered request answers this membership instead of "already asked" (shared/idempotency.py).
+            remember(session.connection(), {"membership_id": membership.id})
+            view = membership_view(session, membership)
+            event = requested_event(membership, account, view["unit_name"])
+        if announce is not None:
+            announce(event)
+        return view
+
+    def membership(self, membership_id):
+        """The membership as it stands (what a repeated request to join answers)."""
+        with self.database.transaction() as session:
+            return membership_view(session, membership_by_id(session, membership_id))
 
     def confirm_membership(self, actor, membership_id):
         with self.database.transaction() as session:
@@ -81,6 +101,17 @@ class Memberships:
     def _decide(self, membership, status, actor, reason=None):
         membership.status, membership.decided_by, membership.decided_at = status, actor.account_id, self.clock()
         membership.reason = reason
+
+
+def requested_event(membership, account, unit_name):
+    """The ``membership_requested`` payload (MembershipRequestedEvent): the membership id is the event
+    id, so however often it is told, the unit's admins get one message per request. No phone number:
+    the notification service asks identity for the admins' contacts itself."""
+    return {
+        "event_id": membership.id, "membership_id": membership.id, "unit_id": membership.unit_id,
+        "unit_name": unit_name, "account_id": account.id, "account_name": account.name,
+        "occurred_at": membership.requested_at.astimezone(timezone.utc).isoformat(),
+    }
 
 
 def _pending_membership_of_my_unit(session, actor, membership_id):

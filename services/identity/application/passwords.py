@@ -9,7 +9,6 @@ from .. import domain
 from ..credentials import hash_reset_code, new_reset_code, reset_code_matches
 from ..exceptions import InvalidResetCodeError, WrongCurrentPasswordError
 from ..tables import Account, ResetCode, new_id
-from ..notifications import Notification
 from .records import ACTIVE, acting_account, username_keys
 
 RESET_REQUESTED = "如该手机号已注册，验证码已发送，{minutes} 分钟内有效"
@@ -21,6 +20,7 @@ class Passwords:
 
     def __init__(self, database, hasher, sender, throttles, sessions, clock, password_policy, reset_codes,
                  reset_code_pepper):
+        # *sender* is a code_sender.CodeSender: the notification service texts the code.
         self.database, self.hasher, self.sender = database, hasher, sender
         self.throttles, self.sessions, self.clock = throttles, sessions, clock
         self.password_policy, self.reset_codes, self.pepper = password_policy, reset_codes, reset_code_pepper
@@ -64,8 +64,8 @@ class Passwords:
                             expires_at=policy.expires_at(now), attempts=0)
             row.code_hash = hash_reset_code(self.pepper, row.id, code)
             session.add(row)
-            self.sender.send(session, Notification(
-                phone, "password_reset_code", {"code": code, "minutes": policy.ttl_minutes}))
+            self.sender.send(session, phone, "password_reset_code", {"code": code, "minutes": policy.ttl_minutes},
+                             reference=f"reset:{row.id}")
             self.database.audit(session, "password_reset_request", "success", account.id,
                                 source_address=source_address)
         return answer
@@ -129,5 +129,5 @@ class Passwords:
         account.password_changed_at = now
         self.sessions.end_all(session, account, now, "password_changed")
         if account.phone:
-            self.sender.send(session, Notification(
-                account.phone, "password_changed", {"time": domain.local_time_text(now)}))
+            self.sender.send(session, account.phone, "password_changed", {"time": domain.local_time_text(now)},
+                             reference=f"password_changed:{account.id}:{int(now.timestamp() * 1000)}")

@@ -13,7 +13,6 @@ class Settings:
     refresh_ttl_seconds: int = 7 * 24 * 3600
     sanction_years: int = 3
     reset_code_pepper: str = ""
-    expose_outbox: bool = False
 
     @classmethod
     def from_config(cls, config):
@@ -30,7 +29,6 @@ class Settings:
             refresh_ttl_seconds=int((config.get("TOKENS") or {}).get("REFRESH_TTL_SECONDS") or 7 * 24 * 3600),
             sanction_years=int((config.get("SANCTIONS") or {}).get("FRAUD_YEARS") or 3),
             reset_code_pepper=str(codes.get("PEPPER") or ""),
-            expose_outbox=bool((config.get("SMS") or {}).get("EXPOSE_OUTBOX")),
         )
 
 

@@ -76,6 +76,7 @@ def org_view(org):
         "parent_id": org.parent_id, "code": org.code, "status": org.status,
         "credit_code_checksum_ok": org.credit_code_checksum_ok,
         "credit_code_confirmed": bool(org.credit_code_confirmed), "created_at": org.created_at,
+        "contact_name": org.contact_name, "contact_phone": org.contact_phone,
     }
 
 
@@ -110,9 +111,3 @@ def audit_view(entry):
     return {"id": entry.id, "at": entry.at, "action": entry.action, "outcome": entry.outcome,
             "account_id": entry.account_id, "actor_id": entry.actor_id,
             "source_address": entry.source_address, "detail": entry.detail}
-
-
-def outbox_view(message):
-    return {"id": message.id, "created_at": message.created_at, "channel": message.channel,
-            "recipient": message.recipient, "template": message.template, "body": message.body,
-            "status": message.status}

@@ -8,7 +8,11 @@ Database work that holds row locks never waits on another service: RPC calls hap
 A new meeting is recorded with the request's idempotency key (shared/idempotency.py) and an id
 derived from it; assigning, changing and opening are naturally repeatable (see each), and every
 dossier step they ask for goes under its own derived key (``ports.Remote.write``).
+The opening of a vote is announced on the bus (``meeting_opened``, shared/contracts/notification.py)
+by the one call that opened it, after its commit, so the experts who vote are told once.
 """
+from datetime import timezone
+
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
@@ -248,10 +252,12 @@ class MeetingCases:
 
     # -- opening --------------------------------------------------------------------------
 
-    def open_meeting(self, actor, meeting_id):
+    def open_meeting(self, actor, meeting_id, announce=None):
         """Open the vote: quorum present, every dossier has voters; each dossier gets ``review_started``.
 
-        Naturally repeatable: a retry starts only the dossiers still waiting."""
+        Naturally repeatable: a retry starts only the dossiers still waiting. *announce(event)* gets the
+        ``meeting_opened`` payload once the opening committed, from the call that opened the vote only:
+        a retry, or the loser of two racing openings, announces nothing (a meeting never reopens)."""
         data = self.organised(actor, meeting_id, states=(DRAWN, OPEN), action="开始评审")
         committee = self.committees.committee_row(data.meeting["committee_id"])
         if not data.meeting["attendance_recorded"]:
@@ -274,8 +280,12 @@ class MeetingCases:
             if current.state == DRAWN and any(dossier["state"] == ASSIGNED for dossier in current.dossiers):
                 # The office's decision added a dossier while the vote was being opened: a retry starts it.
                 raise MeetingStateError("开始表决期间申报材料有调整,请再次点击「开始表决」")
-            connection.execute(update(meetings).where(meetings.c.id == str(meeting_id), meetings.c.state == DRAWN)
-                               .values(state=OPEN, opened_at=self.clock.now()))
+            opened_at = self.clock.now()
+            opened = connection.execute(
+                update(meetings).where(meetings.c.id == str(meeting_id), meetings.c.state == DRAWN)
+                .values(state=OPEN, opened_at=opened_at)).rowcount == 1
+        if opened and announce is not None:
+            announce(opened_event(current, committee, opened_at))
         return self.get_meeting(actor, meeting_id)
 
     def _start_review(self, actor, meeting_id, dossier_id):
@@ -314,3 +324,20 @@ class MeetingCases:
             if raise_error:
                 raise
             return False
+
+
+def opened_event(data, committee, opened_at):
+    """The ``meeting_opened`` payload (MeetingOpenedEvent) of the meeting *data* as it was opened.
+
+    The experts told are those who can vote now: drawn, attending, and not recused from every dossier
+    (an expert out of one dossier's vote still votes on the others), in draw order. Their ids are
+    identity account ids: the notification service looks up how to reach them.
+    """
+    voters = set().union(*(data.voters(dossier) for dossier in data.dossiers))
+    meeting_id = data.meeting["id"]
+    return {
+        "event_id": f"{meeting_id}:opened", "meeting_id": meeting_id, "meeting_name": data.meeting["title"],
+        "committee_name": committee["name"],
+        "expert_account_ids": [expert["expert_id"] for expert in data.experts if expert["expert_id"] in voters],
+        "dossier_count": len(data.dossiers), "occurred_at": opened_at.astimezone(timezone.utc).isoformat(),
+    }

@@ -9,10 +9,9 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
 from services.identity.dependencies import build_identity
-from services.identity.tables import OutboxMessage
+from services.identity.code_sender import CodeSender
 from services.identity.seed import seed_demo
 from shared.clock import utc_now
 from shared.config import load_config
@@ -53,7 +52,6 @@ def identity_config(database_url, signing_key):
     config["DATABASE_URL"] = database_url("identity")
     config["PASSWORDS"].update(ARGON2_TIME_COST=1, ARGON2_MEMORY_KIB=8, ARGON2_PARALLELISM=1)
     config["TOKENS"]["PRIVATE_KEY"] = signing_key.private_pem()
-    config["SMS"]["EXPOSE_OUTBOX"] = True
     return config
 
 
@@ -62,9 +60,24 @@ def shared_clock():
     return Clock()
 
 
+class RecordingCodeSender(CodeSender):
+    """Identity's port to the notification service, keeping what it would hand over (after commit)."""
+
+    def __init__(self):
+        self.handed_over = []
+
+    def hand_over(self, request):
+        self.handed_over.append(request)
+
+
 @pytest.fixture(scope="session")
-def identity_app(identity_config, shared_clock):
-    identity, engine = build_identity(identity_config, clock=shared_clock)
+def code_sender():
+    return RecordingCodeSender()
+
+
+@pytest.fixture(scope="session")
+def identity_app(identity_config, shared_clock, code_sender):
+    identity, engine = build_identity(identity_config, clock=shared_clock, code_sender=code_sender)
     yield identity
     engine.dispose()
 
@@ -170,26 +183,22 @@ def make_unit(identity, actors, demo):
 
 
 @pytest.fixture
-def outbox(identity_app):
-    """``outbox(phone)`` → the messages texted to *phone*, newest first (read from the table)."""
+def outbox(code_sender):
+    """``outbox(phone)`` → what identity handed to the notification service for *phone*, newest first."""
 
     def read(phone):
-        with identity_app.session_factory() as session:
-            return session.scalars(
-                select(OutboxMessage).where(OutboxMessage.recipient == phone)
-                .order_by(OutboxMessage.created_at.desc())
-            ).all()
+        return [request for request in reversed(code_sender.handed_over) if request["phone"] == phone]
 
     return read
 
 
 @pytest.fixture
 def texted_code(outbox):
-    """``texted_code(phone)`` → the newest password-reset code in the outbox for *phone*."""
+    """``texted_code(phone)`` → the newest password-reset code handed over for *phone*."""
 
     def read(phone):
-        codes = [message for message in outbox(phone) if message.template == "password_reset_code"]
+        codes = [request for request in outbox(phone) if request["template"] == "password_reset_code"]
         assert codes, f"no reset code texted to {phone}"
-        return codes[0].params["code"]
+        return codes[0]["params"]["code"]
 
     return read

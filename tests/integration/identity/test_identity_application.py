@@ -1,10 +1,7 @@
 """Identity's use cases against real PostgreSQL and Redis (no broker): registration, login and its
 throttles, sessions and tokens, password reset, organisations, memberships, roles and role requests,
 sanctions and seed data."""
-import http.server
-import json
 import secrets
-import threading
 from datetime import date
 
 import pytest
@@ -18,10 +15,9 @@ from services.identity.exceptions import (
     TooManyAttemptsError, UnsuitableOrganisationError, WeakPasswordError, WrongCurrentPasswordError,
 )
 from services.identity.tables import Account, AuditEntry, Organisation, RoleGrant
-from services.identity.notifications import HttpSmsSender
 from services.identity.seed import seed_demo
+from shared.contracts.notification import SendCodeSchema
 from shared.roles import Actor
-from tests.waiting import wait_until
 
 DEMO_PASSWORD = "Kunming@2026"
 PASSWORD = "Passw0rd-test"
@@ -386,12 +382,26 @@ class TestRefreshTokens:
 
 
 class TestPasswordReset:
-    def test_a_six_digit_code_is_texted_through_the_outbox(self, identity, make_applicant, outbox):
+    def test_a_six_digit_code_is_handed_to_the_notification_service(self, identity, make_applicant, outbox):
         applicant = make_applicant()
         answer = identity.passwords.request_password_reset(applicant["phone"])
-        message, = outbox(applicant["phone"])
-        assert len(message.params["code"]) == 6 and message.params["code"] in message.body
-        assert message.status == "pending" and answer["expires_in"] == 600
+        request, = outbox(applicant["phone"])
+        assert request["template"] == "password_reset_code" and answer["expires_in"] == 600
+        assert len(request["params"]["code"]) == 6 and request["params"]["code"].isdigit()
+        assert request["params"]["minutes"] == "10" and request["reference"].startswith("reset:")
+        # The contract's own input schema takes it as it is (shared/contracts/notification.py).
+        assert SendCodeSchema().load(request) == request
+
+    def test_a_reset_that_rolls_back_hands_nothing_over(self, identity, make_applicant, outbox, monkeypatch):
+        applicant = make_applicant()
+
+        def failing_audit(*args, **kwargs):
+            raise RuntimeError("the transaction fails after the code was made")
+
+        monkeypatch.setattr(identity.passwords.database, "audit", failing_audit)
+        with pytest.raises(RuntimeError):
+            identity.passwords.request_password_reset(applicant["phone"])
+        assert outbox(applicant["phone"]) == []
 
     def test_the_right_code_sets_the_new_password(self, identity, make_applicant, texted_code):
         applicant = make_applicant()
@@ -498,53 +508,7 @@ class TestPasswordReset:
         identity.passwords.confirm_password_reset(applicant["phone"], texted_code(applicant["phone"]), "NewPassw0rd")
         with pytest.raises(TokenRefusedError):
             identity.authentication.refresh(tokens["refresh_token"])
-        assert outbox(applicant["phone"])[0].template == "password_changed"
-
-
-class HttpSmsGateway(http.server.BaseHTTPRequestHandler):
-    received = []
-
-    def do_POST(self):
-        HttpSmsGateway.received.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
-        self.send_response(200)
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    def log_message(self, *args):
-        pass
-
-
-class TestHttpSmsSender:
-    def test_the_http_adapter_posts_the_message_after_commit_and_marks_it_sent(self, identity, make_applicant, outbox):
-        server = http.server.HTTPServer(("127.0.0.1", 0), HttpSmsGateway)
-        threading.Thread(target=server.handle_request, daemon=True).start()
-        sender = HttpSmsSender(f"http://127.0.0.1:{server.server_port}/sms", token="t",
-                               session_factory=identity.session_factory)
-        applicant = make_applicant()
-        original, identity.passwords.sender = identity.passwords.sender, sender
-        try:
-            identity.passwords.request_password_reset(applicant["phone"])
-            # Delivered in the background: the request does not wait for the SMS gateway.
-            wait_until(lambda: outbox(applicant["phone"])[0].status == "sent", seconds=10, what="the SMS marked sent")
-        finally:
-            identity.passwords.sender = original
-            server.server_close()
-        posted = HttpSmsGateway.received[-1]
-        assert posted["phone"] == applicant["phone"] and posted["template"] == "password_reset_code"
-
-    def test_a_failed_post_is_recorded_not_raised(self, identity, make_applicant, outbox):
-        sender = HttpSmsSender("http://127.0.0.1:9/unreachable", timeout_seconds=1,
-                               session_factory=identity.session_factory)
-        applicant = make_applicant()
-        original, identity.passwords.sender = identity.passwords.sender, sender
-        try:
-            identity.passwords.request_password_reset(applicant["phone"])
-            wait_until(lambda: outbox(applicant["phone"])[0].status == "failed", seconds=10,
-                       what="the SMS marked failed")
-        finally:
-            identity.passwords.sender = original
-        message = outbox(applicant["phone"])[0]
-        assert (message.status, message.attempts) == ("failed", 1) and message.last_error
+        assert outbox(applicant["phone"])[0]["template"] == "password_changed"
 
 
 class TestOrganisations:

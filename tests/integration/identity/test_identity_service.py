@@ -1,4 +1,5 @@
 """The identity nameko service over real RabbitMQ and PostgreSQL: what other services and the gateway see."""
+import re
 from datetime import date
 
 import pytest
@@ -10,7 +11,10 @@ from services.identity.exceptions import (
     TooManyAttemptsError,
 )
 from services.identity.service import IdentityService
+from services.notification.service import NotificationService
+from shared.config import service_config
 from shared.tokens import verifier_from_key_set
+from tests.waiting import wait_until
 
 PASSWORD = "Passw0rd-test"
 
@@ -161,26 +165,51 @@ class TestConcurrentCalls:
         assert sum(result is not None for result in results) == 1
 
 
+@pytest.fixture
+def texting(identity_config, amqp_uri, run_services, demo, database_url):
+    """Identity and the notification service on one bus: ``(identity rpc, texts(phone))``, where
+    *texts* answers the SMS bodies the notification service's outbox holds for *phone*."""
+    notification_config = service_config("notification")
+    notification_config.update(AMQP_URI=amqp_uri, DATABASE_URL=database_url("identity_notification"))
+    notification_config["SMS"].update(EXPOSE_OUTBOX=True)
+    run_services((IdentityService, {**identity_config, "AMQP_URI": amqp_uri}),
+                 (NotificationService, notification_config))
+    with ClusterRpcProxy({"AMQP_URI": amqp_uri}, timeout=30) as cluster:
+        def texts(phone):
+            return [item["body"] for item in cluster.notification.outbox({"phone": phone})["items"]]
+
+        yield cluster.identity, texts
+
+
 class TestPasswordReset:
-    def test_reset_by_sms_code_read_from_the_outbox(self, rpc, registration, texted_code):
+    def test_the_code_is_texted_by_the_notification_service(self, texting, registration):
+        rpc, texts = texting
         data = registration()
         rpc.register(data)
         answer = rpc.request_password_reset({"phone": data["phone"]})
         assert answer["expires_in"] == 600
-        code = texted_code(data["phone"])
+        (body,) = wait_until(lambda: texts(data["phone"]), seconds=15, what="the reset code SMS")
+        assert "验证码" in body
+        code = re.search(r"验证码\s*(\d{6})", body).group(1)
         wrong = f"{(int(code) + 1) % 1000000:06d}"
         with pytest.raises(InvalidResetCodeError, match="验证码错误或已失效"):
             rpc.confirm_password_reset({"phone": data["phone"], "code": wrong, "new_password": "NewPassw0rd"})
         assert rpc.confirm_password_reset(
             {"phone": data["phone"], "code": code, "new_password": "NewPassw0rd"}) == {"ok": True}
         rpc.login({"username": data["phone"], "password": "NewPassw0rd"})
+        # The completed reset is texted too (a security notice), once.
+        changed = wait_until(lambda: [text for text in texts(data["phone"]) if "密码已于" in text], seconds=15,
+                             what="the password-changed SMS")
+        assert len(changed) == 1 and len(texts(data["phone"])) == 2
 
-    def test_the_demo_console_reads_texts_through_rpc_when_enabled(self, rpc, registration):
-        data = registration()
-        rpc.register(data)
-        rpc.request_password_reset({"phone": data["phone"]})
-        message, = rpc.outbox_messages({"recipient": data["phone"]})
-        assert message["template"] == "password_reset_code" and "验证码" in message["body"]
+    def test_an_unknown_phone_is_texted_nothing(self, texting, registration, fresh):
+        rpc, texts = texting
+        known = registration()
+        rpc.register(known)
+        unknown = fresh.phone()
+        assert rpc.request_password_reset({"phone": unknown}) == rpc.request_password_reset({"phone": known["phone"]})
+        wait_until(lambda: texts(known["phone"]), seconds=15, what="the known phone's SMS")
+        assert texts(unknown) == []
 
 
 class TestOrganisationsAndMemberships:

@@ -159,6 +159,8 @@ COMMANDS = {
                             d.CommitmentSigned, {"statement_version": "v2", "signed_name": "李明"}),
     "submit": Case("applicant", lambda x, a: x.submit(a),
                    d.Submitted, lambda x: {"resubmission": x.status == st.RETURNED}),
+    "take_back": Case("applicant", lambda x, a: x.take_back(a, "  补充一项业绩  "),
+                      d.SubmissionTakenBack, {"reason": "补充一项业绩"}),
     "approve": Case("reviewer", lambda x, a: x.approve(a, "  同意 "),
                     lambda x: APPROVAL_BY_LEVEL[x.status], {"opinion": "同意"}),
     "return_for_changes": Case(

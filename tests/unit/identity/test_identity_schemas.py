@@ -165,7 +165,6 @@ class TestShippedSettings:
         assert settings.throttles.address.free == 30
         assert (settings.reset_codes.ttl_minutes, settings.reset_codes.max_attempts) == (10, 5)
         assert settings.refresh_ttl_seconds == 7 * 24 * 3600 and settings.sanction_years == 3
-        assert settings.expose_outbox is False
 
     def test_the_config_hashes_with_real_argon2_cost_unless_told_otherwise(self, monkeypatch):
         for name in ("IDENTITY_ARGON2_TIME_COST", "IDENTITY_ARGON2_MEMORY_KIB", "IDENTITY_ARGON2_PARALLELISM"):
