@@ -97,8 +97,9 @@ class NotificationService(EventHandlers):
 
     @rpc(expected_exceptions=PlatformError)
     def send_code(self, data):
-        """Identity's codes: ``{phone, template, params, reference}`` → ``{delivery_id}``, sent at any hour
-        (its first attempt starts at once, in the background; the timer retries); one per reference."""
+        """Identity's texts: ``{phone, template, params, reference}`` → ``{delivery_id}``; a verification
+        code goes at any hour (its first attempt starts at once, in the background; the timer retries),
+        a password-change notice as any SMS does; one per reference."""
         loaded = load_or_raise(schemas.SendCodeSchema(), data, "验证码短信请求有误")
         answer = self.notifications.send_code(loaded)
         self.background(lambda: self.notifications.worker.deliver_now(answer["delivery_id"]))
