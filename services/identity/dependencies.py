@@ -3,7 +3,6 @@ gives the service each application as a nameko dependency, and its bus events as
 import logging
 
 import eventlet.tpool
-from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider, SharedExtension
 from sqlalchemy import func, make_url, select
 from sqlalchemy.orm import sessionmaker
@@ -126,27 +125,3 @@ class IdentityApplication(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return getattr(self.applications.identity, self.application)
-
-
-class EventAnnouncer(EventDispatcher):
-    """nameko's EventDispatcher (exchange ``identity.events``, routing key = the event type, publisher
-    confirms), injected as ``announce(event_type, payload)`` → True when the broker took the event.
-
-    Identity announces what already committed: a broker that cannot take the event must not turn a
-    recorded request into an error for the person, so a failure is logged (the event type and id only:
-    payloads name people) and the answer goes on.
-    """
-
-    def get_dependency(self, worker_ctx):
-        dispatch = super().get_dependency(worker_ctx)
-
-        def announce(event_type, payload):
-            try:
-                dispatch(event_type, payload)
-                return True
-            except Exception as error:  # whatever the broker raised, the write stands
-                log.error("event %s %s not published (recorded, but nobody is told): %s", event_type,
-                          payload.get("event_id"), type(error).__name__)
-                return False
-
-        return announce

@@ -9,6 +9,7 @@ request. A request to join is announced on the bus (``membership_requested``) on
 """
 import functools
 
+from shared.announcing import EventAnnouncer
 from shared.contracts.notification import MEMBERSHIP_REQUESTED
 from shared.deadlines import rpc  # nameko's @rpc, refusing calls whose deadline passed
 from shared.errors import PlatformError
@@ -16,7 +17,7 @@ from shared.idempotency import IdempotencyKey, idempotent
 from shared.observability import CorrelationId
 
 from . import schemas as s
-from .dependencies import EventAnnouncer, IdentityApplication
+from .dependencies import IdentityApplication
 from .schemas import dump, load
 
 # Refusals people cause are answers, not faults: nameko does not log them as errors.

@@ -2,7 +2,6 @@
 timers whose interval is configured, and review's own bus events."""
 import logging
 
-from nameko.events import EventDispatcher
 from nameko.extensions import DependencyProvider
 
 from shared.clock import configured_clock
@@ -56,26 +55,3 @@ class MeetingRecordKit(DependencyProvider):
 def review_timer(key, default_seconds, **kwargs):
     """A timer whose interval is ``TIMERS.<key>_seconds`` in the config (shared/timers.py)."""
     return configured_timer(f"TIMERS.{key}_seconds", default_seconds, **kwargs)
-
-
-class EventAnnouncer(EventDispatcher):
-    """nameko's EventDispatcher (exchange ``review.events``, routing key = the event type, publisher
-    confirms), injected as ``announce(event_type, payload)`` → True when the broker took the event.
-
-    Review announces what already committed (a meeting's vote is open whether or not the broker is
-    up): a failure is logged with the event's type and id and the answer goes on.
-    """
-
-    def get_dependency(self, worker_ctx):
-        dispatch = super().get_dependency(worker_ctx)
-
-        def announce(event_type, payload):
-            try:
-                dispatch(event_type, payload)
-                return True
-            except Exception as error:  # whatever the broker raised, the write stands
-                log.error("event %s %s not published (recorded, but nobody is told): %s", event_type,
-                          payload.get("event_id"), type(error).__name__)
-                return False
-
-        return announce

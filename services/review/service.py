@@ -14,6 +14,7 @@ import functools
 from nameko.rpc import RpcProxy
 from sqlalchemy import func, select, text
 
+from shared.announcing import EventAnnouncer
 from shared.contracts import dossier_errors, identity_errors
 from shared.contracts.notification import MEETING_OPENED
 from shared.deadlines import rpc  # nameko's @rpc, refusing calls whose deadline passed
@@ -28,7 +29,7 @@ from shared.schemas import ActorSchema, load_or_raise
 from . import schemas as s
 from .schemas import dump
 from .application import Review
-from .dependencies import EventAnnouncer, MeetingRecordKit, ReviewStore, review_timer
+from .dependencies import MeetingRecordKit, ReviewStore, review_timer
 from .exceptions import InvalidReviewCommandError
 from .handlers import DossierEventHandlers
 from .domain.scoping import require_role

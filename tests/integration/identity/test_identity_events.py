@@ -10,42 +10,16 @@ import uuid
 from datetime import datetime, timezone
 
 import pytest
-from kombu import Connection, Queue
-from nameko.standalone.events import get_event_exchange
 from nameko.standalone.rpc import ClusterRpcProxy
 
 from services.identity.exceptions import ActionNotAllowedError, StateConflictError
 from services.identity.service import IdentityService
 from shared.contracts.notification import IDENTITY_SOURCE, MEMBERSHIP_REQUESTED, MembershipRequestedEvent
 from shared.idempotency import IDEMPOTENCY_KEY
+from tests.event_tap import EventTap
 from tests.infrastructure import rabbitmqctl
 
 PASSWORD = "Passw0rd-test"
-
-
-class EventTap:
-    """Every ``<source>.events`` message of one event type published while the tap is open."""
-
-    def __init__(self, amqp_uri, source, event_type):
-        self.connection = Connection(amqp_uri)
-        queue = Queue(f"test-tap-{source}-{event_type}-{uuid.uuid4().hex[:8]}", exchange=get_event_exchange(source, {}),
-                      routing_key=event_type, exclusive=True, auto_delete=True)
-        self.queue = self.connection.SimpleQueue(queue)
-
-    def drain(self, quiet_seconds=0.5):
-        """The payloads received so far, waiting until none has come for *quiet_seconds*."""
-        payloads = []
-        while True:
-            try:
-                message = self.queue.get(timeout=quiet_seconds)
-            except self.queue.Empty:
-                return payloads
-            message.ack()
-            payloads.append(message.payload)
-
-    def close(self):
-        self.queue.close()
-        self.connection.release()
 
 
 @pytest.fixture
@@ -148,7 +122,7 @@ class TestWhenTheBrokerRefusesTheEvent:
         with ClusterRpcProxy({"AMQP_URI": refusing_config["AMQP_URI"]}, timeout=30) as cluster:
             account = cluster.identity.register(data)
             actor = {"account_id": account["id"], "role": "applicant", "org_id": None}
-            with caplog.at_level(logging.ERROR, logger="services.identity.dependencies"):
+            with caplog.at_level(logging.ERROR, logger="shared.announcing"):
                 membership = cluster.identity.request_membership(actor, {"unit_id": demo["orgs"]["演示单位甲"]})
         assert membership["status"] == "pending"
         assert identity.accounts.get_account(account["id"])["membership"]["id"] == membership["id"]

@@ -6,44 +6,17 @@ A queue of the test's own is bound to nameko's ``review.events`` exchange with t
 routing key, as the notification service's ``@event_handler`` queue is. The dispatch is confirmed
 by the broker before review answers, so whatever the call published is in the queue by then.
 """
-import uuid
 from datetime import datetime
 
 import pytest
-from kombu import Connection, Queue
-from nameko.standalone.events import get_event_exchange
 
 from services.review.exceptions import MeetingStateError, QuorumNotMetError
 from shared.clock import beijing_today
 from shared.contracts.notification import MEETING_OPENED, REVIEW_SOURCE, MeetingOpenedEvent
+from tests.event_tap import EventTap
 from tests.integration.review.review_support import EXPERTS, SECRETARY, UNIT_JIA, expert
 
 NINE = range(1, 10)
-
-
-class EventTap:
-    """Every ``<source>.events`` message of one event type published while the tap is open."""
-
-    def __init__(self, amqp_uri, source, event_type):
-        self.connection = Connection(amqp_uri)
-        queue = Queue(f"test-tap-{source}-{event_type}-{uuid.uuid4().hex[:8]}", exchange=get_event_exchange(source, {}),
-                      routing_key=event_type, exclusive=True, auto_delete=True)
-        self.queue = self.connection.SimpleQueue(queue)
-
-    def drain(self, quiet_seconds=0.5):
-        """The payloads received so far, waiting until none has come for *quiet_seconds*."""
-        payloads = []
-        while True:
-            try:
-                message = self.queue.get(timeout=quiet_seconds)
-            except self.queue.Empty:
-                return payloads
-            message.ack()
-            payloads.append(message.payload)
-
-    def close(self):
-        self.queue.close()
-        self.connection.release()
 
 
 @pytest.fixture
