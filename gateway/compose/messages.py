@@ -7,7 +7,7 @@ import threading
 import time
 
 from shared.contracts.notification import (
-    AUDIENCE, REQUIRED_KINDS, DeliveryQuerySchema, InboxQuerySchema, MarkReadSchema, PreferencesSchema,
+    AUDIENCE, REQUIRED_KINDS, REQUIRED_SMS_NOTE, DeliveryQuerySchema, InboxQuerySchema, MarkReadSchema, PreferencesSchema,
     RetryDeliverySchema,
 )
 from shared.errors import ValidationFailed
@@ -18,7 +18,7 @@ log = logging.getLogger(__name__)
 QUERY_REFUSED = "查询参数有误,请按提示修改"
 # The roles that receive some kind of message, in the order a person holding several sees them.
 PREFERENCE_ROLES = tuple(dict.fromkeys(AUDIENCE.values()))
-LOCKED = "流程必需,不能关闭"
+LOCKED = REQUIRED_SMS_NOTE
 
 
 def reader(principal):

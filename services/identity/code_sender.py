@@ -13,13 +13,10 @@ import eventlet
 from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import event
 
+from shared.contracts.identity import mask_phone
 from shared.contracts.notification import CODE_TEMPLATES
 
 log = logging.getLogger(__name__)
-
-
-def masked(phone):
-    return f"{phone[:3]}****{phone[-4:]}" if phone and len(phone) >= 7 else "***"
 
 
 class CodeSender:
@@ -52,4 +49,4 @@ class NotificationCodeSender(CodeSender):
                 cluster.notification.send_code(request)
         except Exception as error:  # the person asks for a new code; nothing else depends on this one
             log.warning("handing %s for %s to the notification service failed: %s",
-                        request["template"], masked(request["phone"]), type(error).__name__)
+                        request["template"], mask_phone(request["phone"]), type(error).__name__)

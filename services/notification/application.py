@@ -15,7 +15,7 @@ from sqlalchemy.dialects.postgresql import insert
 from shared.clock import utc_now
 from shared.contracts.identity import normalize_phone
 from shared.contracts.notification import (
-    AUDIENCE, DELIVERY_STATES, FAILED, HELD, KIND_LABELS, PENDING, REQUIRED_KINDS, SENT, VERIFICATION_CODES,
+    AUDIENCE, DELIVERY_STATES, FAILED, HELD, KIND_LABELS, PENDING, REQUIRED_KINDS, REQUIRED_SMS_NOTE, SENT, VERIFICATION_CODES,
 )
 from shared.contracts.notification_errors import (
     DeliveryNotFound, DeliveryNotRetryableError, NotificationNotAllowedError, OutboxNotExposedError,
@@ -154,7 +154,7 @@ class Notifications:
         if locked:
             labels = "、".join(f"“{KIND_LABELS[kind]}”" for kind in locked)
             raise PreferenceLockedError(f"{labels}是办理流程必需的通知,不能关闭短信提醒",
-                                        fields={"sms": {kind: ["流程必需的通知,不能关闭"] for kind in locked}})
+                                        fields={"sms": {kind: [REQUIRED_SMS_NOTE] for kind in locked}})
         now = self.clock()
         with self.engine.begin() as connection:
             for kind, enabled in data["sms"].items():

@@ -18,12 +18,12 @@ from shared.contracts.notification import (
     IDENTITY_SOURCE, MEETING_OPENED, MEMBERSHIP_REQUESTED, REVIEW_SOURCE, MeetingOpenedEvent, MembershipRequestedEvent,
 )
 from shared.event_failures import ContractBroken, json_rendering, recorded_event_handler
-from shared.event_handlers import dossier_event_consumer, event_entering
+from shared.event_handlers import dossier_event_consumer, event_entering, published_event
 
 from . import compose
 
 # The dossier's take-back (撤回) returns a submitted dossier to draft: its submission leaves the digest.
-TAKE_BACK = "submission_taken_back" if "submission_taken_back" in EVENTS else None
+TAKE_BACK = published_event("submission_taken_back")
 SUBMITTED_EVENT = event_entering(st.SUBMITTED)
 OBJECTION_RAISED = "objection_raised"
 # Every event that moves a dossier (the tracker follows it) plus the side events someone hears of.

@@ -5,16 +5,10 @@ log call of this service is handed, as a last line of defence."""
 import logging
 import re
 
+from shared.contracts.identity import mask_phone  # noqa: F401  (the one masking; this module's users import it here)
+
 # A mainland mobile number inside any text (not part of a longer run of digits).
 _PHONE_IN_TEXT = re.compile(r"(?<!\d)(?:\+?86)?(1[3-9]\d)(\d{4})(\d{4})(?!\d)")
-
-
-def mask_phone(phone):
-    """``13812341234`` → ``138****1234``; a short or missing value is masked whole."""
-    if not phone:
-        return phone
-    text = str(phone)
-    return f"{text[:3]}****{text[-4:]}" if len(text) >= 8 else "****"
 
 
 def masked_phones(text):

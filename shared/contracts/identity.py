@@ -54,6 +54,15 @@ def normalize_phone(text):
     return digits
 
 
+def mask_phone(phone):
+    """``13812341234`` → ``138****1234``, as pages, answers and log lines show a number; a short value
+    is masked whole, none stays none."""
+    if not phone:
+        return phone
+    text = str(phone)
+    return f"{text[:3]}****{text[-4:]}" if len(text) >= 8 else "****"
+
+
 def normalize_login_name(text):
     """*text* as a login name (trimmed, lower case), or ValueError saying what a login name looks like."""
     name = str(text or "").strip().lower()

@@ -79,6 +79,8 @@ KINDS = {
 }
 KIND_LABELS = {kind: label for kind, (label, _required) in KINDS.items()}
 REQUIRED_KINDS = tuple(kind for kind, (_label, required) in KINDS.items() if required)
+# Said next to such a kind wherever it is shown or refused (the settings page, the API's field error).
+REQUIRED_SMS_NOTE = "流程必需,不能关闭"
 
 # Who receives each kind (the preferences page lists the kinds of the person's role).
 AUDIENCE = {

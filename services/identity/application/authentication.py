@@ -7,6 +7,7 @@ from datetime import datetime, timezone
 
 from sqlalchemy import select
 
+from shared.contracts.identity import mask_phone
 from shared.errors import NotAuthenticated
 from shared.idnumbers import mask_resident_id
 from shared.tokens import public_key_pem
@@ -19,7 +20,7 @@ from ..exceptions import (
 )
 from ..tables import Account, RefreshToken, SignIn
 from .records import ACTIVE, PENDING_ACCOUNT
-from .views import mask_phone, roles_of
+from .views import roles_of
 
 SESSION_ENDED = "登录已结束（已退出登录或密码已修改），请重新登录"
 

@@ -4,7 +4,7 @@ ID numbers and phones leave the service masked.
 """
 from sqlalchemy import select
 
-from shared.contracts.identity import PENDING
+from shared.contracts.identity import PENDING, mask_phone
 from shared.idnumbers import mask_resident_id
 from shared.roles import ROLE_LABELS
 
@@ -13,10 +13,6 @@ from ..tables import Account, Membership, Organisation, RoleGrant, RoleRequest
 from .records import ACTIVE_MEMBERSHIP
 
 PENDING_REQUEST = PENDING
-
-
-def mask_phone(phone):
-    return f"{phone[:3]}****{phone[-4:]}" if phone else None
 
 
 def _masked_id_number(account):
