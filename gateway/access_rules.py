@@ -17,11 +17,16 @@ EXPLICIT = {
     "/expert/meetings/<meeting_id>/dossiers/<dossier_id>": "room",
     "/expert/meetings/<meeting_id>/dossiers/<dossier_id>/materials/<material_id>": "material",
     "/meetings/<meeting_id>/record.pdf": "export",
+    # printed forms: one dossier's 评审表, and the lists of a review year's dossiers (公示名单, 报送汇总表)
+    "/dossiers/<dossier_id>/print/review-form.pdf": "export",
+    "/review/print/publicity-list.pdf": "export",
+    "/review/print/roster.pdf": "export",
     "/audit/dossiers/<dossier_id>/files/<sha256>": "material",  # a file opened by its hash (审核所见)
     "/audit/dossiers/<dossier_id>/versions/<version>/materials/<material_id>": "material",
     # the JSON API
     "/api/v1/dossiers/<dossier_id>": "dossier",
     "/api/v1/dossiers/<dossier_id>/state": "dossier",
+    "/api/v1/dossiers/<dossier_id>/required-materials": "dossier",
     "/api/v1/dossiers/<dossier_id>/history": "history",
     "/api/v1/dossiers/<dossier_id>/verify": "history",
     "/api/v1/dossiers/<dossier_id>/materials/<material_id>": "material",

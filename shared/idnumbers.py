@@ -37,6 +37,9 @@ _CREDIT_CODE_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 
 
 MALE = "male"
 FEMALE = "female"
+# How pages and documents name them; the Chinese words map to themselves, since dossiers from
+# before issue 18 recorded the gender their applicant typed as 男/女.
+GENDER_LABELS = {MALE: "男", FEMALE: "女", "男": "男", "女": "女"}
 
 
 class InvalidResidentId(ValueError):

@@ -5,6 +5,8 @@ errors in Chinese, and ``load_or_raise`` turns marshmallow's errors into ``Valid
 The text and date fields apply the platform's text rules (shared/text_rules.py), the same ones the
 gateway applies at its edge: a service refuses hostile text even if it arrives some other way.
 """
+import re
+
 from marshmallow import RAISE, Schema, ValidationError, fields, pre_dump, validate
 
 from . import text_rules
@@ -116,6 +118,33 @@ def not_after_today(day):
     """A date of a person's past (a birth, a start of work, a title obtained): not later than today in Beijing."""
     if day is not None and day > beijing_today():
         raise ValidationError(f"不能晚于今天({beijing_today().isoformat()})")
+
+
+# A contact number: a mainland mobile (11 digits from 13…–19…) or a landline with its area code
+# (0 + 2–3 digits, an optional dash, 7–8 digits) and optionally "-extension". ASCII digits only.
+_MOBILE = re.compile(r"1[3-9][0-9]{9}")
+_LANDLINE = re.compile(r"0[0-9]{2,3}-?[0-9]{7,8}(?:-[0-9]{1,6})?")
+# A sane address, not RFC 5322 in full: dot-separated atoms before the @, a host of LDH labels and a
+# letter TLD after it (quoted local parts and IP literals are refused on purpose).
+_EMAIL = re.compile(r"[A-Za-z0-9_%+-]+(?:\.[A-Za-z0-9_%+-]+)*@"
+                    r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}")
+EMAIL_LIMIT = 100
+
+
+def contact_phone(value):
+    """A phone someone can be called on: mobile ``13812345678`` or landline ``0871-63123456(-801)``."""
+    if _MOBILE.fullmatch(value or "") or _LANDLINE.fullmatch(value or ""):
+        return
+    raise ValidationError("联系电话应为 11 位手机号码(如 13812345678)或带区号的固定电话(如 0871-63123456,"
+                          "分机号可写作 0871-63123456-801)")
+
+
+def email_address(value):
+    """An e-mail address of a sane shape (an empty value is the caller's concern: optional fields)."""
+    if value and len(value) > EMAIL_LIMIT:
+        raise ValidationError(f"电子邮箱不能超过 {EMAIL_LIMIT} 个字符")
+    if value and not (_EMAIL.fullmatch(value) and len(value.split("@")[0]) <= 64):
+        raise ValidationError("电子邮箱格式不正确,应如 zhangsan@example.com")
 
 
 def in_range(minimum=None, maximum=None):

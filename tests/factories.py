@@ -34,13 +34,17 @@ class Cast:
             "series": "engineering",
             "specialty": "土木工程",
             "level": "intermediate",
+            # What identity derives from the applicant's resident ID number (the gateway sends them).
+            "applicant_gender": "male",
+            "applicant_birth_date": "1988-05-01",
             **overrides,
         }
 
 
 def basic_info(**overrides):
     return {
-        "gender": "男", "birth_date": "1988-05-01", "phone": "13800000000", "work_start_date": "2010-07-01",
+        "phone": "13800000000", "work_start_date": "2010-07-01",
+        "current_post": "专业技术岗位十级", "appointed_on": "2016-12-15", "employer_type": "public_institution",
         "current_title": "助理工程师", "current_title_level": "primary", "current_title_series": "engineering",
         "current_title_obtained_on": "2016-12-01", **overrides,
     }
@@ -83,7 +87,7 @@ def continuing_education(years=(2023, 2024, 2025), professional=60, public=30):
 
 
 def recommendation_letter(number=1):
-    return material(category="other", filename=f"专家推荐信{number}.pdf")
+    return material(category="recommendation_letter", filename=f"专家推荐信{number}.pdf")
 
 
 def fill_everything(dossier, cast):
@@ -100,10 +104,38 @@ def fill_everything(dossier, cast):
 
 def fill_eligible(dossier, cast):
     """Everything of fill_everything plus the assessments and continuing education that make the default
-    dossier (工程 中级, 本科, 助理工程师 since 2016-12-01, review year 2026) eligible."""
+    dossier (工程 中级, 本科, 助理工程师 since 2016-12-01, review year 2026) eligible, and every material the
+    default checklist asks of it (attach_required_materials)."""
     fill_everything(dossier, cast)
     dossier.record_annual_assessments(cast.applicant, annual_assessments())
     dossier.record_continuing_education(cast.applicant, continuing_education())
+    attach_required_materials(dossier, cast)
+
+
+def required_uploads(dossier_state, policy=None):
+    """What the year's checklist (default policy unless *policy*) still asks of *dossier_state*:
+    ``[{category, year, achievement_id, filename}]``, one upload per missing file."""
+    from services.dossier.required_materials import checklist
+    from shared.contracts.year_policy import DEFAULT_POLICY
+
+    found = checklist(policy or DEFAULT_POLICY, dossier_state, review_year=dossier_state["review_year"])
+    uploads = []
+    for item in found["items"]:
+        for slot in item["slots"]:
+            for number in range(slot["missing"]):
+                uploads.append({"category": item["categories"][0], "year": slot["year"],
+                                "achievement_id": slot["achievement_id"],
+                                "filename": f"{slot['name']}{item['label'].split('(')[0]}{number + 1}.pdf"
+                                .replace("/", "")})
+    return uploads
+
+
+def attach_required_materials(dossier, cast, policy=None):
+    """Attach one distinct file for each file the checklist still asks of *dossier* (an aggregate)."""
+    for upload in required_uploads(dossier.to_dict(), policy):
+        dossier.attach_material(cast.applicant, **material(
+            category=upload["category"], filename=upload["filename"], sha256=uuid.uuid4().hex * 2,
+            year=upload["year"], achievement_id=upload["achievement_id"]))
 
 
 def notice_document(review_year=2026, *, start=None, end=None, **overrides):
@@ -143,3 +175,15 @@ def mobile_phone():
     import random
 
     return "139" + "".join(random.choice("0123456789") for _ in range(8))
+
+
+def attach_required_over_rpc(rpc, actor, dossier_id):
+    """Over the dossier service's RPC (*actor* a dict): one file for each slot the dossier's checklist
+    (``required_materials``) says is still missing, until it is complete."""
+    for item in rpc.required_materials(actor, dossier_id)["items"]:
+        for slot in item["slots"]:
+            for _ in range(slot["missing"]):
+                rpc.attach_material(actor, dossier_id, material(
+                    category=item["categories"][0], year=slot["year"], achievement_id=slot["achievement_id"],
+                    sha256=uuid.uuid4().hex * 2, filename=f"{item['key']}.pdf"))
+    assert rpc.required_materials(actor, dossier_id)["complete"] is True

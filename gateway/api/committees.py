@@ -33,7 +33,7 @@ class CommitteeRoutes(ApiBase):
 
     @http("POST", "/api/v1/committees")
     def create_committee(self, request):
-        """A committee: series, adjacent levels, by series or specialty, validity (≤ 3 years), odd member count."""
+        """A committee: series, adjacent levels, by series or specialty, validity and member count per the year's policy."""
         return created(self.review.create_committee(self.acting(request, CITY), json_body(request)))
 
     @http("GET", "/api/v1/committees/<committee_id>")
@@ -53,6 +53,11 @@ class CommitteeRoutes(ApiBase):
     def add_experts(self, request, committee_id):
         """``{experts: [{expert_id, title, specialty}]}``: identity confirms each is an expert and names their unit."""
         return ok(self.review.add_experts(self.acting(request, CITY), committee_id, json_body(request)))
+
+    @http("POST", "/api/v1/committees/<committee_id>/experts/<expert_id>/unit")
+    def change_expert_unit(self, request, committee_id, expert_id):
+        """``{unit_id, reason}``: the recorded change of the unit an expert recuses by (their membership otherwise)."""
+        return ok(self.review.change_expert_unit(self.acting(request, CITY), committee_id, expert_id, json_body(request)))
 
     @http("DELETE", "/api/v1/committees/<committee_id>/experts/<expert_id>")
     def remove_expert(self, request, committee_id, expert_id):

@@ -14,7 +14,16 @@ class MaterialRoutes(ApiBase):
         limit = self.settings["UPLOADS"]["MAX_BYTES"]
         materials.refuse_oversized(request, limit, drain=True)
         return created(materials.store_material(self.evidence, self.dossier, actor, dossier_id,
-                                                request.form.get("category", ""), request.files.get("file"), limit))
+                                                request.form.get("category", ""), request.files.get("file"), limit,
+                                                year=request.form.get("year", ""),
+                                                achievement_id=request.form.get("achievement_id", "")))
+
+    @http("GET", "/api/v1/dossiers/<dossier_id>/required-materials")
+    def required_materials(self, request, dossier_id):
+        """The materials checklist (必备材料清单) for the dossier's series and level: each requirement,
+        its slots (per year, per achievement) with the files against each, what is missing, duplicates."""
+        actor, _ = self.applicant_actor(request, dossier_id)
+        return ok(self.dossier.required_materials(actor.to_dict(), dossier_id))
 
     @http("GET", "/api/v1/dossiers/<dossier_id>/materials/<material_id>")
     def download_material(self, request, dossier_id, material_id):

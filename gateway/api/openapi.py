@@ -33,11 +33,13 @@ REQUEST_BODIES = {
     ("POST", "/api/v1/dossiers/<dossier_id>/take-back"): dossier_schemas.TakeBackSchema,
     ("POST", "/api/v1/dossiers/<dossier_id>/achievements"): dossier_schemas.AchievementSchema,
     ("POST", "/api/v1/notices"): notice_schemas.NoticeSchema,
+    ("POST", "/api/v1/notices/drafts"): notice_schemas.NoticeSchema,
     ("POST", "/api/v1/review/dossiers/<dossier_id>/decisions"): review_schemas.DecisionSchema,
     ("POST", "/api/v1/review/unit-publicity"): review_schemas.UnitPublicitySchema,
     ("POST", "/api/v1/review/batches"): review_schemas.BatchSchema,
     ("POST", "/api/v1/committees"): review_schemas.CommitteeSchema,
     ("POST", "/api/v1/committees/<committee_id>/experts"): review_schemas.ExpertsSchema,
+    ("POST", "/api/v1/committees/<committee_id>/experts/<expert_id>/unit"): review_schemas.ExpertUnitChangeSchema,
     ("POST", "/api/v1/meetings"): review_schemas.MeetingSchema,
     ("POST", "/api/v1/meetings/<meeting_id>/draw"): review_schemas.DrawSchema,
     ("POST", "/api/v1/meetings/<meeting_id>/dossiers"): review_schemas.DossierIdsSchema,
@@ -73,7 +75,9 @@ OTHER_BODIES = {
     ("POST", "/api/v1/dossiers/<dossier_id>/materials"): {"multipart/form-data": {"schema": {
         "type": "object", "required": ["file", "category"], "properties": {
             "file": {"type": "string", "format": "binary", "description": "PDF 文件(按内容检查,不看扩展名)"},
-            "category": {"type": "string", "description": "材料类别代码"}}}}},
+            "category": {"type": "string", "description": "材料类别代码"},
+            "year": {"type": "integer", "description": "选填:材料所属年度(年度考核登记表、继续教育证明按年度计)"},
+            "achievement_id": {"type": "string", "description": "选填:材料所证明的业绩成果编号(须为本申报的业绩成果)"}}}}},
     ("POST", "/api/v1/payments/notify/<provider>"): {"application/json": {"schema": {
         "type": "object", "description": "支付渠道的通知原文(签名覆盖原文,网关原样转交)"}}},
 }

@@ -72,12 +72,14 @@ class PaymentRoutes(ApiBase):
 
     @http("GET", "/api/v1/fee-schedules/<review_year>")
     def fee_schedule(self, request, review_year):
-        """Public: the review fee per level and the certificate fee of a review year (in fen and yuan)."""
+        """Public: the review fee per level and the certificate fee of a review year (in fen and yuan), as the
+        year's notice sets them (``notice_version``; ``configured`` false: no notice yet, the defaults)."""
         return ok(self.payment.get_fee_schedule(int_arg({"review_year": review_year}, "review_year", 0)))
 
     @http("PUT", "/api/v1/fee-schedules/<review_year>")
     def set_fee_schedule(self, request, review_year):
-        """``{review_fees_fen: {level: fen}, certificate_fee_fen}`` by the city admin; new orders use it."""
+        """Refused (409 ``fees_set_by_notice``): fees are part of the year's notice, published through
+        ``/api/v1/notices`` and the notice admin pages; kept so an old client learns where they went."""
         actor = self.principal(request).actor(CITY_ADMIN)
         schedule = {**json_body(request), "review_year": int_arg({"review_year": review_year}, "review_year", 0)}
         return ok(self.payment.set_fee_schedule(actor.to_dict(), schedule))

@@ -51,7 +51,8 @@ def sanctions_of(identity, account_id):
 
 def open_dossier(identity, dossiers, principal, request_fields):
     """Create a draft for *principal*: identity says whether they may apply and for which unit (and
-    its district); the dossier service judges the notice, series and level."""
+    its district), and the gender and birth date their ID number gives; the dossier service judges
+    the notice, series and level."""
     actor = principal.actor(APPLICANT)
     year = request_fields.get("review_year")
     check = identity.can_apply(principal.account_id, year if isinstance(year, int) else 0)
@@ -60,9 +61,12 @@ def open_dossier(identity, dossiers, principal, request_fields):
                                fields={r["code"]: [r["message"]] for r in check["reasons"]})
     unit = identity.get_org(check["unit_id"])
     district = identity.get_org(unit["parent_id"])
+    # 性别 and 出生日期 are the ID number's, as identity reads it; nothing the client sends sets them.
+    account = identity.get_account(principal.account_id)
     fields = {**{k: request_fields.get(k) for k in ("review_year", "series", "specialty", "level")},
               "applicant_name": principal.name, "unit_id": unit["id"], "unit_name": unit["name"],
-              "district_id": district["id"], "district_name": district["name"]}
+              "district_id": district["id"], "district_name": district["name"],
+              "applicant_gender": account.get("gender"), "applicant_birth_date": account.get("birth_date")}
     return dossiers.create(actor.to_dict(), fields)
 
 

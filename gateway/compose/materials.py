@@ -23,7 +23,7 @@ INERT_DOWNLOAD_HEADERS = {"Content-Security-Policy": "sandbox", "X-Content-Type-
 # An oversized upload is read and discarded up to this much so the browser receives our 413
 # instead of a reset connection; beyond it the connection is simply closed.
 DRAIN_LIMIT = 256 * 1024 * 1024
-MATERIAL_FIELDS = ("material_id", "sha256", "pages", "size", "category", "filename")
+MATERIAL_FIELDS = ("material_id", "sha256", "pages", "size", "category", "filename", "year", "achievement_id")
 
 
 def display_name(filename):
@@ -51,14 +51,19 @@ def _discard_body(request):
         remaining -= len(chunk)
 
 
-def store_material(evidence, dossiers, actor, dossier_id, category, upload, limit):
-    """Check the upload (*category* code, *upload* a werkzeug FileStorage or None), write it to the
-    *evidence* store and attach it to the dossier; the stored material's public fields."""
+def store_material(evidence, dossiers, actor, dossier_id, category, upload, limit, year="", achievement_id=""):
+    """Check the upload (*category* code, *upload* a werkzeug FileStorage or None, the optional *year*
+    it is for and *achievement_id* it proves, as the form's text), write it to the *evidence* store and
+    attach it to the dossier; the stored material's public fields. Whether the year and achievement
+    fit the dossier the dossier service judges (shared/contracts/dossier_schemas.py MaterialSchema)."""
     problems = {}
     if category not in MATERIAL_CATEGORIES:
         problems["category"] = ["请选择材料类别:" + "、".join(MATERIAL_CATEGORIES.values())]
     if upload is None:
         problems["file"] = ["请选择要上传的 PDF 文件"]
+    year, achievement_id = (year or "").strip(), (achievement_id or "").strip() or None
+    if year and not (year.isascii() and year.isdigit() and len(year) == 4):
+        problems["year"] = ["年度应为四位数字,例如 2024;不针对某一年度的材料请留空"]
     if problems:
         raise ValidationFailed("上传信息不完整", fields=problems)
     data = upload.read(limit + 1)
@@ -66,7 +71,8 @@ def store_material(evidence, dossiers, actor, dossier_id, category, upload, limi
     material_id, key = evidence.new_material_key(dossier_id)
     evidence.put_pdf(key, data, info.sha256)
     material = {"material_id": material_id, "object_key": key, "sha256": info.sha256, "size": info.size,
-                "pages": info.pages, "category": category, "filename": display_name(upload.filename)}
+                "pages": info.pages, "category": category, "filename": display_name(upload.filename),
+                "year": int(year) if year else None, "achievement_id": achievement_id}
     try:
         dossiers.attach_material(actor.to_dict(), dossier_id, material)
     except Exception:

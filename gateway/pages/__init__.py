@@ -17,8 +17,11 @@ from .assets import AssetPages
 from .certificates import CertificatePages
 from .committees import CommitteePages
 from .dossiers import DossierPages
+from .guide import GuidePages
 from .messages import MessagePages
+from .notices import NoticePages
 from .payments import PaymentPages
+from .printing import PrintingPages
 from .publicity import PublicityPages
 from .records import RecordPages
 from .review import ReviewPages
@@ -26,6 +29,6 @@ from .room import RoomPages
 
 
 class PageRoutes(AccountPages, DossierPages, ReviewPages, CommitteePages, RoomPages, PublicityPages, PaymentPages,
-                 CertificatePages, RecordPages, AuditDecisionPages, AuditPages, AuditPackagePages, AccessLogPages, AdminPages,
-                 MessagePages, AssetPages):
+                 CertificatePages, RecordPages, AuditDecisionPages, AuditPages, AuditPackagePages, AccessLogPages, AdminPages, NoticePages,
+                 MessagePages, GuidePages, PrintingPages, AssetPages):
     """Every page route; GatewayService supplies the dependencies they use."""

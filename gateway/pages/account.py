@@ -12,7 +12,7 @@ from ..web import client_address
 from .base import PageBase, refusal
 from .handler import page, redirect
 from .session import CSRF_FIELD, CSRF_HEADER, REFRESH_PATH, check_csrf, safe_next
-from .views import open_notices
+from .notice_views import home_notices, public_notice
 
 
 def landing_for(roles):
@@ -45,7 +45,9 @@ class AccountPages(PageBase):
     @page("GET", "/")
     def home(self, request, session):
         session.optional_principal()
-        notices = open_notices(self.dossier.list_notices())
+        # Open and upcoming notices (or the latest one), as the public reads them (notice_views.py).
+        notices = [{**record, "public": public_notice(record["notice"], record["policy"])}
+                   for record in home_notices(self.dossier.list_notices())]
         return self.render_page(session, "home.html", notices=notices)
 
     # -- register, sign in, sign out --------------------------------------------------------------

@@ -3,6 +3,7 @@ token, a flash message), the Chinese error page, and a refusal shown beside its 
 from werkzeug import Response
 
 from shared.contracts import dossier as st
+from shared.observability import current_correlation_id
 from shared.roles import APPLICANT, AUDITOR, CITY_ADMIN, COMMITTEE_SECRETARY, DISTRICT_ADMIN, EXPERT, UNIT_ADMIN
 
 from ..compose.messages import UNREAD_BADGE
@@ -37,6 +38,7 @@ FLASH = {
     "committee_created": "评委会已组建,请添加专家。",
     "experts_added": "专家已加入专家库。",
     "expert_removed": "已将该专家移出专家库。",
+    "expert_unit_changed": "已更改该专家的回避单位,变更已记录。",
     "meeting_created": "评审会议已创建。",
     "experts_drawn": "已随机抽取专家,抽取种子与候选名单已记录。",
     "dossiers_assigned": "申报材料已分配到本次会议(已送评)。",
@@ -55,7 +57,11 @@ FLASH = {
     "calendar_saved": "节假日安排已保存。",
     # payment and certificates
     "order_reopened": "已重新生成缴费订单,请在期限内缴费。",
-    "fees_saved": "收费标准已保存,此后生成的订单按新标准收费。",
+    # the annual notices
+    "notice_draft_saved": "草稿已保存,尚未发布。请核对预览后发布。",
+    "notice_published": "通知已发布,自即刻起作为该年度的政策执行。",
+    "notice_draft_discarded": "草稿已放弃,已发布的通知不变。",
+    "notice_year_invalid": "请填写 2000 到 2100 之间的评审年度。",
     "certificate_revoked": "证书已撤销,公开查验页同步显示撤销状态。",
     # the message centre
     "messages_read": "已标为已读。",
@@ -79,7 +85,7 @@ def nav_links(principal):
     if principal.has(CITY_ADMIN, COMMITTEE_SECRETARY, AUDITOR):
         links += [("/committees", "评委会"), ("/meetings", "评审会议")]
     if principal.has(CITY_ADMIN):
-        links += [("/admin/publicity", "公示管理"), ("/admin/role-requests", "角色审批")]
+        links += [("/admin/notices", "年度通知"), ("/admin/publicity", "公示管理"), ("/admin/role-requests", "角色审批")]
     if principal.has(CITY_ADMIN, AUDITOR):
         links += [("/admin/fees", "收费对账"), ("/admin/certificates", "证书管理"), ("/admin/notifications", "消息发送")]
     if principal.has(AUDITOR):
@@ -108,7 +114,10 @@ class PageBase:
 
     def error_page(self, session, error):
         status, body = error_body(error)
-        response = self.render_page(session, "error.html", status=status, status_code=status, error=body["error"])
+        # A failure names this request's correlation id, the one its log lines carry (shared/observability.py).
+        reference = current_correlation_id() if status >= 500 else None
+        response = self.render_page(session, "error.html", status=status, status_code=status, error=body["error"],
+                                    reference=reference)
         for name, value in retry_headers(error, status).items():  # 429 and 503: when to come back
             response.headers[name] = value
         return response

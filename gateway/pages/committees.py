@@ -20,7 +20,7 @@ from .views import flatten_errors
 READERS = (CITY_ADMIN, COMMITTEE_SECRETARY, AUDITOR)
 ORGANISERS = (CITY_ADMIN, COMMITTEE_SECRETARY)
 COMMITTEE_FIELDS = ("name", "series", "organised_by", "organising_body", "office_org_id", "valid_until",
-                    "member_count", "specialties", "quorum_share", "pass_share")
+                    "member_count", "specialties")
 _SEPARATORS = re.compile(r"[\s,,、;;]+")
 
 
@@ -36,8 +36,8 @@ def committee_form(form):
     data = {"name": values["name"], "series": values["series"], "levels": values["levels"],
             "organised_by": values["organised_by"], "specialties": split_words(values["specialties"]),
             "organising_body": values["organising_body"], "office_org_id": values["office_org_id"] or None,
-            "valid_until": values["valid_until"] or None, "member_count": int(count) if count.isdigit() else count,
-            "settings": {"quorum_share": values["quorum_share"] or "2/3", "pass_share": values["pass_share"] or "2/3"}}
+            "valid_until": values["valid_until"] or None, "member_count": int(count) if count.isdigit() else count}
+    # No quorum or pass share here: a meeting applies the year's policy (the notice's settings).
     return values, data
 
 
@@ -103,8 +103,9 @@ class CommitteePages(PageBase):
         actor = session.principal().actor(*READERS).to_dict()
         meetings = self.review.list_meetings.call_async(actor, {"committee_id": committee_id})
         committee = self.review.get_committee(actor, committee_id)
-        known = {}
+        known, units = {}, []
         if actor["role"] == CITY_ADMIN:
+            units = self.identity.list_orgs({"kind": "unit"})
             for other in self.review.list_committees(actor):
                 if other["id"] != committee_id:
                     for expert in self.review.get_committee(actor, other["id"])["experts"]:
@@ -113,6 +114,7 @@ class CommitteePages(PageBase):
                 known.pop(expert["expert_id"], None)
         return self.render_page(session, "committee.html", status=status, committee=committee,
                                 meetings=meetings.result(), known_experts=list(known.values()), role=actor["role"],
+                                units=units, unit_values=extra.pop("unit_values", {}),
                                 BAND_LABELS=BAND_LABELS, problems=error_lines(extra.get("errors")),
                                 errors=extra.pop("errors", {}), **extra)
 
@@ -126,6 +128,19 @@ class CommitteePages(PageBase):
             return self.committee_view(session, committee_id, status=error.http_status, message=message,
                                        errors=errors, form="experts")
         return redirect(f"/committees/{committee_id}", msg="experts_added", anchor="#pool")
+
+    @page("POST", "/committees/<committee_id>/experts/<expert_id>/unit")
+    def change_expert_unit_page(self, request, session, committee_id, expert_id):
+        """The recorded, reasoned change of the unit an expert recuses by (their membership otherwise)."""
+        actor = session.principal().actor(CITY_ADMIN)
+        values = {"unit_id": request.form.get("unit_id", "").strip(), "reason": request.form.get("reason", "").strip()}
+        try:
+            self.review.change_expert_unit(actor.to_dict(), committee_id, expert_id, values)
+        except PlatformError as error:
+            message, errors = refusal(error)
+            return self.committee_view(session, committee_id, status=error.http_status, message=message,
+                                       errors=errors, form=f"unit-{expert_id}", unit_values=values)
+        return redirect(f"/committees/{committee_id}", msg="expert_unit_changed", anchor="#unit-changes")
 
     @page("POST", "/committees/<committee_id>/experts/<expert_id>/remove")
     def remove_expert_page(self, request, session, committee_id, expert_id):

@@ -64,9 +64,29 @@ def saved_values(dossier):
     return values
 
 
+def notice_problems(items):
+    """The dossier service's one-time notice (a refused submission's ``items``, the self-check's
+    ``problems``: sections, materials, rules, already in the order of the form) as the editor lists it:
+    ``{text, label, message, section, anchor}``."""
+    # A missing material's message names it already ("缺少 2023年 年度考核登记表"): no label before it.
+    return [{"text": item["text"], "label": "" if item.get("kind") == "material" else item["label"],
+             "message": item["message"], "section": item.get("section"), "anchor": item.get("anchor")}
+            for item in items]
+
+
 def submit_problems(error):
     """A refused submission as ``(every problem, {section: [messages]})`` for the editor: each problem
-    ``{text, label, message, section}``, *section* the one to open to fix it (None: no section)."""
+    ``{text, label, message, section, anchor}``, *section* the one to open to fix it (None: no section).
+    The error's ``items`` (the one-time notice) are used as they come; an error without them (another
+    refusal of the same kind) is read from its ``fields``."""
+    items = getattr(error, "items", None)
+    if items:
+        problems = notice_problems(items)
+        by_section = {}
+        for problem in problems:
+            if problem["section"]:
+                by_section.setdefault(problem["section"], []).append(problem["text"])
+        return problems, by_section
     fields = getattr(error, "fields", None) or {}
     problems, by_section = [], {}
     for key, found in flatten_errors(fields).items():
@@ -75,10 +95,21 @@ def submit_problems(error):
         for text in found:
             label = st.SECTIONS.get(head) or st.ELIGIBILITY_RULES.get(head) or ""
             problems.append({"text": f"{label}:{text}" if label else text, "label": label, "message": text,
-                             "section": section})
+                             "section": section, "anchor": f"sec-{section}" if section else None})
             if head in st.SECTIONS:
                 by_section.setdefault(head, []).append(text)
     return problems, by_section
+
+
+def materials_checklist(pending):
+    """The checklist the dossier service answered (an async reply, or None), for the 必备材料清单 panel;
+    None when it cannot be had (no published notice): the panel then says so instead of guessing."""
+    if pending is None:
+        return None
+    try:
+        return pending.result()
+    except PlatformError:
+        return None
 
 
 def st_label(dossier):
@@ -148,6 +179,9 @@ class DossierPages(PageBase):
         """The editor page; after a refused form, *form_values* and *errors* (by section) show it again."""
         history = self.dossier.history.call_async(dossier["id"])
         notice = self.dossier.get_notice.call_async(dossier["review_year"])
+        editable = "update_basic_info" in dossier["allowed_commands"]
+        checklist = (self.dossier.required_materials.call_async(session.principal().actor(APPLICANT).to_dict(),
+                                                                dossier["id"]) if editable else None)
         contact = next_step.contact_kind(dossier["status"], dossier)
         org = start_org(self.identity, contact, dossier)
         money = (money_and_certificate(self.payment, self.certificate, dossier)
@@ -168,7 +202,8 @@ class DossierPages(PageBase):
             session, "editor.html", status=status, dossier=dossier, steps=progress_steps(dossier["status"], events),
             events=[row for row in history_rows(events) if row["workflow"]], values=values, errors=errors or {},
             ce=continuing_education_summary((dossier.get("sections") or {}).get("continuing_education"), requirement),
-            editable="update_basic_info" in dossier["allowed_commands"],
+            editable=editable, checklist=materials_checklist(checklist),
+            achievement_choices=[(a["achievement_id"], a.get("title") or "业绩成果") for a in dossier.get("achievements") or []],
             can_submit="submit" in dossier["allowed_commands"],
             can_withdraw="withdraw" in dossier["allowed_commands"],
             can_take_back="take_back" in dossier["allowed_commands"],
@@ -219,7 +254,8 @@ class DossierPages(PageBase):
         actor, dossier = own_dossier(self.dossier, session.principal(), dossier_id)
         try:
             materials.store_material(self.evidence, self.dossier, actor, dossier_id, request.form.get("category", ""),
-                                     request.files.get("file"), limit)
+                                     request.files.get("file"), limit, year=request.form.get("year", ""),
+                                     achievement_id=request.form.get("achievement_id", ""))
         except PlatformError as error:
             message, fields = refusal(error)
             return self.editor(session, dossier, status=error.http_status, errors={"materials": fields},
@@ -255,7 +291,9 @@ class DossierPages(PageBase):
     def eligibility_page(self, request, session, dossier_id):
         actor, dossier = own_dossier(self.dossier, session.principal(), dossier_id)
         result = self.dossier.check_eligibility(actor.to_dict(), dossier_id, sanctions_of(self.identity, actor.account_id))
-        return self.editor(session, dossier, eligibility=result, focus="actions")
+        # The same one-time notice submission would answer (sections, materials, rules), listed the same way.
+        return self.editor(session, dossier, eligibility=result, focus="actions",
+                           check_problems=notice_problems(result.get("problems") or []))
 
     @page("POST", "/dossiers/<dossier_id>/submit")
     def submit_page(self, request, session, dossier_id):

@@ -12,7 +12,10 @@ from marshmallow import fields as ma_fields
 from marshmallow import validate
 
 from shared.contracts import dossier_schemas as ds
-from shared.titles import ASSESSMENT_RESULTS, CONTINUING_EDUCATION_KINDS, EDUCATION_LEVELS, LEVELS, SERIES
+from shared.idnumbers import GENDER_LABELS
+from shared.titles import (
+    ASSESSMENT_RESULTS, CONTINUING_EDUCATION_KINDS, EDUCATION_LEVELS, EMPLOYER_TYPES, LEVELS, SERIES,
+)
 
 # The commitment (承诺书) the applicant signs; its version is recorded with the signature.
 COMMITMENT_VERSION = "2026-1"
@@ -60,19 +63,21 @@ def choices_of(schema, name):
 
 SECTION_FORMS = {
     "basic_info": SectionForm("basic_info", ds.BasicInfoSchema, (
-        Field("gender", "性别", "select", choices_of(ds.BasicInfoSchema, "gender"), blank="请选择"),
-        Field("birth_date", "出生日期", "date"),
+        # 性别 and 出生日期 are not typed: the editor shows the dossier's, from the ID number (IDENTITY_FIELDS).
         Field("ethnicity", "民族"),
         Field("political_status", "政治面貌"),
-        Field("phone", "联系电话", "tel"),
+        Field("phone", "联系电话", "tel", hint="手机号码,或带区号的固定电话如 0871-63123456"),
         Field("email", "电子邮箱", "email"),
         Field("work_start_date", "参加工作时间", "date"),
-        Field("position", "现任职务/岗位"),
+        Field("employer_type", "单位性质", "select", _pairs(EMPLOYER_TYPES), blank="请选择"),
+        Field("current_post", "现聘岗位", hint="如:专业技术岗位十级、工程师岗"),
+        Field("appointed_on", "聘任时间", "date"),
+        Field("position", "现任职务", hint="行政职务,如:项目部副经理;无可不填"),
         Field("current_title", "现职称名称", hint="如:助理工程师;无职称可不填"),
         Field("current_title_series", "现职称系列", "select", _pairs(SERIES), blank="无"),
         Field("current_title_level", "现职称级别", "select", _pairs(LEVELS), blank="无"),
         Field("current_title_obtained_on", "现职称取得时间", "date"),
-        Field("exceptional", "破格申报", "checkbox", hint="破格申报须上传 2 封专家推荐信(类别选“其他”,文件名含“推荐信”)"),
+        Field("exceptional", "破格申报", "checkbox", hint="破格申报须上传 2 份专家推荐信(证明材料类别选“推荐信”)"),
         Field("retired", "已退休", "checkbox"),
     )),
     "education": SectionForm("education", ds.EducationEntrySchema, (
@@ -113,6 +118,24 @@ SECTION_FORMS = {
         Field("signed_name", "签名(请输入申报人姓名)"),
     )),
 }
+
+# Shown read-only with basic info: the dossier carries them from the applicant's resident ID number.
+IDENTITY_NOTE = "由身份证号码自动生成"
+
+
+def identity_fields(dossier):
+    """``[(label, text)]`` of 性别 and 出生日期 as the dossier carries them. A dossier created before they
+    were taken from the ID number shows what its applicant typed into basic info, marked as typed."""
+    typed = (dossier.get("sections") or {}).get("basic_info") or {}
+
+    def shown(carried, old, words=lambda value: value):
+        if carried:
+            return words(carried)
+        return f"{words(old)}(申报人填写)" if old else "未记录"
+
+    return [("性别", shown(dossier.get("applicant_gender"), typed.get("gender"), lambda g: GENDER_LABELS.get(g, g))),
+            ("出生日期", shown(dossier.get("applicant_birth_date"), typed.get("birth_date")))]
+
 
 ACHIEVEMENT_FORM = SectionForm("achievements", ds.AchievementSchema, (
     Field("kind", "成果类别", "select", choices_of(ds.AchievementSchema, "kind"), blank="请选择"),

@@ -16,6 +16,9 @@ from shared.errors import NotAuthenticated
 from ..edge import check_request_line
 from ..errors import error_body, retry_headers
 from ..webserver import GatewayWebServer
+from .error_pages import StandaloneErrorPages
+from .guide_views import service_desk
+from .renderer import PageRenderer
 from .session import CSRF_FIELD, CSRF_HEADER, REFRESH_PATH, SAFE_METHODS, RefreshNeeded
 
 # Inline scripts and styles are not allowed: everything comes from /static.
@@ -35,6 +38,15 @@ class PageHandler(HttpRequestHandler):
     def get_url_rule(self):
         return Rule(self.page_url, methods=self.page_method.split(","))
 
+    def setup(self):
+        super().setup()
+        # One error page for the whole server (every page route shares it): what a path or method no
+        # route serves gets outside /api/, and what a page that could not start gets below.
+        if self.server.html_errors is None:
+            pages = StandaloneErrorPages(PageRenderer(desk=service_desk(self.container.config)))
+            self.server.html_errors = lambda status, message, headers=None, path="/": secure_headers(
+                pages.response(status, message, headers, path))
+
     def get_entrypoint_parameters(self, request):
         check_request_line(request)  # hostile path or query: refused before the page runs (gateway/edge.py)
         return super().get_entrypoint_parameters(request)
@@ -42,10 +54,14 @@ class PageHandler(HttpRequestHandler):
     def response_from_exception(self, exc):
         # Only reached when the page code itself could not run (its own errors become error pages).
         status, body = error_body(exc)
-        title = "系统繁忙" if status >= 500 else "出错了"
-        html = (f"<!doctype html><meta charset=utf-8><title>{title}</title>"
-                f"<p>{escape(body['error']['message'])}</p><p><a href=\"/\">返回首页</a></p>")
-        return secure_headers(Response(html, status=status, headers=retry_headers(exc, status), mimetype="text/html"))
+        try:
+            return self.server.html_errors(status, body["error"]["message"], retry_headers(exc, status))
+        except Exception:  # not even the layout renders: a bare page, still in Chinese
+            title = "系统繁忙" if status >= 500 else "出错了"
+            html = (f"<!doctype html><meta charset=utf-8><title>{title}</title>"
+                    f"<p>{escape(body['error']['message'])}</p><p><a href=\"/\">返回首页</a></p>")
+            return secure_headers(Response(html, status=status, headers=retry_headers(exc, status),
+                                           mimetype="text/html"))
 
 
 def secure_headers(response):

@@ -1,6 +1,7 @@
 """Fee pages: paying an order from the dossier page, the receipt, a new order after expiry; the
 payment simulator's cashier (development and demos: it stands in for the provider's own page); the
-city admin's fee schedules and the daily reconciliation download."""
+year's fees as its notice sets them (read only: they change with the notice, /admin/notices) and the
+daily reconciliation download."""
 from datetime import timedelta
 
 from shared.clock import beijing_today
@@ -17,7 +18,8 @@ from .handler import page, redirect
 
 
 def fen_from_yuan(text):
-    """'160' or '160.50' yuan as fen; None (the form then names the field) when it is not such an amount."""
+    """'160' or '160.50' yuan as fen; None (the form then names the field) when it is not such an amount
+    (the notice form's fees are typed in yuan)."""
     text = (text or "").strip()
     try:
         whole, _, cents = text.partition(".")
@@ -83,7 +85,7 @@ class PaymentPages(PageBase):
         order = self.payment.get_order(view["order_id"])
         return self.render_page(session, "cashier.html", payment=view, notified=taken, order=order)
 
-    # -- the city admin: fee schedules and reconciliation ----------------------------------------
+    # -- the city admin: the year's fees (read only) and reconciliation ---------------------------
 
     @page("GET", "/admin/fees")
     def fees_page(self, request, session):
@@ -92,40 +94,13 @@ class PaymentPages(PageBase):
         return self.fees_view(session, int(year) if year.isdigit() else beijing_today().year)
 
     def fees_view(self, session, review_year, status=200, **extra):
+        """The year's fees as its notice sets them; they are changed by publishing the notice again."""
         actor = session.principal().actor(*FINANCE_ROLES)
         schedule = self.payment.get_fee_schedule(review_year)
         yesterday = (beijing_today() - timedelta(days=1)).isoformat()
         return self.render_page(session, "fees_admin.html", status=status, schedule=schedule, levels=LEVELS,
                                 can_edit=actor.role == CITY_ADMIN, yesterday=yesterday,
-                                values=extra.pop("values", None), errors=extra.pop("errors", {}), **extra)
-
-    @page("POST", "/admin/fees")
-    def save_fees_page(self, request, session):
-        actor = session.principal().actor(CITY_ADMIN)
-        form = request.form
-        year = form.get("review_year", "").strip()
-        values = {level: form.get(f"fee-{level}", "").strip() for level in LEVELS}
-        values["certificate"] = form.get("certificate_fee", "").strip()
-        shown_year = int(year) if year.isdigit() else beijing_today().year
-        amounts = {name: fen_from_yuan(text) for name, text in values.items()}
-        unreadable = {name: ["请填写金额(元),可带两位小数,如 160 或 160.50"]
-                      for name, amount in amounts.items() if amount is None}
-        if unreadable:
-            return self.fees_view(session, shown_year, status=422, message="收费标准有误,请按提示修改",
-                                  errors=unreadable, values=values)
-        schedule = {"review_year": int(year) if year.isdigit() else year,
-                    "review_fees_fen": {level: amounts[level] for level in LEVELS},
-                    "certificate_fee_fen": amounts["certificate"]}
-        try:
-            self.payment.set_fee_schedule(actor.to_dict(), schedule)
-        except PlatformError as error:
-            message, fields = refusal(error)
-            # The service names fields by their JSON path; the form by level.
-            errors = {key.rsplit("-", 1)[-1].replace("certificate_fee_fen", "certificate"): found
-                      for key, found in fields.items()}
-            return self.fees_view(session, shown_year, status=error.http_status, message=message, errors=errors,
-                                  values=values)
-        return redirect(f"/admin/fees?review_year={year}", msg="fees_saved")
+                                errors=extra.pop("errors", {}), **extra)
 
     @page("GET", "/admin/fees/reconciliation")
     def reconciliation_page(self, request, session):

@@ -18,6 +18,7 @@ from shared.titles import (
 )
 
 from . import forms
+from .guide_views import service_desk
 from .views import EVENT_LABELS, shanghai_time
 
 # The templates and static files stay beside the gateway package (pyproject.toml ships them from there).
@@ -66,7 +67,7 @@ def static_file(path):
 
 
 class PageRenderer:
-    def __init__(self, templates=TEMPLATES, static=STATIC):
+    def __init__(self, templates=TEMPLATES, static=STATIC, desk=None):
         self.static = static
         self._versions = {}
         self.env = Environment(loader=FileSystemLoader(str(templates)),
@@ -81,8 +82,11 @@ class PageRenderer:
                                 PAYMENT=payment, OPINION_EVENTS=st.OPINION_EVENTS, REVIEW=review, SERIES=SERIES, LEVELS=LEVELS,
                                 SECTIONS=st.SECTIONS, MATERIAL_CATEGORIES=MATERIAL_CATEGORIES,
                                 SECTION_FORMS=forms.SECTION_FORMS, ACHIEVEMENT_FORM=forms.ACHIEVEMENT_FORM,
-                                COMMITMENT_TEXT=forms.COMMITMENT_TEXT,
+                                COMMITMENT_TEXT=forms.COMMITMENT_TEXT, identity_fields=forms.identity_fields,
+                                IDENTITY_NOTE=forms.IDENTITY_NOTE,
                                 COMMITMENT_VERSION=forms.COMMITMENT_VERSION)
+        # Every footer names the 咨询电话 (gateway/config.yaml GUIDE; the 办事指南 page shows the rest).
+        self.env.globals["service_desk"] = desk or {}
 
     def render(self, name, **context):
         return self.env.get_template(name).render(**context)
@@ -97,7 +101,7 @@ class PageRenderer:
 
 class Pages(DependencyProvider):
     def setup(self):
-        self.renderer = PageRenderer()
+        self.renderer = PageRenderer(desk=service_desk(self.container.config))
 
     def get_dependency(self, worker_ctx):
         return self.renderer

@@ -148,6 +148,7 @@
         addMaterial(form, answer);
         form.querySelector('input[type="file"]').value = "";
         finish(true, "上传完成:" + answer.filename + "(" + answer.pages + " 页)");
+        refreshChecklist();
         return;
       }
       var error = answer.error || {};
@@ -173,6 +174,24 @@
     status.className = "upload-status";
     button.disabled = true;
     xhr.send(body);
+  }
+
+  /* The 必备材料清单 and the file list count the new file against its requirement (year, achievement,
+     duplicates): both are taken from the page drawn again by the server, the upload status stays. */
+  function refreshChecklist() {
+    var panel = document.getElementById("required-materials");
+    if (!panel || !window.fetch || !window.DOMParser) { return; }
+    fetch(window.location.pathname, {credentials: "same-origin", headers: {"Accept": "text/html"}})
+      .then(function (response) { return response.ok ? response.text() : ""; })
+      .then(function (html) {
+        if (!html) { return; }
+        var fresh = new DOMParser().parseFromString(html, "text/html");
+        ["required-materials", "material-list"].forEach(function (id) {
+          var now = document.getElementById(id), next = fresh.getElementById(id);
+          if (now && next) { now.parentNode.replaceChild(document.importNode(next, true), now); }
+        });
+      })
+      .catch(function () { /* the list already shows the file; the checklist catches up on reload */ });
   }
 
   function refreshSession(done) {

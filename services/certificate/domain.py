@@ -23,8 +23,6 @@ METHOD = "评审"  # 取得方式: titles issued here are obtained by review
 SERIES_LABELS = {"engineering": "工程", "health": "卫生", "education": "教育", "agriculture": "农业",
                  "economics": "经济", "accounting": "会计"}
 LEVEL_LABELS = {"primary": "初级", "intermediate": "中级", "associate_senior": "副高级", "senior": "正高级"}
-# Committees cover a level band: 副高 and 正高 are reviewed by 高级 committees (docs/domain-rules.md R6.1, R9.6).
-LEVEL_BANDS = {"primary": "初级", "intermediate": "中级", "associate_senior": "高级", "senior": "高级"}
 GENDER_LABELS = {"male": "男", "female": "女", "男": "男", "女": "女"}
 
 # 资格名称 per series and level (defaults; a setting can replace any of them).
@@ -41,8 +39,6 @@ QUALIFICATION_NAMES = {
     "accounting": {"primary": "助理会计师", "intermediate": "会计师", "associate_senior": "高级会计师",
                    "senior": "正高级会计师"},
 }
-
-DEFAULT_COMMITTEE_NAME = "昆明市{series}系列{band}评审委员会"
 
 # Crockford's base32: no I, L, O, U, so a code read aloud or retyped is hard to get wrong.
 _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -109,9 +105,11 @@ def qualification_name(series, level, overrides=None):
     return names.get(level) or f"{SERIES_LABELS.get(series, series)}{LEVEL_LABELS.get(level, level)}"
 
 
-def committee_name(series, level, template=DEFAULT_COMMITTEE_NAME):
-    return template.format(series=SERIES_LABELS.get(series, series), band=LEVEL_BANDS.get(level, level),
-                           level=LEVEL_LABELS.get(level, level))
+def reviewing_committee(dossier):
+    """The name of the committee that reviewed *dossier* (docs/domain-rules.md R9.6), as the dossier
+    recorded it when review sent it there (``committee.committee_name``); None when it is not recorded."""
+    name = str(((dossier.get("committee") or {}).get("committee_name")) or "").strip()
+    return name or None
 
 
 # -- the verification code --------------------------------------------------------------------

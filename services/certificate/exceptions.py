@@ -5,4 +5,6 @@ from shared.contracts.certificate_errors import (  # noqa: F401
     CertificateNotAllowedError,
     CertificateNotDueError,
     CertificateNotReadyError,
+    CertificateFeeUnpaidError,
+    CommitteeUnknownError,
 )

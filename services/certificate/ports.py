@@ -1,16 +1,26 @@
-"""What certificate needs from the dossier and identity services, as small ports with RPC adapters.
+"""What certificate needs from the dossier, identity and payment services, as small ports with RPC adapters.
 
 The adapters wrap any nameko proxy (the service's ``RpcProxy`` dependencies, or a standalone
 ``ClusterRpcProxy``'s attributes), so the application and tests share one code path. Issuing is
-done as the system; revoking passes on the city administrator who decided it.
+done as the system; revoking passes on the city administrator who decided it. The review year's
+policy (certificate fee, fraud bar) is read from the dossier service's ``get_notice``; whether a
+certificate fee is paid, from the payment service; a fraud sanction is recorded in identity.
 """
+import uuid
 from abc import ABC, abstractmethod
 
-from nameko.exceptions import RemoteError  # noqa: F401  (kept for callers that catch it from here)
+from nameko.exceptions import RemoteError
 
 from shared.contracts import dossier as st
-from shared.errors import Conflict
+from shared.contracts.identity import FRAUD
+from shared.errors import Conflict, NotFound
 from shared.rpc_ports import ALREADY, RECORDED, REFUSED, SYSTEM_ACTOR, TimedProxy, is_state_refusal  # noqa: F401
+
+# identity takes account ids as UUIDs only: certificate acting as the system has this fixed one there.
+IDENTITY_SYSTEM_ACTOR = {
+    "account_id": str(uuid.uuid5(uuid.NAMESPACE_URL, "https://kunming-title.invalid/certificate/system")),
+    "role": SYSTEM_ACTOR["role"]}
+
 
 class DossierPort(ABC):
     @abstractmethod
@@ -29,11 +39,25 @@ class DossierPort(ABC):
     def revoke_title(self, actor, dossier_id, reason, fraud) -> str:
         """RECORDED, or ALREADY when the dossier's title is revoked already."""
 
+    @abstractmethod
+    def notice(self, review_year) -> dict | None:
+        """The year's notice with its policy in force (``{version, policy, ...}``), None if unpublished."""
+
 
 class IdentityPort(ABC):
     @abstractmethod
     def get_account(self, account_id) -> dict:
         """The account: name, gender, masked ID number."""
+
+    @abstractmethod
+    def record_sanction(self, account_id, reason, sanctioned_on, bar_years, reference) -> dict:
+        """Record a fraud sanction barring *bar_years* from *sanctioned_on*; once per *reference*."""
+
+
+class PaymentPort(ABC):
+    @abstractmethod
+    def certificate_fee(self, dossier_id) -> dict:
+        """``{state, amount_fen, ...}`` (states of shared/contracts/payment.py) of the dossier's certificate fee."""
 
 
 class RpcDossierPort(DossierPort):
@@ -64,6 +88,16 @@ class RpcDossierPort(DossierPort):
                 raise
         return ALREADY
 
+    def notice(self, review_year):
+        try:
+            return self.remote.call("get_notice", review_year)
+        except NotFound:
+            return None
+        except RemoteError as error:  # the remote error types were not registered in this process
+            if error.exc_type == "NoticeNotFound":
+                return None
+            raise
+
 
 class RpcIdentityPort(IdentityPort):
     def __init__(self, proxy, timeout=30.0):
@@ -71,3 +105,16 @@ class RpcIdentityPort(IdentityPort):
 
     def get_account(self, account_id):
         return self.remote.call("get_account", account_id)
+
+    def record_sanction(self, account_id, reason, sanctioned_on, bar_years, reference):
+        return self.remote.call("record_sanction", IDENTITY_SYSTEM_ACTOR, {
+            "account_id": account_id, "kind": FRAUD, "reason": reason, "sanctioned_on": sanctioned_on,
+            "bar_years": bar_years, "reference": reference})
+
+
+class RpcPaymentPort(PaymentPort):
+    def __init__(self, proxy, timeout=30.0):
+        self.remote = TimedProxy(proxy, timeout)
+
+    def certificate_fee(self, dossier_id):
+        return self.remote.call("certificate_fee", dossier_id)

@@ -41,6 +41,12 @@ def close_request(connection, dossier_id, error=None):
                        .values(issue_requested=False, last_error=error))
 
 
+def note_waiting(connection, dossier_id, why):
+    """The request waits for something else (a certificate fee): say why, count no failed attempt."""
+    connection.execute(update(dossier_progress).where(dossier_progress.c.dossier_id == str(dossier_id))
+                       .values(last_error=str(why)[:500]))
+
+
 def note_failure(connection, dossier_id, error, max_attempts):
     """Count a failed attempt; after *max_attempts* the request is closed with its last error."""
     row = connection.execute(

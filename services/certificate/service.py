@@ -1,4 +1,5 @@
-"""CertificateService: issuing on publicity_ended, public verification, download and revocation.
+"""CertificateService: issuing on publicity_ended (after a certificate fee, if the year charges one),
+public verification, download, revocation and the fraud sanction that goes with it.
 
 Each RPC loads input with a schema, calls the application and answers ``dump(SomeOut, ...)`` with an
 answer schema of schemas.py (a key it does not declare is refused, not dropped). ``verify`` is
@@ -26,7 +27,7 @@ from shared.timers import configured_timer
 
 from . import schemas
 from .dependencies import CertificateApplication
-from .ports import RpcDossierPort, RpcIdentityPort
+from .ports import RpcDossierPort, RpcIdentityPort, RpcPaymentPort
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,7 @@ class CertificateService:
     certificates = CertificateApplication()
     dossier = RpcProxy("dossier")
     identity = RpcProxy("identity")
+    payment = RpcProxy("payment")  # asked only when the year's policy charges a certificate fee
     correlation_id = CorrelationId()
     idempotency_key = IdempotencyKey()  # passed on to the dossier; dropped for event handlers and timers
 
@@ -110,15 +112,18 @@ class CertificateService:
     def handle_dossier_publicity_ended(self, event):
         if self.certificates.on_publicity_ended(event):
             self.certificates.try_issue(event["dossier_id"], RpcDossierPort(self.dossier),
-                                        RpcIdentityPort(self.identity))
+                                        RpcIdentityPort(self.identity), RpcPaymentPort(self.payment))
 
     @_on_dossier(event_entering(st.REVOKED))
     def handle_dossier_title_revoked(self, event):
-        self.certificates.on_title_revoked(event)
+        """Revoked: the certificate shows revoked; revoked for fraud, the holder is sanctioned (R4.10)."""
+        self.certificates.on_title_revoked(event, RpcDossierPort(self.dossier), RpcIdentityPort(self.identity))
 
     # -- timers ------------------------------------------------------------------------------
 
     @configured_timer("TIMERS.sweep_seconds", 30)
     def sweep(self):
-        """Issue queued certificates and finish any whose PDF or dossier record is missing."""
-        self.certificates.issue_pending(RpcDossierPort(self.dossier), RpcIdentityPort(self.identity))
+        """Issue queued certificates (those whose certificate fee is now paid too) and finish any whose
+        PDF or dossier record is missing."""
+        self.certificates.issue_pending(RpcDossierPort(self.dossier), RpcIdentityPort(self.identity),
+                                        RpcPaymentPort(self.payment))

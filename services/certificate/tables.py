@@ -1,10 +1,11 @@
-"""The certificate database: certificates, number counters, signing keys and consumer progress.
+"""The certificate database: certificates, number counters, signing keys, consumer progress and the
+fraud sanctions of revoked titles that identity is still to record.
 
 ``certificates.dossier_id`` is unique: whatever races (two instances, redelivered events, direct
 calls), one dossier has at most one certificate. Times are stored in UTC.
 """
 from sqlalchemy import (
-    Boolean, Column, DateTime, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text, UniqueConstraint,
+    Boolean, Column, Date, DateTime, Integer, MetaData, PrimaryKeyConstraint, String, Table, Text, UniqueConstraint,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -72,6 +73,24 @@ dossier_progress = Table(
     Column("attempts", Integer, nullable=False, server_default="0"),
     Column("last_error", Text),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+# A title revoked for fraud sanctions its holder (docs/domain-rules.md R4.10): noted here with the
+# revocation, then recorded in identity (retried by the sweep until identity has it; once per dossier).
+fraud_sanctions = Table(
+    "fraud_sanctions",
+    metadata,
+    Column("dossier_id", String(36), primary_key=True),
+    Column("applicant_id", String(64), nullable=False),
+    Column("review_year", Integer, nullable=False),
+    Column("found_on", Date, nullable=False),  # the Beijing date of the revocation
+    Column("reason", Text, nullable=False),
+    Column("bar_years", Integer),  # from the policy of found_on's year, when recorded
+    Column("bars_until", Date),
+    Column("sanction_id", String(64)),
+    Column("recorded_at", DateTime(timezone=True)),
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("last_error", Text),
 )
 
 # Event handlings that failed and wait for a successful redelivery or replay (shared/event_failures.py).

@@ -31,13 +31,13 @@ from shared.errors import PlatformError
 from shared.roles import Actor
 from shared.contracts import dossier_access
 
-from . import conflicts, notices, policy, projections
+from . import conflicts, notices, policy, projections, required_materials, submission_notice
 from .commands import DossierCommands
 from .conflicts import LostRace, retry_on_conflict
 from .domain import Dossier, DossierEvent, event_name, events_stamped_by
 from .event_store import DuplicateCommand
 from .exceptions import (
-    ActorNotAllowedError, ConcurrentModificationError, DossierNotFound, IneligibleError, InvalidCommandError,
+    ActorNotAllowedError, ConcurrentModificationError, DossierNotFound, InvalidCommandError,
     NoticeNotPublishedError,
 )
 from .hashchain import UNREADABLE, chain_report
@@ -85,7 +85,8 @@ class Dossiers(DossierCommands, Application):
 
     def create(self, actor: Actor, *, now=None, command_key=None, **fields):
         """Open a draft dossier and return it: inside the year's application window, for a series and
-        level the notice opens, and while the applicant has fewer active dossiers that year than allowed.
+        level the notice opens, while the applicant has fewer active dossiers that year than allowed and
+        none of that year was rejected or failed (final for the year: policy.FINAL_FOR_YEAR).
         A repeat of a keyed creation returns the dossier the first one created (before any rule, since
         the first one already counts against the limit)."""
         replayed = self._replayed_command(command_key)
@@ -100,6 +101,7 @@ class Dossiers(DossierCommands, Application):
             replayed = self._replayed_command(command_key)  # a twin may have created it while we waited
             if replayed is not None:
                 return replayed[0]
+            policy.check_not_decided(self.decided_dossier(actor.account_id, dossier.review_year), dossier.review_year)
             active = self.active_dossier_count(actor.account_id, dossier.review_year)
             policy.check_active_limit(notice.policy, active, dossier.review_year)
             try:
@@ -122,11 +124,10 @@ class Dossiers(DossierCommands, Application):
         dossier.check_applicant(actor)
         notice = self.notice_for(dossier.review_year)
         policy.check_window(notice, now, "resubmit" if dossier.resubmitting else "submit")
-        eligibility = self._failures(dossier, notice, sanctions, now)
+        problems = self._problems(dossier, notice, sanctions, now)[1]
         with events_stamped_by(self.clock):
-            dossier.submit(actor)  # completeness is the aggregate's rule; its event is saved only below
-        if eligibility:
-            raise _ineligible(eligibility)
+            # One answer for everything (一次性告知): the aggregate refuses with the whole list.
+            dossier.submit(actor, problems=problems, notice_version=notice.version)
         try:
             self._save_keyed([dossier], command_key, _command_answer(dossier))
         except (IntegrityError, DuplicateCommand):
@@ -135,15 +136,33 @@ class Dossiers(DossierCommands, Application):
 
     def check_eligibility(self, dossier_id, actor: Actor, sanctions=(), now=None):
         """The eligibility failures submission would report now (empty when eligible); records nothing."""
+        return self.submission_check(dossier_id, actor, sanctions, now)[0]
+
+    def submission_check(self, dossier_id, actor: Actor, sanctions=(), now=None):
+        """``(eligibility failures, every problem submission would report now)``, the second being the
+        same one-time notice a refused submission answers (submission_notice.py); records nothing."""
         now = now or self.clock()
         dossier = self.load(dossier_id)
         _check_may_see(dossier, actor)
-        return self._failures(dossier, self.notice_for(dossier.review_year), sanctions, now)
+        return self._problems(dossier, self.notice_for(dossier.review_year), sanctions, now)
+
+    def required_materials(self, dossier_id, actor: Actor):
+        """The dossier's materials checklist under its year's policy (required_materials.checklist)."""
+        dossier = self.load(dossier_id)
+        _check_may_see(dossier, actor)
+        notice = self.notice_for(dossier.review_year)
+        return required_materials.checklist(notice.policy, dossier.to_dict(), review_year=dossier.review_year)
 
     def _failures(self, dossier, notice, sanctions, now):
         today = beijing_date(now)
         return policy.check_eligibility(notice.policy, dossier.to_dict(), review_year=dossier.review_year,
                                         sanctions=list(sanctions or ()), today=today)
+
+    def _problems(self, dossier, notice, sanctions, now):
+        """``(eligibility failures, the one-time notice)``: sections, required materials and rules."""
+        failures = self._failures(dossier, notice, sanctions, now)
+        checklist = required_materials.checklist(notice.policy, dossier.to_dict(), review_year=dossier.review_year)
+        return failures, submission_notice.problems(dossier.missing_sections(), checklist, failures)
 
     @contextmanager
     def _applicant_year_lock(self, account_id, review_year):
@@ -173,17 +192,42 @@ class Dossiers(DossierCommands, Application):
                 )
             ).scalar()
 
+    def decided_dossier(self, applicant_id, review_year):
+        """The applicant's earliest dossier of *review_year* whose result is final for the year (rejected,
+        failed), as its summary row; None when there is none."""
+        summary = projections.dossier_summary
+        with self.read_engine.connect() as connection:
+            row = connection.execute(
+                select(summary.c.dossier_id, summary.c.status, summary.c.series, summary.c.level,
+                       summary.c.specialty).where(
+                    summary.c.applicant_id == str(applicant_id),
+                    summary.c.review_year == int(review_year),
+                    summary.c.status.in_(policy.FINAL_FOR_YEAR),
+                ).order_by(summary.c.created_at).limit(1)
+            ).mappings().first()
+        return dict(row) if row else None
+
     # -- annual notices ----------------------------------------------------------------------
 
     def publish_notice(self, actor: Actor, document, now=None, command_key=None):
         """Publish (or replace) a review year's notice; city admins only. Returns the stored record.
         A keyed repeat answers the first record instead of publishing one more version."""
+        return self._publishing(command_key, lambda connection: notices.publish(
+            connection, actor, document, now or self.clock()))
+
+    def publish_notice_draft(self, actor: Actor, review_year, now=None, command_key=None):
+        """Publish the year's draft as the next version of its notice and remove the draft (one
+        transaction); a keyed repeat answers the first record, though the draft is gone by then."""
+        return self._publishing(command_key, lambda connection: notices.publish_draft(
+            connection, actor, review_year, now or self.clock()))
+
+    def _publishing(self, command_key, publish):
         try:
             with self.read_engine.begin() as connection:
                 found = idempotency.first_answer(connection, command_key) if command_key else None
                 if found is not None:
                     return found["answer"]
-                record = notices.publish(connection, actor, document, now or self.clock())
+                record = publish(connection)
                 if command_key is not None and not idempotency.claim(connection, command_key, record):
                     raise DuplicateCommand(command_key.key)  # a twin published first: roll this one back
                 return record
@@ -201,13 +245,40 @@ class Dossiers(DossierCommands, Application):
         with self.read_engine.connect() as connection:
             return [notices.record(row) for row in notices.list_all(connection)]
 
+    def list_notice_versions(self, review_year):
+        """Every published version of the year's notice, oldest first, each with what it changed."""
+        with self.read_engine.connect() as connection:
+            return [notices.version_record(row) for row in notices.versions(connection, review_year)]
+
+    def get_notice_version(self, review_year, version):
+        with self.read_engine.connect() as connection:
+            return notices.version_record(notices.version_or_raise(connection, review_year, version))
+
+    # A draft is the city admin's unpublished next version of a year's notice (notices.py).
+
+    def save_notice_draft(self, actor: Actor, document, now=None):
+        with self.read_engine.begin() as connection:
+            return notices.save_draft(connection, actor, document, now or self.clock())
+
+    def get_notice_draft(self, actor: Actor, review_year):
+        with self.read_engine.connect() as connection:
+            return notices.draft_record(notices.get_draft(connection, actor, review_year))
+
+    def list_notice_drafts(self, actor: Actor):
+        with self.read_engine.connect() as connection:
+            return notices.list_drafts(connection, actor)
+
+    def discard_notice_draft(self, actor: Actor, review_year):
+        with self.read_engine.begin() as connection:
+            notices.discard_draft(connection, actor, review_year)
+
     def notice_for(self, review_year) -> policy.Notice:
         """The year's notice as a policy object; refuses when it has not been published."""
         with self.read_engine.connect() as connection:
             row = notices.get(connection, review_year)
         if row is None:
             raise NoticeNotPublishedError(f"{review_year}年度职称评审通知尚未发布")
-        return policy.Notice.from_document(row["notice"])
+        return policy.Notice.from_document(row["notice"], version=row["version"])
 
     def _change(self, dossier_id, command, act, *, expected_version=None, command_key=None):
         """Load -> ``act(dossier)`` (the aggregate command *command*) -> save; ``(dossier, result)``.
@@ -454,15 +525,6 @@ def _lost(dossier_id, command, seen_version):
 def batch_subject(dossier_ids):
     """A batch's subject for its command key: which dossiers, in any order."""
     return hashlib.sha256(",".join(sorted(str(i) for i in dossier_ids)).encode()).hexdigest()
-
-
-def _ineligible(failures):
-    """One error naming every failed rule; ``fields`` maps each rule to its messages."""
-    fields = {}
-    for failure in failures:
-        fields.setdefault(failure.rule, []).append(failure.message)
-    lines = ";".join(f"{number}. {failure.message}" for number, failure in enumerate(failures, 1))
-    return IneligibleError(f"不符合申报条件,共 {len(failures)} 项:{lines}", fields=fields)
 
 
 def _check_may_see(dossier, actor: Actor):

@@ -120,10 +120,12 @@ class DossierCommands:
                             command_key=command_key)[0]
 
     @retry_on_conflict
-    def send_to_committee(self, dossier_id, actor: Actor, *, committee_id, meeting_id, command_key=None):
+    def send_to_committee(self, dossier_id, actor: Actor, *, committee_id, meeting_id, committee_name="",
+                          command_key=None):
         return self._change(dossier_id, "send_to_committee",
                             lambda dossier: dossier.send_to_committee(actor, committee_id=committee_id,
-                                                                      meeting_id=meeting_id),
+                                                                      meeting_id=meeting_id,
+                                                                      committee_name=committee_name),
                             command_key=command_key)[0]
 
     @retry_on_conflict

@@ -22,11 +22,11 @@ from shared.roles import APPLICANT, CITY_ADMIN, COMMITTEE_SECRETARY, SYSTEM, Act
 from .exceptions import (
     ActorNotAllowedError,
     IllegalTransitionError,
-    IncompleteDossierError,
     InvalidCommandError,
     RuleViolationError,
     SelfDecisionError,
 )
+from . import submission_notice
 from .hashchain import GENESIS, event_hash
 
 
@@ -81,6 +81,10 @@ class DossierEvent(Aggregate.Event):
 
 
 class Created(DossierEvent, Aggregate.Created):
+    """Version 2 carries the applicant's gender and birth date as identity derived them from the resident
+    ID number (shared/idnumbers.py); version 1 had none (the applicant typed them into basic info)."""
+
+    class_version = 2
     applicant_id: str
     applicant_name: str
     unit_id: str
@@ -91,9 +95,18 @@ class Created(DossierEvent, Aggregate.Created):
     series: str
     specialty: str
     level: str
+    applicant_gender: str | None
+    applicant_birth_date: str | None  # ISO date
+
+    @staticmethod
+    def upcast_v1_v2(state):
+        """A version 1 dossier does not know them from the ID number: None (its stored bytes and hash stay)."""
+        state.setdefault("applicant_gender", None)
+        state.setdefault("applicant_birth_date", None)
 
     def apply_to(self, dossier):
-        for field in ("applicant_id", "applicant_name", "unit_id", "unit_name", "district_id", "district_name"):
+        for field in ("applicant_id", "applicant_name", "unit_id", "unit_name", "district_id", "district_name",
+                      "applicant_gender", "applicant_birth_date"):
             setattr(dossier, field, getattr(self, field))
         dossier.review_year, dossier.series = self.review_year, self.series
         dossier.specialty, dossier.level = self.specialty, self.level
@@ -151,6 +164,10 @@ class AnnualAssessmentRecorded(DossierEvent):
 
 
 class MaterialAttached(DossierEvent):
+    """Version 2 may say which year the file is for (a 年度考核登记表, a 继续教育证明) and which achievement
+    it proves, for the materials checklist (required_materials.py); version 1 said neither."""
+
+    class_version = 2
     material_id: str
     object_key: str
     sha256: str
@@ -158,6 +175,14 @@ class MaterialAttached(DossierEvent):
     pages: int
     category: str
     filename: str
+    year: int | None
+    achievement_id: str | None
+
+    @staticmethod
+    def upcast_v1_v2(state):
+        """A version 1 file was for no particular year or achievement; its stored bytes stay as written."""
+        state.setdefault("year", None)
+        state.setdefault("achievement_id", None)
 
     def apply_to(self, dossier):
         dossier.materials[self.material_id] = {
@@ -168,6 +193,8 @@ class MaterialAttached(DossierEvent):
             "pages": self.pages,
             "category": self.category,
             "filename": self.filename,
+            "year": self.year,
+            "achievement_id": self.achievement_id,
             "attached_at": self.timestamp.isoformat(),
         }
 
@@ -214,7 +241,16 @@ class CommitmentSigned(DossierEvent):
 
 
 class Submitted(DossierEvent):
+    """Version 2 records the version of the year's notice in force when the dossier was judged complete
+    and eligible (None: judged without the notice, or by a version 1 writer, which did not record it)."""
+
+    class_version = 2
     resubmission: bool
+    notice_version: int | None
+
+    @staticmethod
+    def upcast_v1_v2(state):
+        state.setdefault("notice_version", None)
 
     def apply_to(self, dossier):
         dossier.submitted_at = self.timestamp
@@ -315,11 +351,22 @@ class FeePaid(DossierEvent):
 
 
 class SentToCommittee(DossierEvent):
+    """Version 2 records the committee's name as review knew it when sending the dossier, so the
+    certificate names the committee that actually reviewed it (docs/domain-rules.md R9.6); a
+    version 1 event has none ("")."""
+
+    class_version = 2
     committee_id: str
     meeting_id: str
+    committee_name: str
+
+    @staticmethod
+    def upcast_v1_v2(state):
+        state.setdefault("committee_name", "")
 
     def apply_to(self, dossier):
-        dossier.committee = {"committee_id": self.committee_id, "meeting_id": self.meeting_id}
+        dossier.committee = {"committee_id": self.committee_id, "meeting_id": self.meeting_id,
+                             "committee_name": self.committee_name}
 
 
 class RecalledFromCommittee(DossierEvent):
@@ -450,8 +497,10 @@ class Dossier(Aggregate):
 
     @classmethod
     def create(cls, actor: Actor, *, applicant_name, unit_id, unit_name, district_id, district_name,
-               review_year, series, specialty, level, dossier_id=None):
-        """Open a draft dossier; only an applicant opens one, for themselves."""
+               review_year, series, specialty, level, applicant_gender=None, applicant_birth_date=None,
+               dossier_id=None):
+        """Open a draft dossier; only an applicant opens one, for themselves. *applicant_gender* and
+        *applicant_birth_date* are identity's, from the applicant's resident ID number."""
         if actor.role != APPLICANT:
             raise ActorNotAllowedError(f"只有申报人可以创建申报材料(当前角色:{actor.role_label})")
         fields = {
@@ -463,7 +512,10 @@ class Dossier(Aggregate):
         if missing:
             raise InvalidCommandError("创建申报材料的信息不完整:" + "、".join(missing), fields=missing)
         originator_id = uuid.UUID(str(dossier_id)) if dossier_id else uuid.uuid4()
+        birth = applicant_birth_date
         state = dict(fields, applicant_id=actor.account_id, review_year=int(review_year),
+                     applicant_gender=applicant_gender or None,
+                     applicant_birth_date=birth.isoformat() if hasattr(birth, "isoformat") else birth or None,
                      actor=actor.to_dict(), prev_hash=GENESIS, originator_topic=get_topic(cls),
                      timestamp=Created.create_timestamp())
         state["hash"] = _hash_for(Created, originator_id, 1, state)
@@ -556,12 +608,23 @@ class Dossier(Aggregate):
         self._edit("record_annual_assessments", actor)
         self._record(AnnualAssessmentRecorded, actor, entries=entries)
 
-    def attach_material(self, actor, *, material_id, object_key, sha256, size, pages, category, filename=""):
+    def attach_material(self, actor, *, material_id, object_key, sha256, size, pages, category, filename="",
+                        year=None, achievement_id=None):
+        """Attach a stored file; *year* (the year it is for) and *achievement_id* (the achievement it
+        proves, one of this dossier's) are optional and checked here, against the dossier."""
         self._edit("attach_material", actor)
         if material_id in self.materials:
             raise InvalidCommandError(f"证明材料 {material_id} 已存在")
+        problems = {}
+        if year is not None and int(year) > int(self.review_year):
+            problems["year"] = [f"年度不能晚于评审年度 {self.review_year} 年"]
+        if achievement_id and achievement_id not in self.achievements:
+            problems["achievement_id"] = ["所选业绩成果不存在,请先添加业绩成果或重新选择"]
+        if problems:
+            raise InvalidCommandError("证明材料信息有误,请按提示修改", fields=problems)
         self._record(MaterialAttached, actor, material_id=material_id, object_key=object_key, sha256=sha256,
-                     size=int(size), pages=int(pages), category=category, filename=filename)
+                     size=int(size), pages=int(pages), category=category, filename=filename,
+                     year=None if year is None else int(year), achievement_id=achievement_id or None)
 
     def detach_material(self, actor, material_id):
         self._edit("detach_material", actor)
@@ -590,13 +653,16 @@ class Dossier(Aggregate):
             missing["materials"] = ["尚未上传证明材料"]
         return missing
 
-    def submit(self, actor):
+    def submit(self, actor, problems=None, notice_version=None):
+        """Submit unless something stops it. *problems* is the one-time notice the application built with
+        the year's policy (submission_notice.problems: sections, materials, eligibility); without it the
+        aggregate judges its own sections only. Any problem refuses with the whole list at once."""
         self._edit("submit", actor)
-        missing = self.missing_sections()
-        if missing:
-            names = "、".join(st.SECTIONS[name] for name in missing)
-            raise IncompleteDossierError(f"申报材料不完整,请补充:{names}", fields=missing)
-        self._record(Submitted, actor, resubmission=self.resubmitting)
+        if problems is None:
+            problems = submission_notice.problems(self.missing_sections())
+        if problems:
+            raise submission_notice.refusal(problems)
+        self._record(Submitted, actor, resubmission=self.resubmitting, notice_version=notice_version)
 
     @property
     def resubmitting(self):
@@ -696,10 +762,11 @@ class Dossier(Aggregate):
         self.check_role(actor, SYSTEM, CITY_ADMIN)
         self._record(FeePaid, actor, order_id=str(order_id), amount_fen=int(amount_fen))
 
-    def send_to_committee(self, actor, *, committee_id, meeting_id):
+    def send_to_committee(self, actor, *, committee_id, meeting_id, committee_name=""):
         self.check_legal("send_to_committee")
         self.check_role(actor, CITY_ADMIN, COMMITTEE_SECRETARY)
-        self._record(SentToCommittee, actor, committee_id=str(committee_id), meeting_id=str(meeting_id))
+        self._record(SentToCommittee, actor, committee_id=str(committee_id), meeting_id=str(meeting_id),
+                     committee_name=str(committee_name or "").strip())
 
     def recall_from_committee(self, actor, *, meeting_id, reason):
         """The office takes the dossier back from its meeting before the vote, saying why: fee-paid again."""
@@ -783,6 +850,8 @@ class Dossier(Aggregate):
             "status_label": st.STATUS_LABELS[self.status],
             "applicant_id": self.applicant_id,
             "applicant_name": self.applicant_name,
+            "applicant_gender": self.applicant_gender,
+            "applicant_birth_date": self.applicant_birth_date,
             "unit_id": self.unit_id,
             "unit_name": self.unit_name,
             "district_id": self.district_id,

@@ -16,5 +16,6 @@ from shared.contracts.dossier_errors import (  # noqa: F401
     OutsideApplicationWindowError,
     SeriesNotOpenError,
     ActiveDossierLimitError,
+    DecidedForYearError,
     IneligibleError,
 )

@@ -5,7 +5,6 @@ and carries that year's policy: ``DEFAULT_POLICY`` with the notice's overrides. 
 ``check_open`` and ``check_active_limit`` guard creating and submitting; ``check_eligibility``
 returns every rule a dossier fails, so the applicant reads all of them at once.
 """
-import copy
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from fractions import Fraction
@@ -14,8 +13,10 @@ from zoneinfo import ZoneInfo
 from shared.titles import ASSESSMENT_RESULTS, EDUCATION_LEVELS, LEVEL_ORDER, LEVELS, SERIES
 
 from shared.contracts import dossier as st
-from .policy_defaults import DEFAULT_POLICY
-from .exceptions import ActiveDossierLimitError, OutsideApplicationWindowError, SeriesNotOpenError
+from shared.contracts.year_policy import effective_policy
+from .exceptions import (
+    ActiveDossierLimitError, DecidedForYearError, OutsideApplicationWindowError, SeriesNotOpenError,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 ACTIONS = {"create": "创建申报材料", "submit": "提交申报", "resubmit": "重新提交申报"}
@@ -31,25 +32,6 @@ RULES = st.ELIGIBILITY_RULES
 # ---------------------------------------------------------------------------------------------
 
 
-def effective_policy(overrides=None, continuing_education=None):
-    """DEFAULT_POLICY with a notice's overrides; an overridden table row replaces the default row."""
-    policy = copy.deepcopy(DEFAULT_POLICY)
-    overrides = copy.deepcopy(overrides or {})
-    for series, rows in overrides.pop("eligibility_tables", {}).items():
-        policy["eligibility_tables"].setdefault(series, {}).update(rows)
-    _merge(policy, overrides)
-    _merge(policy["continuing_education"], copy.deepcopy(continuing_education or {}))
-    return policy
-
-
-def _merge(base, overrides):
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(base.get(key), dict):
-            _merge(base[key], value)
-        else:
-            base[key] = value
-
-
 @dataclass(frozen=True)
 class Notice:
     """One review year's notice (年度职称评审工作通知) with its effective policy."""
@@ -61,9 +43,10 @@ class Notice:
     window_end: datetime
     deadlines: dict
     policy: dict
+    version: int | None = None  # the stored version of the notice (notices.py), when read from the store
 
     @classmethod
-    def from_document(cls, document):
+    def from_document(cls, document, version=None):
         """Build from a validated notice document; moments may be aware datetimes or ISO strings."""
         window = document["window"]
         deadlines = document.get("deadlines") or {}
@@ -75,6 +58,7 @@ class Notice:
             window_end=_moment(window["end"]),
             deadlines={name: _moment(value) if value else None for name, value in deadlines.items()},
             policy=effective_policy(document.get("policy"), document.get("continuing_education")),
+            version=version,
         )
 
     def window_for(self, action):
@@ -121,6 +105,25 @@ def check_active_limit(policy, active_count, review_year):
             f"您在{review_year}年度已有 {active_count} 件进行中的申报材料,每个评审年度最多 {limit} 件;"
             "如需重新申报,请先撤销原申报"
         )
+
+
+# A dossier left in one of these has been decided for its review year: 不予通过 at any level (or an
+# objection upheld) is final for the year (DOMAIN §5), and so is the committee's 评审未通过 — the vote
+# is the year's review, which the applicant cannot ask for twice. 撤销申请 and 视为放弃 decide nothing.
+FINAL_FOR_YEAR = (st.REJECTED, st.FAILED)
+
+
+def check_not_decided(decided, review_year):
+    """Raise DecidedForYearError naming the applicant's dossier of *review_year* that was decided
+    (*decided*: its summary row — dossier_id, status, series, level, specialty — or None)."""
+    if not decided:
+        return
+    what = f"{SERIES.get(decided['series'], decided['series'])}系列{LEVELS.get(decided['level'], decided['level'])}"
+    raise DecidedForYearError(
+        f"您{review_year}年度的申报材料({what}·{decided['specialty']},编号 {str(decided['dossier_id'])[:8]})"
+        f"结果为「{st.STATUS_LABELS[decided['status']]}」,该结果在本评审年度内为最终决定,不能再次申报;"
+        "请在下一评审年度的申报期内重新申报"
+    )
 
 
 def format_moment(moment: datetime):
@@ -213,9 +216,21 @@ class _Case:
         return self.review_year if self.policy["records_through_application_year"] else self.review_year - 1
 
     def record_years(self):
-        """Years of the counted period for which assessments are required."""
+        """Years of the counted period for which assessments are required.
+
+        Before the start of the period is known (no title date or work start yet), the years of the
+        continuing-education window stand in, so an empty draft's one notice (一次性告知) already names
+        the years every applicant needs; the real period replaces them once the date is recorded."""
         since = self.since
-        return list(range(since.year + 1, self.last_record_year + 1)) if since else []
+        if since is None:
+            return self.education_years()
+        return list(range(since.year + 1, self.last_record_year + 1))
+
+    def education_years(self):
+        """Years whose continuing education is checked: the policy's last N record years, within the period."""
+        since, last = self.since, self.last_record_year
+        first = last - int(self.policy["continuing_education"]["years"]) + 1
+        return [year for year in range(first, last + 1) if since is None or year > since.year]
 
     @property
     def highest_education(self):
@@ -245,6 +260,14 @@ def check_eligibility(policy, dossier_state, *, review_year, sanctions=(), today
         failures.extend(_qualification(case))
     failures += [_annual_assessment(case), _continuing_education(case)]
     return [failure for failure in failures if failure is not None]
+
+
+def required_years(policy, dossier_state, *, review_year):
+    """``(record years, continuing-education years)`` the rules above count for *dossier_state*: the years
+    needing an annual assessment, and those whose continuing education is checked (the materials
+    checklist, required_materials.py, asks for one form or proof per year of these)."""
+    case = _Case.of(policy, dossier_state, review_year)
+    return case.record_years(), case.education_years()
 
 
 def _retired(case):
@@ -281,13 +304,9 @@ def add_years(day: date, years):
 
 
 def recommendation_letters(case):
-    """Attached materials that count as recommendation letters (category and file-name marker, see policy)."""
-    settings = case.policy["exceptional"]
-    return [
-        material for material in case.materials
-        if material.get("category") in settings["letter_categories"]
-        and any(marker in (material.get("filename") or "") for marker in settings["letter_filename_markers"])
-    ]
+    """Attached materials that count as recommendation letters: those of the policy's letter categories."""
+    categories = case.policy["exceptional"]["letter_categories"]
+    return [material for material in case.materials if material.get("category") in categories]
 
 
 def _exceptional(case):
@@ -298,9 +317,7 @@ def _exceptional(case):
     needed, found = int(settings["recommendation_letters"]), len(recommendation_letters(case))
     if found >= needed:
         return None, True
-    markers = "”或“".join(settings["letter_filename_markers"])
-    return Failure("exceptional", f"破格申报须上传 {needed} 封推荐信(证明材料类别选「其他」,文件名含“{markers}”),"
-                                  f"目前 {found} 封"), False
+    return Failure("exceptional", f"破格申报须上传 {needed} 份推荐信(证明材料类别选「推荐信」),目前 {found} 份"), False
 
 
 def _qualification(case):
@@ -377,10 +394,8 @@ def _continuing_education(case):
     settings = case.policy["continuing_education"]
     required = Fraction(str(settings["hours_per_year"]))
     professional_required = required * Fraction(str(settings["professional_share"]))
-    since, last = case.since, case.last_record_year
-    years = [year for year in range(last - int(settings["years"]) + 1, last + 1) if since is None or year > since.year]
     shortfalls = []
-    for year in years:
+    for year in case.education_years():
         total, professional = case.hours.get(year, (Fraction(0), Fraction(0)))
         missing, professional_missing = max(required - total, 0), max(professional_required - professional, 0)
         if missing or professional_missing:

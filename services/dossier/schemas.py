@@ -27,6 +27,10 @@ class DossierOut(OutSchema):
     status_label = fields.String()
     applicant_id = fields.String()
     applicant_name = fields.String()
+    # From the applicant's resident ID number at creation (shared/idnumbers.MALE/FEMALE, ISO date);
+    # None for dossiers created before issue 18 (their basic info held what the applicant typed).
+    applicant_gender = fields.String(allow_none=True)
+    applicant_birth_date = fields.String(allow_none=True)
     unit_id = fields.String()
     unit_name = fields.String()
     district_id = fields.String()
@@ -71,10 +75,26 @@ class FailureOut(OutSchema):
 
 
 class EligibilityOut(OutSchema):
-    """``check_eligibility``: ``{"eligible": false, "failures": [{"rule": "retired", "message": "…"}]}``."""
+    """``check_eligibility``: ``{"eligible": false, "failures": [{"rule": "retired", "message": "…"}],
+    "ready": false, "problems": [...]}``. ``eligible`` judges the rules only; ``problems`` is the whole
+    one-time notice submission would answer now (sections, materials, rules, in the order of the form,
+    submission_notice.py) and ``ready`` says it is empty."""
 
     eligible = fields.Boolean()
     failures = fields.List(fields.Nested(FailureOut))
+    ready = fields.Boolean()
+    problems = fields.Raw()
+
+
+class ChecklistOut(OutSchema):
+    """``required_materials``: ``{items: [{key, label, per, per_label, count, categories, category_labels,
+    source, slots, unassigned, missing, complete}], duplicates: [{sha256, material_ids, filenames}],
+    missing: [...], complete: bool}`` (required_materials.checklist)."""
+
+    items = fields.Raw()
+    duplicates = fields.Raw()
+    missing = fields.Raw()
+    complete = fields.Boolean()
 
 
 class BatchResultOut(OutSchema):
@@ -104,6 +124,20 @@ class NoticeOut(OutSchema):
     unconfirmed = fields.Raw()
     published_by = fields.String()
     published_at = fields.String()  # ISO-8601, written by notices.record
+    # Only in answers about versions (list_notice_versions, get_notice_version): what the version
+    # changed from the one before, ``[{path, label, before, after}]``; None for versions older than that record.
+    changes = fields.Raw(allow_none=True)
+
+
+class NoticeDraftOut(OutSchema):
+    """The city admin's unpublished draft of a year's notice (notices.draft_record)."""
+
+    review_year = fields.Integer()
+    document = fields.Raw()
+    policy = fields.Raw()  # what the draft would put in force
+    unconfirmed = fields.Raw()
+    saved_by = fields.String()
+    saved_at = fields.String()
 
 
 class SummaryOut(OutSchema):

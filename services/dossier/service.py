@@ -131,9 +131,16 @@ class DossierService:
     def check_eligibility(self, actor, dossier_id, sanctions=None):
         """The same eligibility check as submission, run on demand: ``{eligible, failures: [{rule, message}]}``."""
         loaded = load_or_raise(schemas.SanctionsSchema(), {"sanctions": sanctions or []})
-        failures = self.dossiers.check_eligibility(dossier_id, _actor(actor), sanctions=loaded["sanctions"])
+        failures, problems = self.dossiers.submission_check(dossier_id, _actor(actor), sanctions=loaded["sanctions"])
         return dump(schemas.EligibilityOut, {"eligible": not failures,
-                                             "failures": [failure.to_dict() for failure in failures]})
+                                             "failures": [failure.to_dict() for failure in failures],
+                                             "ready": not problems, "problems": problems})
+
+    @rpc(expected_exceptions=PlatformError)
+    def required_materials(self, actor, dossier_id):
+        """The materials checklist (必备材料清单) of the dossier for its series and level, with what is
+        uploaded against each requirement and the duplicates (required_materials.checklist)."""
+        return dump(schemas.ChecklistOut, self.dossiers.required_materials(dossier_id, _actor(actor)))
 
     @rpc(expected_exceptions=PlatformError)
     def take_back(self, actor, dossier_id, request=None):
@@ -204,9 +211,11 @@ class DossierService:
         return dump(schemas.DossierOut, dossier.to_dict())
 
     @rpc(expected_exceptions=PlatformError)
-    def send_to_committee(self, actor, dossier_id, committee_id, meeting_id):
+    def send_to_committee(self, actor, dossier_id, committee_id, meeting_id, committee_name=""):
+        """*committee_name*: the committee's name as review has it, printed on the certificate (R9.6)."""
         acting, key = self._command("send_to_committee", dossier_id, actor)
-        dossier = self.dossiers.send_to_committee(dossier_id, acting, committee_id=committee_id, meeting_id=meeting_id, command_key=key)
+        dossier = self.dossiers.send_to_committee(dossier_id, acting, committee_id=committee_id, meeting_id=meeting_id,
+                                                  committee_name=committee_name, command_key=key)
         return dump(schemas.DossierOut, dossier.to_dict())
 
     @rpc(expected_exceptions=PlatformError)
@@ -285,6 +294,42 @@ class DossierService:
     @rpc(expected_exceptions=PlatformError)
     def list_notices(self):
         return dump(schemas.NoticeOut, self.dossiers.list_notices(), many=True)
+
+    @rpc(expected_exceptions=PlatformError)
+    def list_notice_versions(self, review_year):
+        loaded = load_or_raise(schemas.ReviewYearSchema(), {"review_year": review_year})
+        return dump(schemas.NoticeOut, self.dossiers.list_notice_versions(loaded["review_year"]), many=True)
+
+    @rpc(expected_exceptions=PlatformError)
+    def get_notice_version(self, review_year, version):
+        loaded = load_or_raise(schemas.NoticeVersionSchema(), {"review_year": review_year, "version": version})
+        return dump(schemas.NoticeOut, self.dossiers.get_notice_version(loaded["review_year"], loaded["version"]))
+
+    @rpc(expected_exceptions=PlatformError)
+    def save_notice_draft(self, actor, document):
+        return dump(schemas.NoticeDraftOut, self.dossiers.save_notice_draft(_actor(actor), document))
+
+    @rpc(expected_exceptions=PlatformError)
+    def get_notice_draft(self, actor, review_year):
+        loaded = load_or_raise(schemas.ReviewYearSchema(), {"review_year": review_year})
+        return dump(schemas.NoticeDraftOut, self.dossiers.get_notice_draft(_actor(actor), loaded["review_year"]))
+
+    @rpc(expected_exceptions=PlatformError)
+    def list_notice_drafts(self, actor):
+        return dump(schemas.NoticeDraftOut, self.dossiers.list_notice_drafts(_actor(actor)), many=True)
+
+    @rpc(expected_exceptions=PlatformError)
+    def discard_notice_draft(self, actor, review_year):
+        loaded = load_or_raise(schemas.ReviewYearSchema(), {"review_year": review_year})
+        self.dossiers.discard_notice_draft(_actor(actor), loaded["review_year"])
+        return {"review_year": loaded["review_year"], "discarded": True}
+
+    @rpc(expected_exceptions=PlatformError)
+    def publish_notice_draft(self, actor, review_year):
+        acting = _actor(actor)
+        loaded = load_or_raise(schemas.ReviewYearSchema(), {"review_year": review_year})
+        key = _keyed("publish_notice_draft", loaded["review_year"], acting)
+        return dump(schemas.NoticeOut, self.dossiers.publish_notice_draft(acting, loaded["review_year"], command_key=key))
 
     # -- queries -----------------------------------------------------------------------------
 

@@ -136,6 +136,9 @@ class RecordSanctionSchema(Schema):
     kind = Text(load_default=FRAUD, validate=validate.OneOf([FRAUD], error="未知的处理类型"))
     reason = Text(multiline=True, required=True, validate=validate.Length(1, 1000, error="请填写处理原因（不超过 1000 字）"))
     sanctioned_on = Day(required=True)
+    # From the policy of the year the fraud was found in (notice ``sanction_bar_years.fraud``).
+    bar_years = Whole(required=True, strict=True, validate=validate.Range(0, 20, error="禁止申报年限应为 0 到 20 年"),
+                      error_messages={"required": "请注明禁止申报年限(当年评审政策的弄虚作假禁止申报年限)"})
     reference = Text(load_default=None, allow_none=True, validate=validate.Length(max=100, error="关联编号过长"))
 
 

@@ -288,7 +288,8 @@ class IdentityService:
 
     @rpc(expected_exceptions=EXPECTED)
     def record_sanction(self, actor, data):
-        """``{account_id, kind: fraud, reason, sanctioned_on, reference?}`` (city admin or system)."""
+        """``{account_id, kind: fraud, reason, sanctioned_on, bar_years, reference?}`` (city admin or system);
+        *bar_years* is the policy's of the year the fraud was found in, and one *reference* records once."""
         return dump(s.SanctionOut, self.sanctions.record_sanction(_actor(actor), **load(s.RecordSanctionSchema, data)))
 
     @rpc(expected_exceptions=EXPECTED)

@@ -84,9 +84,11 @@ TEMPLATES = {
         sms="【{sign}】您取得的职称已被撤销,理由:{reason_short}。详情请登录职称申报系统查看。",
     ),
     "dossier_abandoned": Template(
-        title="逾期未重新提交,视为放弃",
-        body="您的{subject}退回修改后未在截止时间前重新提交,视为放弃。{reason_sentence}",
-        sms="【{sign}】您的职称申报退回后未在截止时间前重新提交,视为放弃。",
+        # Two causes share the event: not resubmitted in time, or left at a level past its deadline
+        # (review's timer); the reason names which.
+        title="申报逾期,视为放弃",
+        body="您的{subject}已逾期,视为放弃。{reason_sentence}",
+        sms="【{sign}】您的职称申报已逾期,视为放弃。详情请登录职称申报系统查看。",
     ),
     "recalled_from_committee": Template(
         title="申报材料已撤回送评",

@@ -1,10 +1,16 @@
-"""Payments: fee schedules, review-fee orders, provider notifications, refunds and expiry.
+"""Payments: review-fee and certificate-fee orders, provider notifications, refunds and expiry.
 
 Dossier events create and cancel orders (each event applied once: ``dossier_progress`` keeps the
-newest version per dossier). Money is confirmed only by a provider notification whose signature,
-timestamp window, nonce, order and amount all check out; the order change and its ledger rows
-commit together, and telling the dossier (``record_fee_paid``) follows the commit, retried by the
-sweep until the dossier has it. Reports (receipts, reconciliation) live in reports.py.
+newest version per dossier). An order's amount is read from the review year's policy, through the
+dossier service's ``get_notice``, when the order is created; the notice version is stored on it. A
+fee of 0 creates no order: a review fee of 0 is recorded on the dossier at once (``record_fee_paid``
+with ``ZERO_FEE_REFERENCE``), so it goes on to the committee as a paid one does; a certificate fee
+of 0 is only noted, for the certificate service's question (``certificate_fee``).
+
+Money is confirmed only by a provider notification whose signature, timestamp window, nonce, order
+and amount all check out; the order change and its ledger rows commit together, and telling the
+dossier (``record_fee_paid``) follows the commit, retried by the sweep until the dossier has it.
+Reports (receipts, reconciliation) live in reports.py.
 """
 import logging
 from dataclasses import dataclass
@@ -13,14 +19,15 @@ from datetime import timedelta
 from sqlalchemy import delete, func, insert, select
 
 from shared.clock import utc_now
+from shared.contracts import payment as published
 from shared.db import ensure_database, make_engine
 from shared.idempotency import remember
 
 from . import ledger, notifications
 from . import orders as repo
 from .domain import (
-    CANCELLED, EXPIRED, PAID, PENDING, REFUND_SUBMITTED, REFUNDING, FeeSchedule, check_city_admin, check_fee_schedule, check_payer,
-    within_window,
+    AWAITING, CANCELLED, CERTIFICATE_FEE, EXPIRED, KIND_LABELS, PAID, PENDING, REFUND_SUBMITTED, REFUNDING,
+    REVIEW_FEE, YearFees, check_payer, within_window,
 )
 from .exceptions import (
     NotificationRejected, OrderNotFound, OrderNotPayableError, OrderNotReopenableError, ProviderError,
@@ -29,7 +36,7 @@ from .exceptions import (
 from .ports import ALREADY, RECORDED
 from .provider import PAYMENT_NOTIFICATION, PAYMENT_SUCCEEDED, Notification, PaymentRequest
 from .reports import PaymentReports
-from .tables import fee_schedule_changes, fee_schedules, metadata, notification_log, notification_nonces
+from .tables import metadata, notification_log, notification_nonces
 from .tables import orders as orders_table
 
 log = logging.getLogger(__name__)
@@ -76,54 +83,69 @@ class Payments:
     def close(self):
         self.engine.dispose()
 
-    # -- fee schedules -----------------------------------------------------------------------
+    # -- the year's fees -----------------------------------------------------------------------
 
-    def fee_schedule(self, review_year, connection=None):
-        if connection is None:
-            with self.engine.connect() as connection:
-                return self.fee_schedule(review_year, connection)
-        row = connection.execute(select(fee_schedules).where(fee_schedules.c.review_year == int(review_year))).mappings().first()
-        if row is None:
-            return FeeSchedule(review_year=int(review_year))
-        return FeeSchedule(review_year=row["review_year"], review_fees_fen=dict(row["review_fees_fen"]),
-                           certificate_fee_fen=row["certificate_fee_fen"], configured=True, revision=row["revision"])
+    def fee_schedule(self, review_year, dossier):
+        """The year's fees as its notice's policy sets them (the defaults, unconfigured, without one)."""
+        return YearFees.from_notice(review_year, dossier.notice(review_year))
 
-    def set_fee_schedule(self, actor, *, review_year, review_fees_fen, certificate_fee_fen):
-        """Publish a year's fees (city admin); orders already created keep the amount they were made with."""
-        check_city_admin(actor)
-        check_fee_schedule(review_fees_fen, certificate_fee_fen)
-        now = self.clock()
-        with self.engine.begin() as connection:
-            current = connection.execute(select(fee_schedules.c.revision).where(
-                fee_schedules.c.review_year == review_year).with_for_update()).scalar()
-            revision = (current or 0) + 1
-            values = {"review_fees_fen": review_fees_fen, "certificate_fee_fen": certificate_fee_fen,
-                      "revision": revision}
-            if current is None:
-                connection.execute(insert(fee_schedules).values(review_year=review_year, updated_at=now,
-                                                                updated_by=actor.account_id, **values))
-            else:
-                connection.execute(fee_schedules.update().where(fee_schedules.c.review_year == review_year)
-                                   .values(updated_at=now, updated_by=actor.account_id, **values))
-            connection.execute(insert(fee_schedule_changes).values(review_year=review_year, changed_at=now,
-                                                                   changed_by=actor.account_id, **values))
-            schedule = self.fee_schedule(review_year, connection)
-            remember(connection, schedule.to_dict())  # a redelivered request adds no second revision
-            return schedule
+    def _fees_in_force(self, review_year, dossier):
+        """The fees that price an order now: the year's notice must be published (a dossier of the
+        year cannot exist without it, so its absence is a fault to retry, not a price of its own)."""
+        notice = dossier.notice(review_year)
+        if notice is None:
+            raise LookupError(f"{review_year}年度职称评审通知尚未发布,无法确定收费标准")
+        return YearFees.from_notice(review_year, notice)
 
     # -- dossier events ----------------------------------------------------------------------
 
-    def on_city_approved(self, event):
-        """Create the review-fee order of a city-approved dossier, once per dossier version."""
-        now, snapshot = self.clock(), event["dossier"]
+    def on_city_approved(self, event, dossier):
+        """The review fee of a city-approved dossier, once per dossier version: an order, or (fee 0)
+        no order and the dossier told at once that it owes nothing."""
+        opened = self._open_fee(event, dossier, REVIEW_FEE, repo.AWAITING_PAYMENT)
+        if opened == published.ZERO_FEE_REFERENCE:
+            self.record_zero_fees(dossier, [event["dossier_id"]])
+            return None
+        return opened
+
+    def on_publicity_ended(self, event, dossier):
+        """The certificate is due: its fee's order when the year's policy charges one (docs/domain-rules.md
+        R8.3), else a note that nothing is owed, which the certificate service asks for."""
+        opened = self._open_fee(event, dossier, CERTIFICATE_FEE, repo.CERTIFICATE_DUE)
+        return None if opened == published.ZERO_FEE_REFERENCE else opened
+
+    def _open_fee(self, event, dossier, kind, status):
+        """Advance the dossier's progress to *status* and open the fee of *kind*: the order view,
+        ZERO_FEE_REFERENCE when the policy charges 0, or None for an event already applied."""
+        snapshot = event["dossier"]
+        fees = self._fees_in_force(snapshot["review_year"], dossier)  # read before any lock is held
+        now = self.clock()
         with self.engine.begin() as connection:
-            if not repo.advance_progress(connection, event["dossier_id"], event["version"], repo.AWAITING_PAYMENT, now):
+            if not repo.advance_progress(connection, event["dossier_id"], event["version"], status, now):
                 return None
-            schedule = self.fee_schedule(snapshot["review_year"], connection)
-            order = repo.create_order(connection, dossier_id=event["dossier_id"], origin=f"{repo.OPENING_EVENT}:{event['version']}",
-                                      snapshot=snapshot, schedule=schedule, now=now,
+            if fees.amount(kind, snapshot["level"]) == 0:
+                repo.record_zero_fee(connection, kind=kind, dossier_id=event["dossier_id"],
+                                     review_year=snapshot["review_year"], notice_version=fees.notice_version, now=now,
+                                     recorded=kind != REVIEW_FEE)  # only the review fee is told to the dossier
+                return published.ZERO_FEE_REFERENCE
+            order = repo.create_order(connection, kind=kind, dossier_id=event["dossier_id"],
+                                      origin=f"{repo.OPENING_EVENTS[kind]}:{event['version']}", snapshot=snapshot,
+                                      fees=fees, now=now,
                                       expires_at=now + timedelta(seconds=self.settings.order_ttl_seconds))
         return repo.order_view(order, now) if order else None
+
+    def on_title_revoked(self, event):
+        """A title revoked before its certificate was paid for: the certificate-fee order is cancelled."""
+        now, cancelled = self.clock(), []
+        with self.engine.begin() as connection:
+            if not repo.advance_progress(connection, event["dossier_id"], event["version"], repo.TITLE_REVOKED, now):
+                return cancelled
+            for order in repo.orders_of_dossier(connection, event["dossier_id"], lock=True, kind=CERTIFICATE_FEE):
+                if order["status"] == PENDING:
+                    repo.set_order(connection, order["order_id"], now, status=CANCELLED, closed_at=now)
+                    repo.void_charge(connection, order, now, note="职称已撤销,取消证书工本费应收")
+                    cancelled.append(order["order_id"])
+        return cancelled
 
     def on_withdrawn(self, event):
         """A withdrawn dossier: unpaid orders are cancelled, received fees are refunded."""
@@ -155,7 +177,7 @@ class Payments:
         with self.engine.begin() as connection:
             if not repo.advance_progress(connection, event["dossier_id"], event["version"], repo.FEE_RECORDED, now):
                 return
-            for order in repo.orders_of_dossier(connection, event["dossier_id"], lock=True):
+            for order in repo.orders_of_dossier(connection, event["dossier_id"], lock=True, kind=REVIEW_FEE):
                 if order["order_id"] == order_id and order["dossier_recorded_at"] is None:
                     repo.set_order(connection, order_id, now, dossier_recorded_at=now)
                 elif order["order_id"] != order_id and order["status"] == PENDING:
@@ -174,7 +196,7 @@ class Payments:
             raise OrderNotPayableError(f"订单当前状态为「{repo.order_view(order, now)['status_label']}」,{hint}")
         provider = self._provider(self.default_provider)
         payment = provider.create_payment(PaymentRequest(order_id=order["order_id"], amount_fen=order["amount_fen"],
-                                                         subject=f"{order['review_year']}年度职称评审费",
+                                                         subject=f"{order['review_year']}年度{KIND_LABELS[order['kind']]}",
                                                          expires_at=order["expires_at"]))
         with self.engine.begin() as connection:
             repo.set_order(connection, order["order_id"], now, provider=payment.provider,
@@ -186,15 +208,21 @@ class Payments:
             remember(connection, answer)  # a repeat answers this cashier, not a second one
         return answer
 
-    def reopen_order(self, actor, dossier_id):
-        """A new order when the last one expired and the dossier still awaits payment."""
+    def reopen_order(self, actor, dossier_id, dossier):
+        """A new order when the last one expired and the dossier still awaits that fee (the review fee
+        after acceptance, the certificate fee once publicity has ended), priced by the policy now."""
         now = self.clock()
+        with self.engine.connect() as connection:  # the price is read before any row is locked
+            existing = repo.orders_of_dossier(connection, dossier_id)
+        if not existing:
+            raise OrderNotFound("该申报材料没有缴费订单")
+        check_payer(actor, existing[0])
+        fees = self._fees_in_force(existing[0]["review_year"], dossier)
         with self.engine.begin() as connection:
-            existing = repo.orders_of_dossier(connection, dossier_id, lock=True)
+            status = repo.progress_status(connection, dossier_id)
+            kind = next((kind for kind, awaiting in AWAITING.items() if awaiting == status), None)
+            existing = repo.orders_of_dossier(connection, dossier_id, lock=True, kind=kind) if kind else []
             if not existing:
-                raise OrderNotFound("该申报材料没有缴费订单")
-            check_payer(actor, existing[0])
-            if repo.progress_status(connection, dossier_id) != repo.AWAITING_PAYMENT:
                 raise OrderNotReopenableError("该申报材料当前不处于待缴费状态")
             for order in existing:  # past its time but not yet swept: close it now
                 if order["status"] == PENDING and order["expires_at"] <= now:
@@ -203,14 +231,33 @@ class Payments:
                     order["status"] = EXPIRED
             if any(order["status"] in (PENDING, PAID, REFUNDING) for order in existing):
                 raise OrderNotReopenableError("该申报材料已有未过期或已缴费的订单")
-            latest = existing[0]
-            schedule = self.fee_schedule(latest["review_year"], connection)
-            order = repo.create_order(connection, dossier_id=dossier_id, origin=f"reopened:{len(existing) + 1}",
-                                      snapshot=latest, schedule=schedule, now=now,
-                                      expires_at=now + timedelta(seconds=self.settings.order_ttl_seconds))
+            if fees.amount(kind, existing[0]["level"]) == 0:
+                raise OrderNotReopenableError(f"{existing[0]['review_year']}年度政策现已不收取{KIND_LABELS[kind]},"
+                                              "无需重新生成订单,请联系市人社局处理")
+            order = repo.create_order(connection, kind=kind, dossier_id=dossier_id,
+                                      origin=f"reopened:{len(existing) + 1}", snapshot=existing[0], fees=fees,
+                                      now=now, expires_at=now + timedelta(seconds=self.settings.order_ttl_seconds))
             answer = repo.order_view(order, now)
             remember(connection, answer)
         return answer
+
+    def certificate_fee(self, dossier_id):
+        """Whether the dossier's certificate may be issued as far as its fee goes: ``{state, ...}`` with a
+        state of shared/contracts/payment.py (not required, paid, unpaid, or undecided yet)."""
+        with self.engine.connect() as connection:
+            zero = repo.zero_fee(connection, dossier_id, CERTIFICATE_FEE)
+            found = repo.orders_of_dossier(connection, dossier_id, kind=CERTIFICATE_FEE)
+        answer = {"dossier_id": str(dossier_id), "amount_fen": None, "order_id": None, "notice_version": None}
+        paid = [order for order in found if order["status"] == PAID]
+        if zero is not None:
+            answer.update(state=published.FEE_NOT_REQUIRED, amount_fen=0, notice_version=zero["notice_version"])
+        elif found:
+            order = (paid or found)[0]
+            answer.update(state=published.FEE_PAID if paid else published.FEE_UNPAID, amount_fen=order["amount_fen"],
+                          order_id=order["order_id"], notice_version=order["notice_version"])
+        else:
+            answer.update(state=published.FEE_UNDECIDED)
+        return dict(answer, state_label=published.CERTIFICATE_FEE_STATE_LABELS[answer["state"]])
 
     # -- provider notifications ----------------------------------------------------------------
 
@@ -274,6 +321,25 @@ class Payments:
                 # The dossier moved on (withdrawn meanwhile); its withdrawal event refunds the order.
                 log.warning("dossier %s refused fee of order %s", order["dossier_id"], order["order_id"])
             done.append((order["order_id"], result))
+        return done
+
+    def record_zero_fees(self, dossier, dossier_ids=None):
+        """Tell the dossier that its review fee is 0 (it proceeds as paid); failures stay for the sweep."""
+        with self.engine.connect() as connection:
+            pending = [dossier_id for dossier_id in repo.unrecorded_zero_review_fees(connection)
+                       if dossier_ids is None or dossier_id in dossier_ids]
+        done = []
+        for dossier_id in pending:
+            try:
+                result = dossier.record_fee_paid(dossier_id, published.ZERO_FEE_REFERENCE, 0)
+            except Exception as error:  # dossier unreachable or busy: the sweep retries
+                log.warning("recording the zero review fee of dossier %s failed: %s", dossier_id, error)
+                continue
+            with self.engine.begin() as connection:
+                repo.set_zero_fee_recorded(connection, dossier_id, self.clock())
+            if result not in (RECORDED, ALREADY):
+                log.warning("dossier %s refused its zero review fee (it moved on)", dossier_id)
+            done.append((dossier_id, result))
         return done
 
     def submit_refunds(self, refund_ids=None):

@@ -1,26 +1,29 @@
-"""Payment rules with no I/O: fee schedules, order states, what a provider notification may change.
+"""Payment rules with no I/O: the year's fees, order kinds and states, what a provider notification may change.
 
 Money is always an integer number of fen (分). Every decision about an incoming notification is a
 pure function of the order as stored and the verified notification, so the rules are unit-tested
 without a database or a provider.
 """
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import Enum
 
-from shared.contracts.payment import (  # noqa: F401  (order statuses are published there; re-exported)
-    CANCELLED, EXPIRED, MAX_FEE_FEN, MONEY_RECEIVED, ORDER_STATUS_LABELS, PAID, PENDING, REFUNDED, REFUNDING,
+from shared.contracts.payment import (  # noqa: F401  (order statuses and kinds are published there; re-exported)
+    CANCELLED, CERTIFICATE_FEE, EXPIRED, MAX_FEE_FEN, MONEY_RECEIVED, ORDER_STATUS_LABELS, PAID, PENDING, REFUNDED,
+    REFUNDING, REVIEW_FEE,
 )
+from shared.contracts import dossier as st
+from shared.contracts import year_policy
 from shared.roles import APPLICANT, AUDITOR, CITY_ADMIN
 from shared.titles import LEVELS
 
-from .exceptions import InvalidFeeScheduleError, PaymentNotAllowedError
+from .exceptions import PaymentNotAllowedError
 
-# Default fees (docs/domain-rules.md R8.2; other provinces' published standards, Yunnan's were not found): settings.
-DEFAULT_REVIEW_FEES_FEN = {"primary": 10000, "intermediate": 16000, "associate_senior": 36000, "senior": 36000}
-DEFAULT_CERTIFICATE_FEE_FEN = 0
-
-REVIEW_FEE = "review_fee"
-KIND_LABELS = {REVIEW_FEE: "职称评审费"}
+# The kinds of order (docs/domain-rules.md R8.1, R8.3). Their amounts come from the review year's
+# policy (shared/contracts/year_policy.py ``fees``), never from a table of our own.
+KIND_LABELS = {REVIEW_FEE: "职称评审费", CERTIFICATE_FEE: "证书工本费"}
+# The dossier status in which a fee of each kind is owed: the review fee after the city's acceptance,
+# the certificate fee once publicity has ended and the certificate is due.
+AWAITING = {REVIEW_FEE: st.ACCEPTED, CERTIFICATE_FEE: st.APPROVED}
 
 # Ledger entry kinds. Balance due of an order = charge - charge_void - payment + refund.
 CHARGE, CHARGE_VOID, PAYMENT, REFUND = "charge", "charge_void", "payment", "refund"
@@ -29,17 +32,26 @@ LEDGER_KIND_LABELS = {CHARGE: "应收", CHARGE_VOID: "应收冲销", PAYMENT: "�
 
 
 @dataclass(frozen=True)
-class FeeSchedule:
-    """The fees of one review year; ``configured`` is False while the defaults apply."""
+class YearFees:
+    """A review year's fees as its policy in force sets them; ``notice_version`` 0: no notice yet
+    (the published defaults are shown, and no order is priced from them)."""
 
     review_year: int
-    review_fees_fen: dict = field(default_factory=lambda: dict(DEFAULT_REVIEW_FEES_FEN))
-    certificate_fee_fen: int = DEFAULT_CERTIFICATE_FEE_FEN
-    configured: bool = False
-    revision: int = 0
+    review_fees_fen: dict
+    certificate_fee_fen: int
+    notice_version: int = 0
 
-    def review_fee(self, level):
-        return int(self.review_fees_fen.get(level, DEFAULT_REVIEW_FEES_FEN[level]))
+    @classmethod
+    def from_notice(cls, review_year, notice):
+        """From ``dossier.get_notice``'s answer, or the policy defaults when *notice* is None."""
+        policy = notice["policy"] if notice else year_policy.effective_policy()
+        return cls(review_year=int(review_year),
+                   review_fees_fen={level: year_policy.review_fee_fen(policy, level) for level in LEVELS},
+                   certificate_fee_fen=year_policy.certificate_fee_fen(policy),
+                   notice_version=int(notice["version"]) if notice else 0)
+
+    def amount(self, kind, level):
+        return self.review_fees_fen[level] if kind == REVIEW_FEE else self.certificate_fee_fen
 
     def to_dict(self):
         return {
@@ -47,31 +59,11 @@ class FeeSchedule:
             "review_fees_fen": dict(self.review_fees_fen),
             "review_fees_yuan": {level: yuan(amount) for level, amount in self.review_fees_fen.items()},
             "certificate_fee_fen": self.certificate_fee_fen,
-            "configured": self.configured,
-            "revision": self.revision,
+            "certificate_fee_yuan": yuan(self.certificate_fee_fen),
+            "configured": self.notice_version > 0,
+            "notice_version": self.notice_version,
             "level_labels": dict(LEVELS),
         }
-
-
-def check_fee_schedule(review_fees_fen, certificate_fee_fen):
-    """Every level needs a whole, non-negative fee no larger than MAX_FEE_FEN; names every problem."""
-    problems = {}
-    for level in LEVELS:
-        if level not in review_fees_fen:
-            problems[level] = ["请填写该级别的评审费(单位:分)"]
-    for level, amount in review_fees_fen.items():
-        if level not in LEVELS:
-            problems[level] = ["未知的职称级别"]
-        elif not _valid_amount(amount):
-            problems[level] = [f"金额应为 0 到 {MAX_FEE_FEN} 分之间的整数"]
-    if not _valid_amount(certificate_fee_fen):
-        problems["certificate_fee_fen"] = [f"金额应为 0 到 {MAX_FEE_FEN} 分之间的整数"]
-    if problems:
-        raise InvalidFeeScheduleError("收费标准有误,请按提示修改", fields=problems)
-
-
-def _valid_amount(amount):
-    return isinstance(amount, int) and not isinstance(amount, bool) and 0 <= amount <= MAX_FEE_FEN
 
 
 # -- money as people read it ----------------------------------------------------------------------
@@ -191,12 +183,6 @@ def within_window(notified_at, now, window_seconds):
 
 # -- who may do what ------------------------------------------------------------------------------
 
-def check_city_admin(actor):
-    """Fee schedules are set by the city HRSS administrator (docs/domain-rules.md R8.2, R3.1)."""
-    if actor.role != CITY_ADMIN:
-        raise PaymentNotAllowedError("只有市人社局审核员可以设置收费标准")
-
-
 def check_finance_reader(actor):
     """Ledgers and reconciliation reports are for the city administrators and auditors."""
     if actor.role not in (CITY_ADMIN, AUDITOR):
@@ -206,7 +192,7 @@ def check_finance_reader(actor):
 def check_payer(actor, order):
     """Only the applicant the order belongs to pays it."""
     if actor.role != APPLICANT or actor.account_id != order["applicant_id"]:
-        raise PaymentNotAllowedError("只有申报人本人可以缴纳本人的评审费")
+        raise PaymentNotAllowedError("只有申报人本人可以缴纳本人的费用")
 
 
 def check_receipt_reader(actor, order):

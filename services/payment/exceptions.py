@@ -2,6 +2,7 @@
 ``shared/contracts/payment_errors.py``; this module names them for the service's own code."""
 from shared.contracts.payment_errors import (  # noqa: F401
     InvalidFeeScheduleError,
+    FeesSetByNoticeError,
     PaymentNotAllowedError,
     OrderNotFound,
     OrderNotPayableError,

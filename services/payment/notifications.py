@@ -12,7 +12,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from . import ledger
 from . import orders as repo
 from .domain import (
-    PAID, PAYMENT, PENDING, REFUND, REFUND_SUCCEEDED, REFUNDED, REFUNDING, PaymentDecision, RefundDecision, decide_payment,
+    AWAITING, PAID, PAYMENT, PENDING, REFUND, REFUND_SUCCEEDED, REFUNDED, REFUNDING, PaymentDecision, RefundDecision, decide_payment,
     decide_refund, yuan,
 )
 from .exceptions import NotificationMismatchError, ReplayedNotificationError
@@ -58,12 +58,13 @@ def apply_payment(connection, note, now):
         raise NotificationMismatchError(
             f"通知金额 {yuan(note.amount_fen)} 元与订单金额 {yuan(order['amount_fen'])} 元不符,不予确认")
     entry_key = f"payment:{note.provider}:{note.trade_no}"
-    siblings = [other for other in repo.orders_of_dossier(connection, order["dossier_id"])
+    # Only orders of the same fee compete: a paid review fee does not make a certificate fee unowed.
+    siblings = [other for other in repo.orders_of_dossier(connection, order["dossier_id"], kind=order["kind"])
                 if other["order_id"] != order["order_id"]]
     decision = decide_payment(
         order["status"],
         trade_already_recorded=connection.execute(select(exists().where(ledger_entries.c.entry_key == entry_key))).scalar(),
-        dossier_awaits_payment=repo.progress_status(connection, order["dossier_id"]) == repo.AWAITING_PAYMENT,
+        dossier_awaits_payment=repo.progress_status(connection, order["dossier_id"]) == AWAITING[order["kind"]],
         other_open_order=any(other["status"] in (PENDING, PAID) for other in siblings),
     )
     if decision is PaymentDecision.DUPLICATE:

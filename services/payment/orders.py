@@ -16,14 +16,18 @@ from shared.event_handlers import event_entering
 
 from . import ledger
 from .domain import (
-    CHARGE, CHARGE_VOID, KIND_LABELS, ORDER_STATUS_LABELS, PAID, PENDING, REFUND_REQUESTED, REFUND_STATUS_LABELS, yuan,
+    AWAITING, CHARGE, CHARGE_VOID, KIND_LABELS, ORDER_STATUS_LABELS, PAID, PENDING, REFUND_REQUESTED,
+    REFUND_STATUS_LABELS, REVIEW_FEE, yuan,
 )
-from .tables import dossier_progress, orders, refunds
+from .tables import dossier_progress, orders, refunds, zero_fees
 
 # Statuses of a dossier as far as payment knows them (from the events it consumes).
 AWAITING_PAYMENT, FEE_RECORDED, WITHDRAWN = st.ACCEPTED, st.FEE_PAID, st.WITHDRAWN
-# The dossier event that opens an order; with the dossier version it is the order's stored ``origin``.
-OPENING_EVENT = event_entering(AWAITING_PAYMENT)
+CERTIFICATE_DUE, TITLE_REVOKED = st.APPROVED, st.REVOKED
+# The dossier event that opens an order of each kind; with the dossier version it is the order's
+# stored ``origin`` ("city_approved:7", "publicity_ended:12").
+OPENING_EVENTS = {kind: event_entering(status) for kind, status in AWAITING.items()}
+OPENING_EVENT = OPENING_EVENTS[REVIEW_FEE]
 
 
 def new_id(prefix, now):
@@ -58,13 +62,14 @@ def progress_status(connection, dossier_id):
 
 # -- orders -----------------------------------------------------------------------------------
 
-def create_order(connection, *, dossier_id, origin, snapshot, schedule, now, expires_at):
-    """Insert the review-fee order of *origin* and its charge; None if that origin has one already."""
+def create_order(connection, *, kind, dossier_id, origin, snapshot, fees, now, expires_at):
+    """Insert the order of *kind* for *origin*, priced by the year's *fees* (domain.YearFees), and its
+    charge; None if that origin has one already. The caller has made sure the amount is not 0."""
     statement = pg_insert(orders).values(
-        order_id=new_id("PO", now), dossier_id=str(dossier_id), origin=origin, kind="review_fee",
+        order_id=new_id("PO", now), dossier_id=str(dossier_id), origin=origin, kind=kind,
         applicant_id=snapshot["applicant_id"], applicant_name=snapshot["applicant_name"],
         review_year=int(snapshot["review_year"]), series=snapshot["series"], specialty=snapshot["specialty"],
-        level=snapshot["level"], amount_fen=schedule.review_fee(snapshot["level"]), fee_revision=schedule.revision,
+        level=snapshot["level"], amount_fen=fees.amount(kind, snapshot["level"]), notice_version=fees.notice_version,
         status=PENDING, created_at=now, expires_at=expires_at, updated_at=now,
     ).on_conflict_do_nothing(index_elements=["dossier_id", "kind", "origin"]).returning(*orders.c)
     row = connection.execute(statement).mappings().first()
@@ -76,10 +81,40 @@ def create_order(connection, *, dossier_id, origin, snapshot, schedule, now, exp
     return order
 
 
-def add_charge(connection, order, now, note="评审费应收"):
+def add_charge(connection, order, now, note=None):
     number = ledger.count_of_kind(connection, order["order_id"], CHARGE) + 1
     ledger.append(connection, entry_key=f"charge:{order['order_id']}:{number}", kind=CHARGE, order=order,
-                  amount_fen=order["amount_fen"], occurred_at=now, note=note)
+                  amount_fen=order["amount_fen"], occurred_at=now,
+                  note=note or f"{KIND_LABELS.get(order['kind'], '费用')}应收")
+
+
+# -- fees of 0 ------------------------------------------------------------------------------------
+
+def record_zero_fee(connection, *, kind, dossier_id, review_year, notice_version, now, recorded=False):
+    """Note that the year's policy charges nothing of *kind* for the dossier; False when noted before."""
+    statement = pg_insert(zero_fees).values(
+        dossier_id=str(dossier_id), kind=kind, review_year=int(review_year), notice_version=int(notice_version),
+        decided_at=now, dossier_recorded_at=now if recorded else None,
+    ).on_conflict_do_nothing().returning(zero_fees.c.dossier_id)
+    return connection.execute(statement).first() is not None
+
+
+def zero_fee(connection, dossier_id, kind):
+    row = connection.execute(select(zero_fees).where(
+        zero_fees.c.dossier_id == str(dossier_id), zero_fees.c.kind == kind)).mappings().first()
+    return dict(row) if row else None
+
+
+def unrecorded_zero_review_fees(connection, limit=200):
+    """Dossiers owing no review fee that the dossier service has not yet been told about."""
+    return [row.dossier_id for row in connection.execute(
+        select(zero_fees.c.dossier_id).where(zero_fees.c.kind == REVIEW_FEE, zero_fees.c.dossier_recorded_at.is_(None))
+        .order_by(zero_fees.c.decided_at).limit(limit))]
+
+
+def set_zero_fee_recorded(connection, dossier_id, now):
+    connection.execute(update(zero_fees).where(zero_fees.c.dossier_id == str(dossier_id),
+                                               zero_fees.c.kind == REVIEW_FEE).values(dossier_recorded_at=now))
 
 
 def void_charge(connection, order, now, note):
@@ -103,8 +138,10 @@ def get_order(connection, order_id):
     return dict(row) if row else None
 
 
-def orders_of_dossier(connection, dossier_id, lock=False):
+def orders_of_dossier(connection, dossier_id, lock=False, kind=None):
     query = select(orders).where(orders.c.dossier_id == str(dossier_id)).order_by(orders.c.created_at.desc())
+    if kind is not None:
+        query = query.where(orders.c.kind == kind)
     if lock:
         query = query.with_for_update()
     return [dict(row) for row in connection.execute(query).mappings()]
@@ -125,9 +162,10 @@ def due_pending_orders(connection, now, limit=200):
 
 
 def unrecorded_paid_orders(connection, limit=200):
-    """Paid orders the dossier has not yet been told about (the RPC failed or was never made)."""
+    """Paid review-fee orders the dossier has not yet been told about (the RPC failed or was never
+    made). A certificate-fee order tells nobody: the certificate service asks for it."""
     return [dict(row) for row in connection.execute(
-        select(orders).where(orders.c.status == PAID, orders.c.dossier_recorded_at.is_(None))
+        select(orders).where(orders.c.kind == REVIEW_FEE, orders.c.status == PAID, orders.c.dossier_recorded_at.is_(None))
         .order_by(orders.c.paid_at).limit(limit)).mappings()]
 
 

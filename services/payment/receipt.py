@@ -65,10 +65,11 @@ def render_receipt(order, *, payee, issued_at: datetime, font_path=None):
         ("TOPPADDING", (0, 0), (-1, -1), 5),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 5),
     ]))
-    story = [Paragraph("昆明市职称评审费电子缴费凭证", title), Spacer(1, 8 * mm), table, Spacer(1, 8 * mm)]
+    item = KIND_LABELS.get(order["kind"], order["kind"])
+    story = [Paragraph(f"昆明市{item}电子缴费凭证", title), Spacer(1, 8 * mm), table, Spacer(1, 8 * mm)]
     if order["status"] in (REFUNDING, REFUNDED):
         story.append(Paragraph("注:该笔款项因撤销申报或订单关闭已办理原路退款,以退款到账为准。", note))
     story.append(Paragraph(f"开具时间:{local_time(issued_at)}。本凭证由昆明市职称申报评审系统自动生成,"
-                           "可作为缴纳职称评审费的证明;凭证编号可在系统中查验。", note))
+                           f"可作为缴纳{item}的证明;凭证编号可在系统中查验。", note))
     document.build(story)
     return buffer.getvalue()

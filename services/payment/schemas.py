@@ -45,15 +45,28 @@ class LedgerQuerySchema(StrictSchema):
 
 
 class FeeScheduleOut(OutSchema):
-    """A review year's fees; the per-level maps pass through as the schedule holds them."""
+    """A review year's fees as its notice's policy sets them (domain.YearFees); ``configured`` is false
+    and ``notice_version`` 0 while the year has no notice (the defaults are shown)."""
 
     review_year = fields.Integer()
     review_fees_fen = fields.Raw()
     review_fees_yuan = fields.Raw()
     certificate_fee_fen = fields.Integer()
+    certificate_fee_yuan = fields.String()
     configured = fields.Boolean()
-    revision = fields.Integer()
+    notice_version = fields.Integer()
     level_labels = fields.Raw()
+
+
+class CertificateFeeOut(OutSchema):
+    """Whether the dossier's certificate fee lets the certificate be issued (Payments.certificate_fee)."""
+
+    dossier_id = fields.String()
+    state = fields.String()
+    state_label = fields.String()
+    amount_fen = fields.Integer(allow_none=True)
+    order_id = fields.String(allow_none=True)
+    notice_version = fields.Integer(allow_none=True)
 
 
 class RefundOut(OutSchema):
@@ -91,7 +104,7 @@ class OrderOut(OutSchema):
     level = fields.String()
     amount_fen = fields.Integer()
     amount_yuan = fields.String()
-    fee_revision = fields.Integer()
+    notice_version = fields.Integer(allow_none=True)
     status = fields.String()
     status_label = fields.String()
     payable = fields.Boolean()

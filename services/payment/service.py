@@ -5,10 +5,11 @@ answer schema of schemas.py (a key it does not declare is refused, not dropped).
 arrive as the provider sent them (``provider, headers, body``: the gateway's notify route passes
 them through untouched) because the signature covers the exact body text.
 
-Exactly once in effect (shared/idempotency.py): fee schedules, payment starts and reopened orders are
-``@idempotent`` — the request's key is stored in the write's transaction. The rest is naturally
-idempotent: an order is created once per dossier version (``advance_progress`` and the order's
-``origin``), a refund once per paid order, and a notification once per provider nonce.
+Exactly once in effect (shared/idempotency.py): payment starts and reopened orders are ``@idempotent``
+— the request's key is stored in the write's transaction. The rest is naturally idempotent: an order
+(or a fee of 0) is decided once per dossier version (``advance_progress`` and the order's ``origin``),
+a refund once per paid order, and a notification once per provider nonce. Fees are not set here: they
+are read from the year's notice (dossier ``get_notice``), and ``set_fee_schedule`` says so.
 """
 import logging
 
@@ -28,7 +29,7 @@ from shared.timers import configured_timer
 
 from . import schemas
 from .dependencies import PaymentApplication
-from .exceptions import SimulatorPaymentNotFound
+from .exceptions import FeesSetByNoticeError, SimulatorPaymentNotFound
 from .ports import RpcDossierPort
 from .simulator import Cashier, HttpDelivery, deliver_due
 
@@ -66,21 +67,20 @@ class PaymentService:
     correlation_id = CorrelationId()
     idempotency_key = IdempotencyKey()
 
-    # -- fee schedules -----------------------------------------------------------------------
+    # -- the year's fees (read from the notice; set there) ------------------------------------
 
     @rpc(expected_exceptions=PlatformError)
     def get_fee_schedule(self, review_year):
+        """The year's fees as its notice's policy sets them (the notification service and pages read it)."""
         loaded = load_or_raise(schemas.ReviewYearSchema(), {"review_year": review_year})
-        return dump(schemas.FeeScheduleOut, self.payments.fee_schedule(loaded["review_year"]).to_dict())
+        fees = self.payments.fee_schedule(loaded["review_year"], RpcDossierPort(self.dossier))
+        return dump(schemas.FeeScheduleOut, fees.to_dict())
 
     @rpc(expected_exceptions=PlatformError)
-    @idempotent("set_fee_schedule", engine=_engine,
-                subject=lambda actor, schedule: schedule.get("review_year") if isinstance(schedule, dict) else "",
-                replay=_replayed_as(schemas.FeeScheduleOut))
     def set_fee_schedule(self, actor, schedule):
-        """``{review_year, review_fees_fen: {level: fen}, certificate_fee_fen}`` (city admin)."""
-        loaded = load_or_raise(schemas.FeeScheduleSchema(), schedule, "收费标准有误,请按提示修改")
-        return dump(schemas.FeeScheduleOut, self.payments.set_fee_schedule(_actor(actor), **loaded).to_dict())
+        """Refused: the fees are part of the year's notice (policy ``fees``), published by the city admin."""
+        raise FeesSetByNoticeError("收费标准(评审费、证书工本费)已并入年度评审通知,"
+                                   "请在「年度通知管理」(/admin/notices)中修改并发布新版本")
 
     # -- orders ------------------------------------------------------------------------------
 
@@ -104,8 +104,15 @@ class PaymentService:
     @idempotent("reopen_order", engine=_engine, subject=lambda actor, dossier_id: dossier_id,
                 replay=_replayed_as(schemas.OrderOut))
     def reopen_order(self, actor, dossier_id):
-        """A fresh order after the last one expired unpaid, while the dossier still awaits payment."""
-        return dump(schemas.OrderOut, self.payments.reopen_order(_actor(actor), _id(dossier_id)))
+        """A fresh order after the last one expired unpaid, while the dossier still awaits that fee."""
+        return dump(schemas.OrderOut, self.payments.reopen_order(_actor(actor), _id(dossier_id),
+                                                                 RpcDossierPort(self.dossier)))
+
+    @rpc(expected_exceptions=PlatformError)
+    def certificate_fee(self, dossier_id):
+        """``{state: not_required|paid|unpaid|undecided, amount_fen, order_id, ...}``: the certificate
+        service issues a certificate only when its fee is not required or paid."""
+        return dump(schemas.CertificateFeeOut, self.payments.certificate_fee(_id(dossier_id)))
 
     # -- the provider ------------------------------------------------------------------------
 
@@ -170,7 +177,15 @@ class PaymentService:
 
     @_on_dossier(event_entering(st.ACCEPTED))
     def handle_dossier_city_approved(self, event):
-        self.payments.on_city_approved(event)
+        self.payments.on_city_approved(event, RpcDossierPort(self.dossier))
+
+    @_on_dossier(event_entering(st.APPROVED))
+    def handle_dossier_publicity_ended(self, event):
+        self.payments.on_publicity_ended(event, RpcDossierPort(self.dossier))
+
+    @_on_dossier(event_entering(st.REVOKED))
+    def handle_dossier_title_revoked(self, event):
+        self.payments.on_title_revoked(event)
 
     @_on_dossier(event_entering(st.WITHDRAWN))
     def handle_dossier_withdrawn(self, event):
@@ -187,7 +202,8 @@ class PaymentService:
         """Expire unpaid orders, retry fee recording and refunds, prune nonces, store the daily report."""
         port = RpcDossierPort(self.dossier)
         duties = [lambda: self.payments.expire_due_orders(port), lambda: self.payments.record_fees(port),
-                  self.payments.submit_refunds, self.payments.prune_nonces, self.payments.reports.run_daily]
+                  lambda: self.payments.record_zero_fees(port), self.payments.submit_refunds,
+                  self.payments.prune_nonces, self.payments.reports.run_daily]
         for duty in duties:  # one failing duty must not starve the others
             try:
                 duty()

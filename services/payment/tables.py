@@ -1,11 +1,15 @@
-"""The payment database: fee schedules, orders, refunds, the ledger, notification nonces, progress.
+"""The payment database: orders, zero fees, refunds, the ledger, notification nonces, progress.
+
+Fees are not kept here: an order's amount is read from the review year's policy (the dossier
+service's notice) when the order is created, and the notice version it was read from is stored on it.
 
 Orders and refunds are working records whose status moves; the ledger (``ledger_entries``) is the
 book of money movements and only ever grows (ledger.py installs the trigger that refuses UPDATE,
 DELETE and TRUNCATE). Times are stored in UTC.
 """
 from sqlalchemy import (
-    BigInteger, CheckConstraint, Column, DateTime, Index, Integer, MetaData, String, Table, Text, UniqueConstraint, text,
+    DDL, BigInteger, CheckConstraint, Column, DateTime, Index, Integer, MetaData, String, Table, Text, UniqueConstraint,
+    event, text,
 )
 from sqlalchemy.dialects.postgresql import JSONB
 
@@ -15,31 +19,6 @@ from shared.event_failures import include_in
 from .domain import LEDGER_KINDS
 
 metadata = MetaData()
-
-fee_schedules = Table(
-    "fee_schedules",
-    metadata,
-    Column("review_year", Integer, primary_key=True),
-    Column("review_fees_fen", JSONB, nullable=False),
-    Column("certificate_fee_fen", Integer, nullable=False),
-    Column("revision", Integer, nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
-    Column("updated_by", String(64), nullable=False),
-)
-
-# Every published version of a schedule, so any order's amount can be traced to the rule behind it.
-fee_schedule_changes = Table(
-    "fee_schedule_changes",
-    metadata,
-    Column("id", BigInteger, primary_key=True, autoincrement=True),
-    Column("review_year", Integer, nullable=False, index=True),
-    Column("revision", Integer, nullable=False),
-    Column("review_fees_fen", JSONB, nullable=False),
-    Column("certificate_fee_fen", Integer, nullable=False),
-    Column("changed_at", DateTime(timezone=True), nullable=False),
-    Column("changed_by", String(64), nullable=False),
-    UniqueConstraint("review_year", "revision"),
-)
 
 orders = Table(
     "orders",
@@ -57,7 +36,8 @@ orders = Table(
     Column("specialty", Text, nullable=False),
     Column("level", String(32), nullable=False),
     Column("amount_fen", Integer, nullable=False),
-    Column("fee_revision", Integer, nullable=False),
+    # The version of the year's notice whose policy priced the order (docs/domain-rules.md R0.1).
+    Column("notice_version", Integer),
     Column("status", String(16), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("expires_at", DateTime(timezone=True), nullable=False),
@@ -75,6 +55,25 @@ orders = Table(
 Index("orders_one_pending_per_dossier", orders.c.dossier_id, orders.c.kind, unique=True,
       postgresql_where=text("status = 'pending'"))
 Index("orders_pending_expiry", orders.c.expires_at, postgresql_where=text("status = 'pending'"))
+
+# Databases made while payment kept fee schedules of its own: orders gain the notice version and
+# lose the schedule revision (create_all runs this after creating whatever tables are missing).
+event.listen(metadata, "after_create", DDL(
+    "ALTER TABLE orders ADD COLUMN IF NOT EXISTS notice_version INTEGER;"
+    " ALTER TABLE orders DROP COLUMN IF EXISTS fee_revision"))
+
+# A fee the year's policy sets to 0 creates no order (docs/domain-rules.md R8.4); this row says it was
+# decided, from which notice version, and (for the review fee) when the dossier was told it owes nothing.
+zero_fees = Table(
+    "zero_fees",
+    metadata,
+    Column("dossier_id", String(36), primary_key=True),
+    Column("kind", String(32), primary_key=True),
+    Column("review_year", Integer, nullable=False),
+    Column("notice_version", Integer, nullable=False),
+    Column("decided_at", DateTime(timezone=True), nullable=False),
+    Column("dossier_recorded_at", DateTime(timezone=True)),
+)
 
 refunds = Table(
     "refunds",

@@ -21,6 +21,7 @@ from .cases.records import RecordCases, RecordKit
 from .cases.room import RoomCases
 from .cases.timers import TimerCases
 from .context import QueueRows, ReviewState
+from .policy import YearPolicies
 from .ports import DossierPort, IdentityPort
 
 __all__ = ["Review", "ReviewState", "apply_dossier_event"]
@@ -33,21 +34,23 @@ class Review:
                  record_kit: RecordKit | None = None):
         engine, settings, clock = state.engine, state.settings, state.clock
         rows = QueueRows(engine, dossiers)
-        self.queues = QueueCases(engine, rows, identity, settings, clock)
-        self.decisions = DecisionCases(engine, rows, dossiers, settings, clock)
-        self.batches = BatchCases(engine, rows, dossiers, settings, clock)
+        # The year's policy in force, read from the dossier service once per year for this request.
+        policies = YearPolicies(dossiers)
+        self.queues = QueueCases(engine, rows, identity, settings, clock, policies)
+        self.decisions = DecisionCases(engine, rows, dossiers, settings, clock, policies)
+        self.batches = BatchCases(engine, rows, dossiers, settings, clock, policies)
         self.calendar = CalendarCases(engine, clock)
-        self.committees = CommitteeCases(engine, identity, settings, clock)
-        self.meetings = MeetingCases(engine, rows, dossiers, self.committees, clock)
+        self.committees = CommitteeCases(engine, identity, settings, clock, policies)
+        self.meetings = MeetingCases(engine, rows, dossiers, self.committees, clock, policies)
         self.experts = ExpertCases(engine, self.meetings, self.committees, clock)
         self.leads = LeadCases(engine, self.meetings, clock)
         self.room = RoomCases(engine, self.committees, clock)
         self.ballots = BallotCases(engine, rows, dossiers, self.meetings, self.committees, settings, clock)
         self.records = RecordCases(engine, self.committees, record_kit, clock, tally_check=self.ballots.tally_check)
-        self.publicity = PublicityCases(engine, rows, dossiers, settings, clock)
+        self.publicity = PublicityCases(engine, rows, dossiers, settings, clock, policies)
         self.objections = ObjectionCases(engine, rows, dossiers, identity, self.publicity, settings, clock)
         self.timers = TimerCases(engine, rows, dossiers, self.publicity, self.objections, self.ballots, settings,
-                                 clock, state.instance)
+                                 clock, state.instance, policies)
 
     @classmethod
     def connect(cls, state: ReviewState, dossier_proxy, identity_proxy, record_kit: RecordKit | None = None):

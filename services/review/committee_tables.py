@@ -214,3 +214,38 @@ meeting_leads = Table(
     Column("opinion", Text),
     Column("opinion_at", DateTime(timezone=True)),
 )
+
+# An expert's unit for recusal comes from their organisation membership in identity; it is changed only
+# by the city admin's reasoned act (cases/committees.py: change_expert_unit), a row per change, only
+# ever inserted (the trigger refuses the rest), shown on the committee page.
+_UNIT_CHANGES_APPEND_ONLY = [DDL(statement.replace("%", "%%")) for statement in append_only_statements("expert_unit_changes")]
+
+expert_unit_changes = Table(
+    "expert_unit_changes",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("committee_id", String(36), nullable=False, index=True),
+    Column("expert_id", String(64), nullable=False),
+    Column("expert_name", Text, nullable=False),
+    Column("from_unit_id", String(64), nullable=False),
+    Column("from_unit_name", Text, nullable=False),
+    Column("to_unit_id", String(64), nullable=False),
+    Column("to_unit_name", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("changed_by", String(64), nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
+    listeners=[("after_create", ddl) for ddl in _UNIT_CHANGES_APPEND_ONLY],
+)
+
+# The vote's rules of a meeting, fixed from the year's policy when its vote opens (cases/meetings.py):
+# the tally and the meeting record apply the shares the vote was opened under, whatever is published later.
+meeting_vote_rules = Table(
+    "meeting_vote_rules",
+    metadata,
+    Column("meeting_id", String(36), primary_key=True),
+    Column("review_year", Integer, nullable=False),
+    Column("policy_version", Integer),  # None: no notice for the year, the platform defaults
+    Column("quorum_share", String(16), nullable=False),
+    Column("pass_share", String(16), nullable=False),
+    Column("fixed_at", DateTime(timezone=True), nullable=False),
+)

@@ -5,6 +5,7 @@ from shared.contracts.review_errors import (  # noqa: F401
     OutOfScopeError,
     TakenBackError,
     InvalidReviewCommandError,
+    LevelDeadlinePassedError,
     CalendarError,
     CommitteeRuleError,
     CommitteeNotFound,

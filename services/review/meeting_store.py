@@ -5,7 +5,9 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from .domain import ballots
-from .committee_tables import WHOLE_MEETING, meeting_conflicts, meeting_dossiers, meeting_experts, meetings
+from .committee_tables import (
+    WHOLE_MEETING, meeting_conflicts, meeting_dossiers, meeting_experts, meeting_vote_rules, meetings,
+)
 from .exceptions import MeetingNotFound
 
 
@@ -65,3 +67,15 @@ def load(connection, meeting_id, *, lock=None):
         meeting=dict(row), experts=[dict(expert) for expert in experts], dossiers=[dict(item) for item in dossiers],
         conflicts={(conflict["expert_id"], conflict["dossier_id"]): conflict["reason"] for conflict in conflicts},
     )
+
+
+def fixed_vote_rules(connection, meeting_id):
+    """The quorum and pass share fixed when the meeting's vote opened, or None before that."""
+    row = connection.execute(select(meeting_vote_rules).where(meeting_vote_rules.c.meeting_id == str(meeting_id))
+                             ).mappings().first()
+    return dict(row) if row else None
+
+
+def with_vote_rules(committee, rules):
+    """The committee as meeting views and records read it: ``settings`` holds the shares the meeting applies."""
+    return {**committee, "settings": {"quorum_share": rules["quorum_share"], "pass_share": rules["pass_share"]}}

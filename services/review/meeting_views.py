@@ -68,7 +68,8 @@ def meeting_view(data, committee, pool, voted, changes=(), leads=()):
         "state_label": ballots.MEETING_STATES[meeting["state"]], "draw": meeting["draw"],
         "attendance_recorded": meeting["attendance_recorded"], "opened_at": _iso(meeting["opened_at"]),
         "closed_at": _iso(meeting["closed_at"]), "experts": experts, "quorum": quorum.to_dict(),
-        "pass_share": committee["settings"]["pass_share"], "dossiers": dossiers,
+        "pass_share": committee["settings"]["pass_share"], "quorum_share": committee["settings"]["quorum_share"],
+        "dossiers": dossiers,
         "dossier_changes": [change_view(row) for row in changes],
     }
 

@@ -75,8 +75,8 @@ class DossierPort(Remote):
             "dossier_ids": dossier_ids, "batch_id": batch_id, "today": today,
             "expected_versions": expected_versions or {}})
 
-    def send_to_committee(self, actor, dossier_id, committee_id, meeting_id):
-        return self.write("send_to_committee", dossier_id, actor, dossier_id, committee_id, meeting_id)
+    def send_to_committee(self, actor, dossier_id, committee_id, meeting_id, committee_name):
+        return self.write("send_to_committee", dossier_id, actor, dossier_id, committee_id, meeting_id, committee_name)
 
     def recall_from_committee(self, actor, dossier_id, meeting_id, reason):
         return self.write("recall_from_committee", dossier_id, actor, dossier_id, meeting_id, reason)
@@ -113,6 +113,9 @@ class IdentityPort(Remote):
     def get_account(self, account_id):
         return self.call("get_account", account_id)
 
+    def get_org(self, org_id):
+        return self.call("get_org", org_id)
+
     def masked_id_numbers(self, account_ids):
         """``{account_id: masked ID number}`` for those identity knows; missing or slow ones are left out."""
         pending = {}
@@ -131,7 +134,7 @@ class IdentityPort(Remote):
                 found[account_id] = account["id_number_masked"]
         return found
 
-    def record_sanction(self, account_id, reason, sanctioned_on, reference):
+    def record_sanction(self, account_id, reason, sanctioned_on, bar_years, reference):
         return self.write("record_sanction", reference, IDENTITY_SYSTEM_ACTOR, {
             "account_id": account_id, "kind": "fraud", "reason": reason,
-            "sanctioned_on": sanctioned_on, "reference": reference})
+            "sanctioned_on": sanctioned_on, "bar_years": bar_years, "reference": reference})

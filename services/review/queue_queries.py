@@ -66,3 +66,13 @@ def counts_by_group(connection, where, grouping):
     rows = connection.execute(select(key, func.max(name), q.c.status, func.count()).where(*where)
                               .group_by(key, q.c.status).order_by(key))
     return [tuple(row) for row in rows]
+
+
+def waiting_by_group(connection, where, grouping, statuses):
+    """``[(group id, review year, status, count)]`` of the dossiers waiting at a level (*statuses*):
+    what the overdue counts are worked out from, year by year (each year has its own deadlines)."""
+    key = q.c.district_id if grouping == "district" else q.c.unit_id
+    rows = connection.execute(select(key, q.c.review_year, q.c.status, func.count())
+                              .where(*where, q.c.status.in_(statuses))
+                              .group_by(key, q.c.review_year, q.c.status))
+    return [tuple(row) for row in rows]

@@ -119,11 +119,16 @@ class QueueRowOut(OutSchema):
     level_label = fields.String()
     submitted_at = IsoText()
     updated_at = IsoText()
+    # The deadline of the level it waits at (its year's notice) and whether that has passed (逾期).
+    level_deadline = fields.String(allow_none=True)
+    overdue = fields.Boolean()
+    overdue_label = fields.String(allow_none=True)
 
 
 class QueuePageOut(OutSchema):
     items = Rows(QueueRowOut)
     total = fields.Integer()
+    overdue = fields.Integer()  # dossiers of the filtered queue past their level's deadline
     page = fields.Integer()
     per_page = fields.Integer()
     awaiting_statuses = fields.List(fields.String())
@@ -139,12 +144,14 @@ class CountsOut(OutSchema):
 class ProgressGroupOut(CountsOut):
     org_id = fields.String()
     org_name = fields.String()
+    overdue = fields.Integer()  # dossiers waiting at a level past its deadline
 
 
 class ProgressOut(CountsOut):
     grouping = fields.String()  # district | unit
     review_year = fields.Integer(allow_none=True)
     groups = Rows(ProgressGroupOut)
+    overdue = fields.Integer()
 
 
 class ExportOut(OutSchema):
@@ -236,6 +243,26 @@ class CalendarYearOut(OutSchema):
 
 # --- committees and the expert pool --------------------------------------------------------------
 
+class PolicyReadOut(OutSchema):
+    """Which version of a year's policy a step applied (services/review/policy.py); None: the defaults."""
+
+    review_year = fields.Integer()
+    policy_version = fields.Integer(allow_none=True)
+
+
+class ExpertUnitChangeOut(OutSchema):
+    id = fields.String()
+    expert_id = fields.String()
+    expert_name = fields.String()
+    from_unit_id = fields.String()
+    from_unit_name = fields.String()
+    to_unit_id = fields.String()
+    to_unit_name = fields.String()
+    reason = fields.String()
+    changed_by = fields.String()
+    changed_at = IsoText()
+
+
 class CommitteeSettingsOut(OutSchema):
     quorum_share = fields.String()  # exact fractions, e.g. "2/3"
     pass_share = fields.String()
@@ -273,7 +300,10 @@ class CommitteeOut(OutSchema):
     unconfirmed = fields.String(allow_none=True)  # said next to a minimum no official text confirms
     pool_size = fields.Integer()
     pool_complete = fields.Boolean()
-    settings = fields.Nested(CommitteeSettingsOut)
+    settings = fields.Nested(CommitteeSettingsOut)  # the vote's shares in this year's policy
+    max_valid_years = fields.Integer()  # the longest approval in the policy of valid_from's year
+    policy = fields.Nested(PolicyReadOut)  # which notice version the committee is judged by
+    unit_changes = Rows(ExpertUnitChangeOut)  # one committee only: recorded changes of a recusal unit
     created_by = fields.String()
     created_at = IsoText()
     updated_at = IsoText()
@@ -383,6 +413,7 @@ class MeetingOut(OutSchema):
     closed_at = IsoText()
     experts = Rows(MeetingExpertOut)
     quorum = fields.Nested(QuorumOut)
+    quorum_share = fields.String()  # the vote's shares: the year's policy, fixed when the vote opened
     pass_share = fields.String()
     dossiers = Rows(MeetingDossierOut)
     dossier_changes = Rows(DossierChangeOut)

@@ -190,8 +190,14 @@ class ReviewService(DossierEventHandlers):
 
     @rpc(expected_exceptions=EXPECTED)
     def add_experts(self, actor, committee_id, data):
-        """``{experts: [{expert_id, title, specialty, unit_id?, name?}]}``; identity confirms each expert."""
+        """``{experts: [{expert_id, title, specialty, name?}]}``; identity confirms each expert and names their unit."""
         return dump(s.CommitteeOut, self.review.committees.add_experts(_actor(actor), committee_id, _load(s.ExpertsSchema, data)))
+
+    @rpc(expected_exceptions=EXPECTED)
+    def change_expert_unit(self, actor, committee_id, expert_id, data):
+        """``{unit_id, reason}``: the recorded act changing the unit a pool expert recuses by (city admin)."""
+        loaded = _load(s.ExpertUnitChangeSchema, data)
+        return dump(s.CommitteeOut, self.review.committees.change_expert_unit(_actor(actor), committee_id, expert_id, loaded))
 
     @rpc(expected_exceptions=EXPECTED)
     def remove_expert(self, actor, committee_id, expert_id):

@@ -1,12 +1,13 @@
 """Review's settings from its config.yaml (every value overridable from the environment).
 
-The numbers of docs/domain-rules.md R0.1, R5.6, R6.2, R6.6, R6.7, R7.1 and R7.4 live here with their
-defaults; none is hard-coded in the rules.
+Only operational numbers live here (the unit publicity's backdating bound, export size, objection
+limits of R7.4, time limits). The review year's policy — publicity days (R5.6, R7.1), quorum and pass
+share (R6.6, R6.7), committee minimums and validity (R6.1, R6.2) — is read from the year's notice at
+each step (services/review/policy.py), never from here.
 """
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .domain.committees import DEFAULT_MINIMUMS
 from .domain.publicity import ObjectionLimits
 
 DEFAULT_CALENDAR_FILE = Path(__file__).resolve().parent / "holidays.yaml"
@@ -14,14 +15,9 @@ DEFAULT_CALENDAR_FILE = Path(__file__).resolve().parent / "holidays.yaml"
 
 @dataclass(frozen=True)
 class Settings:
-    unit_publicity_working_days: int = 5
     # How many days back a unit publicity may have started when it is recorded (backdating bound).
     unit_publicity_max_days_back: int = 30
-    publicity_working_days: int = 5
-    quorum_share: str = "2/3"
-    pass_share: str = "2/3"
     export_max_rows: int = 10000
-    committee_minimums: dict = field(default_factory=lambda: DEFAULT_MINIMUMS)
     objection_limits: ObjectionLimits = field(default_factory=ObjectionLimits)
     address_pepper: str = ""
     rpc_timeout: float = 30.0
@@ -38,17 +34,10 @@ class Settings:
         rules = config.get("RULES") or {}
         objections = config.get("OBJECTIONS") or {}
         rpc = config.get("RPC") or {}
-        minimums = config.get("COMMITTEE_MINIMUMS") or DEFAULT_MINIMUMS
         defaults = cls()
         return cls(
-            unit_publicity_working_days=int(rules.get("unit_publicity_working_days", 5)),
             unit_publicity_max_days_back=int(rules.get("unit_publicity_max_days_back", 30)),
-            publicity_working_days=int(rules.get("publicity_working_days", 5)),
-            quorum_share=str(rules.get("quorum_share", "2/3")),
-            pass_share=str(rules.get("pass_share", "2/3")),
             export_max_rows=int(rules.get("export_max_rows", 10000)),
-            committee_minimums={band: {kind: int(number) for kind, number in values.items()}
-                                for band, values in minimums.items()},
             objection_limits=ObjectionLimits(
                 per_contact=int(objections.get("max_per_contact", 3)),
                 per_address=int(objections.get("max_per_address", 10)),

@@ -156,3 +156,17 @@ Index("ix_review_queue_year_status", review_queue.c.review_year, review_queue.c.
 failed_event_handlings = include_in(metadata)
 # Idempotency keys of this service's writes, each stored in its write's transaction (shared/idempotency.py).
 command_keys = idempotency.include_in(metadata)
+
+# Which version of a year's policy a step applied (services/review/policy.py), where the number matters
+# for what was recorded: a unit publicity's or a publicity's working days, a committee's minimums and
+# validity, a batch's unit publicity length. A row per step and year, only ever inserted.
+policy_readings = Table(
+    "policy_readings",
+    metadata,
+    Column("id", String(36), primary_key=True),
+    Column("subject", String(80), nullable=False, index=True),  # e.g. "publicity:<id>", "committee:<id>"
+    Column("review_year", Integer, nullable=False),
+    Column("policy_version", Integer),  # None: no notice for the year, the platform defaults
+    Column("settings", JSONB, nullable=False),  # {setting path: value applied}
+    Column("read_at", DateTime(timezone=True), nullable=False),
+)

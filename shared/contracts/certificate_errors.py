@@ -24,3 +24,17 @@ class CertificateNotReadyError(Conflict):
     """Raised when the certificate is issued but its PDF is not stored yet (it will be shortly)."""
 
     code = "certificate_not_ready"
+
+
+class CertificateFeeUnpaidError(Conflict):
+    """Raised when the year's policy charges a certificate fee (证书工本费) and its order is not paid yet:
+    the certificate is issued once it is (docs/domain-rules.md R8.3)."""
+
+    code = "certificate_fee_unpaid"
+
+
+class CommitteeUnknownError(Conflict):
+    """Raised when the dossier does not record the name of the committee that reviewed it, which the
+    certificate must print (docs/domain-rules.md R9.6)."""
+
+    code = "committee_unknown"

@@ -134,7 +134,9 @@ TRANSITIONS = (
     Transition("record_unit_publicity", (UNIT_APPROVED,), "unit_publicity_recorded", None),
     Transition("recommend", (UNIT_APPROVED,), "recommended", RECOMMENDED),
     Transition("withdraw", WITHDRAWABLE, "withdrawn", WITHDRAWN),
-    Transition("abandon", (RETURNED,), "abandoned", ABANDONED),
+    # 视为放弃: a returned dossier not resubmitted in time (R5.9), or, where the year's policy says so
+    # (``after_level_deadline``: abandon), one still at a review level after that level's deadline (R5.12).
+    Transition("abandon", (RETURNED, *_REVIEW_STEPS), "abandoned", ABANDONED),
     Transition("record_fee_paid", (ACCEPTED,), "fee_paid", FEE_PAID),
     Transition("send_to_committee", (FEE_PAID,), "sent_to_committee", SENT_TO_COMMITTEE),
     # The committee office takes a dossier back from a meeting whose experts are drawn (a recorded,

@@ -1,6 +1,8 @@
 """Errors the dossier service raises, published: they cross the RPC boundary, come back as these types
 (shared/rpc.py registers them) and map to HTTP codes at the gateway. The notice and eligibility policy's
 errors are below the aggregate's."""
+import json
+
 from shared.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 
 
@@ -34,8 +36,28 @@ class InvalidCommandError(ValidationFailed):
     code = "invalid_command"
 
 
-class IncompleteDossierError(ValidationFailed):
-    """Raised at submission when required sections are missing; lists every one of them at once."""
+class _OneTimeNotice:
+    """A refused submission's one notice (一次性告知): besides ``fields``, ``items`` lists every problem in
+    the order of the form, ``{kind: section|material|eligibility, key, label, message, text, section,
+    anchor[, year]}``; *section* (None: no section fixes it) and *anchor* say where it is fixed."""
+
+    def __init__(self, message, fields=None, items=None):
+        super().__init__(message, fields)
+        # nameko rebuilds the error from its args, turning every non-text leaf into text (None -> "None",
+        # 2023 -> "2023"); the items therefore travel as one JSON text and are read back from it.
+        self.items = json.loads(items) if isinstance(items, str) else list(items or [])
+        self.args = (message, self.fields, json.dumps(self.items, ensure_ascii=False))
+
+    def to_dict(self):
+        body = super().to_dict()
+        if self.items:
+            body["items"] = self.items
+        return body
+
+
+class IncompleteDossierError(_OneTimeNotice, ValidationFailed):
+    """Raised at submission when required sections or materials are missing; the one notice lists every
+    problem at once, the eligibility failures included."""
 
     code = "incomplete_dossier"
 
@@ -99,7 +121,15 @@ class ActiveDossierLimitError(Conflict):
     code = "active_dossier_limit"
 
 
-class IneligibleError(ValidationFailed):
-    """Raised at submission when eligibility rules fail; ``fields`` maps each failed rule to its message."""
+class DecidedForYearError(Conflict):
+    """Raised when an applicant whose dossier of a review year was rejected (不予通过) or failed the
+    committee's vote (评审未通过) opens another dossier in that year: the decision is final for the year."""
+
+    code = "decided_for_year"
+
+
+class IneligibleError(_OneTimeNotice, ValidationFailed):
+    """Raised at submission when the dossier is complete but eligibility rules fail; ``fields`` maps each
+    failed rule to its message, ``items`` lists them in the order of the form."""
 
     code = "ineligible"

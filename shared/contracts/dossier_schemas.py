@@ -1,15 +1,16 @@
 """Schemas at the dossier service's RPC edge: every command's input, checked field by field."""
 import re
 
-from marshmallow import ValidationError, validates_schema
+from marshmallow import ValidationError, fields, validate, validates_schema
 
 from shared.schemas import (
-    Bool, Date, Dict, Int, List, Nested, Num, StrictSchema, Str, Text, count, in_range, length, not_after_today, not_blank,
-    one_of,
+    Bool, Date, Dict, Int, List, Nested, Num, StrictSchema, Str, Text, contact_phone, count, email_address, in_range, length,
+    not_after_today, not_blank, one_of,
 )
 from shared.titles import (
-    ASSESSMENT_RESULTS, CONTINUING_EDUCATION_KINDS, EDUCATION_LEVELS, LEVELS, MATERIAL_CATEGORIES, SERIES,
+    ASSESSMENT_RESULTS, CONTINUING_EDUCATION_KINDS, EDUCATION_LEVELS, EMPLOYER_TYPES, LEVELS, MATERIAL_CATEGORIES, SERIES,
 )
+from shared.idnumbers import FEMALE, MALE
 
 from shared.contracts.dossier import ExpectedVersion
 
@@ -38,17 +39,44 @@ class CreateDossierSchema(StrictSchema):
     series = Str(required=True, validate=one_of(SERIES))
     specialty = Str(required=True, validate=[not_blank, length(maximum=50)])
     level = Str(required=True, validate=one_of(LEVELS))
+    # The applicant's gender and birth date as identity derived them from the verified resident ID
+    # number (the gateway sends the account's, never a client's). None: an account without a number.
+    applicant_gender = Str(load_default=None, allow_none=True, validate=one_of([MALE, FEMALE]))
+    applicant_birth_date = Date(load_default=None, allow_none=True, validate=not_after_today)
+
+
+class _FromIdNumber(fields.Field):
+    """性别 and 出生日期 are the applicant's resident ID number's (GB 11643: digits 7–14 the birth date,
+    the 17th odd for men), carried by the dossier from identity at creation. Declared only so that a
+    client that still sends one is told why, next to the field, instead of "不允许的字段"."""
+
+    def __init__(self, label):
+        self.refusal = f"{label}由身份证号码自动生成,不能填写或修改"
+        super().__init__(load_only=True, error_messages={"null": self.refusal},
+                         metadata={"description": f"{label}由身份证号码自动生成,不接受填写"})
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        raise ValidationError(self.refusal)
+
+
+# Basic-info fields no form shows and no client sets: the dossier carries them from the ID number.
+FROM_ID_NUMBER = ("gender", "birth_date")
 
 
 class BasicInfoSchema(StrictSchema):
-    gender = Str(required=True, validate=one_of(["男", "女"]))
-    birth_date = Date(required=True, validate=not_after_today)
+    gender = _FromIdNumber("性别")
+    birth_date = _FromIdNumber("出生日期")
     ethnicity = Str(load_default="", validate=length(maximum=20))
     political_status = Str(load_default="", validate=length(maximum=20))
-    phone = Str(required=True, validate=[not_blank, length(maximum=20)])
-    email = Str(load_default="", validate=length(maximum=100))
+    phone = Str(required=True, validate=[not_blank, contact_phone])
+    email = Str(load_default="", validate=email_address)
     work_start_date = Date(required=True, validate=not_after_today)
     position = Str(load_default="", validate=length(maximum=50))
+    # 现聘情况: the post the employer appointed the applicant to, since when, and what kind of employer.
+    current_post = Str(required=True, validate=[not_blank, length(maximum=50)])
+    appointed_on = Date(required=True, validate=not_after_today)
+    employer_type = Str(required=True, validate=validate.OneOf(
+        list(EMPLOYER_TYPES), error="请选择单位性质:" + "、".join(EMPLOYER_TYPES.values())))
     current_title = Str(load_default="", validate=length(maximum=50))
     current_title_level = Str(allow_none=True, load_default=None, validate=one_of(LEVELS))
     current_title_series = Str(allow_none=True, load_default=None, validate=one_of(SERIES))
@@ -60,6 +88,12 @@ class BasicInfoSchema(StrictSchema):
     def title_fields_together(self, data, **_):
         if data.get("current_title_level") and not data.get("current_title_obtained_on"):
             raise ValidationError("填写现职称级别时须填写取得时间", field_name="current_title_obtained_on")
+
+    @validates_schema
+    def appointed_after_work_start(self, data, **_):
+        start, appointed = data.get("work_start_date"), data.get("appointed_on")
+        if start and appointed and appointed < start:
+            raise ValidationError(f"聘任时间不能早于参加工作时间({start.isoformat()})", field_name="appointed_on")
 
 
 class EducationEntrySchema(_Period):
@@ -121,6 +155,10 @@ class MaterialSchema(StrictSchema):
     pages = Int(required=True, validate=in_range(1, 100000))
     category = Str(required=True, validate=one_of(MATERIAL_CATEGORIES))
     filename = Str(load_default="", validate=length(maximum=255))
+    # Optional: the year the file is for (a 年度考核登记表, a 继续教育证明) and the achievement it proves;
+    # the dossier checks both against itself (not after its review year, an achievement it has).
+    year = Int(allow_none=True, load_default=None, validate=in_range(1990, 2100))
+    achievement_id = Str(allow_none=True, load_default=None, validate=length(maximum=64))
 
 
 def _entries(entry_schema):

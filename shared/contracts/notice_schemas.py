@@ -6,6 +6,7 @@ from marshmallow import EXCLUDE, ValidationError, post_load, validates_schema
 from shared.schemas import (
     Bool, Date, DateTime, Dict, Int, List, Nested, Num, StrictSchema, Str, count, in_range, length, not_blank, one_of,
 )
+from shared.contracts.year_policy import AFTER_LEVEL_DEADLINE, REQUIREMENT_KINDS
 from shared.titles import ASSESSMENT_RESULTS, EDUCATION_LEVELS, LEVELS, MATERIAL_CATEGORIES, SERIES
 
 DEADLINES = {"unit": "单位审核截止时间", "district": "主管部门审核截止时间", "city": "市人社局审核截止时间",
@@ -68,12 +69,58 @@ class ContinuingEducationRequirementSchema(StrictSchema):
 
 class ExceptionalSchema(StrictSchema):
     recommendation_letters = Int(validate=in_range(0, 10))
-    letter_categories = List(Str(validate=one_of(MATERIAL_CATEGORIES)), validate=count(1, 10))
-    letter_filename_markers = List(Str(validate=[not_blank, length(maximum=20)]), validate=count(1, 10))
+    letter_categories = List(Str(validate=one_of(MATERIAL_CATEGORIES)), validate=[count(1, 10), _distinct])
+
+
+class RequiredMaterialSchema(StrictSchema):
+    """One item of the materials checklist (shared/contracts/year_policy.py REQUIREMENT_KINDS)."""
+
+    key = Str(required=True, validate=[not_blank, length(maximum=40)])
+    label = Str(required=True, validate=[not_blank, length(maximum=40)])
+    categories = List(Str(validate=one_of(MATERIAL_CATEGORIES)), required=True, validate=[count(1, 10), _distinct])
+    per = Str(required=True, validate=one_of(REQUIREMENT_KINDS))
+    series = List(Str(validate=one_of(SERIES)), allow_none=True, load_default=None,
+                  validate=[count(1, len(SERIES)), _distinct])
+    levels = List(Str(validate=one_of(LEVELS)), allow_none=True, load_default=None,
+                  validate=[count(1, len(LEVELS)), _distinct])
+    # Declared last: inside this class body the field's name hides the ``count`` validator.
+    count = Int(required=True, validate=in_range(1, 20))
+
+
+def _distinct_keys(items):
+    keys = [item["key"] for item in items]
+    if len(set(keys)) != len(keys):
+        raise ValidationError("材料项目的编码不能重复")
+
+
+class PublicitySettingsSchema(StrictSchema):
+    unit_working_days = Int(validate=in_range(1, 30))
+    city_working_days = Int(validate=in_range(1, 30))
+
+
+class VoteSettingsSchema(StrictSchema):
+    quorum_share = Str(validate=_share)
+    pass_share = Str(validate=_share)
+
+
+class CommitteeMinimumSchema(StrictSchema):
+    series = Int(validate=in_range(1, 301))
+    specialty = Int(validate=in_range(1, 301))
+
+
+class CommitteeSettingsSchema(StrictSchema):
+    minimums = Dict(keys=Str(validate=one_of(["senior", "intermediate", "primary"])),
+                    values=Nested(CommitteeMinimumSchema))
+    max_valid_years = Int(validate=in_range(1, 10))
+
+
+class FeeSettingsSchema(StrictSchema):
+    review_fen = Dict(keys=Str(validate=one_of(LEVELS)), values=Int(validate=in_range(0, 10_000_000)))
+    certificate_fen = Int(validate=in_range(0, 10_000_000))
 
 
 class PolicyOverridesSchema(StrictSchema):
-    """Overrides of policy_defaults.DEFAULT_POLICY for one review year; a field left out keeps the default."""
+    """Overrides of year_policy.DEFAULT_POLICY for one review year; a field left out keeps the default."""
 
     max_active_dossiers = Int(validate=in_range(1, 10))
     eligibility_tables = Dict(
@@ -86,6 +133,12 @@ class PolicyOverridesSchema(StrictSchema):
     exceptional = Nested(ExceptionalSchema)
     records_through_application_year = Bool()
     require_same_series = Bool()
+    required_materials = List(Nested(RequiredMaterialSchema), validate=[count(0, 30), _distinct_keys])
+    publicity = Nested(PublicitySettingsSchema)
+    vote = Nested(VoteSettingsSchema)
+    committees = Nested(CommitteeSettingsSchema)
+    fees = Nested(FeeSettingsSchema)
+    after_level_deadline = Str(validate=one_of(AFTER_LEVEL_DEADLINE))
 
 
 class NoticeSchema(StrictSchema):
@@ -115,6 +168,12 @@ class NoticeSchema(StrictSchema):
 
 class ReviewYearSchema(StrictSchema):
     review_year = Int(required=True, validate=in_range(2000, 2100))
+
+
+class NoticeVersionSchema(ReviewYearSchema):
+    """One published version of a year's notice (``dossier.get_notice_version``)."""
+
+    version = Int(required=True, validate=in_range(1, 100_000))
 
 
 class SanctionSchema(StrictSchema):

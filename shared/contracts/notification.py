@@ -65,7 +65,7 @@ KINDS = {
     "publicity_ended": ("公示结束", False),
     "certificate_issued": ("电子证书已签发", False),
     "title_revoked": ("职称被撤销", True),
-    "dossier_abandoned": ("逾期未重新提交,视为放弃", True),
+    "dossier_abandoned": ("申报逾期,视为放弃", True),
     "recalled_from_committee": ("撤回送评", False),
     # reminders to the applicant
     "resubmission_reminder": ("退回修改截止提醒", True),

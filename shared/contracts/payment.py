@@ -1,5 +1,7 @@
 """What the payment service publishes: its order statuses (the gateway shows them and offers a receipt
-for those whose money arrived) and its input, the fee schedule the city admin sets (PUT /fee-schedules)."""
+for those whose money arrived), what it answers about a dossier's certificate fee (the certificate
+service issues once it may), the reference it records on a dossier whose review fee is 0, and the
+shape of a fee schedule (PUT /fee-schedules, which now refuses: fees are set in the year's notice)."""
 from shared.schemas import Int, Nested, StrictSchema, in_range
 
 PENDING, PAID, EXPIRED, CANCELLED, REFUNDING, REFUNDED = (
@@ -12,8 +14,26 @@ ORDER_STATUS_LABELS = {
     REFUNDING: "退款中",
     REFUNDED: "已退款",
 }
+# The kinds of order: the review fee (评审费) and the certificate fee (证书工本费), each its own order.
+REVIEW_FEE, CERTIFICATE_FEE = "review_fee", "certificate_fee"
+
 # Orders whose money has arrived (a receipt can be issued for them).
 MONEY_RECEIVED = (PAID, REFUNDING, REFUNDED)
+
+# ``dossier.record_fee_paid``'s order reference when the year's policy sets the review fee to 0: no
+# order is created, and the dossier proceeds to the committee as if paid (docs/domain-rules.md R8.4).
+ZERO_FEE_REFERENCE = "zero_fee"
+
+# payment.certificate_fee(dossier_id)["state"] (docs/domain-rules.md R8.3): the certificate is issued
+# when the fee is NOT_REQUIRED or PAID; UNDECIDED means payment has not yet handled the end of publicity.
+FEE_UNDECIDED, FEE_NOT_REQUIRED, FEE_UNPAID, FEE_PAID = "undecided", "not_required", "unpaid", "paid"
+CERTIFICATE_FEE_STATE_LABELS = {
+    FEE_UNDECIDED: "待生成缴费订单",
+    FEE_NOT_REQUIRED: "无需缴纳",
+    FEE_UNPAID: "待缴费",
+    FEE_PAID: "已缴费",
+}
+CERTIFICATE_MAY_ISSUE = (FEE_NOT_REQUIRED, FEE_PAID)
 
 MAX_FEE_FEN = 1_000_000  # 10,000 元: anything above is a typing mistake, not a fee
 

@@ -8,6 +8,13 @@ class InvalidFeeScheduleError(ValidationFailed):
     code = "invalid_fee_schedule"
 
 
+class FeesSetByNoticeError(Conflict):
+    """Raised when fees are sent to the payment service: they are part of the year's notice (policy
+    ``fees``), changed on the notice admin page, and payment only reads them."""
+
+    code = "fees_set_by_notice"
+
+
 class PaymentNotAllowedError(PermissionDenied):
     """Raised when the actor may not act on this order, fee schedule or report."""
 

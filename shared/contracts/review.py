@@ -1,6 +1,7 @@
 """What the review service publishes besides its errors and RPC input schemas: the words of its
 ballots, committees and decisions, which the gateway shows and sends back. Review's rules
 (services/review/domain/) build on these; nothing else of review is meant to be read from outside."""
+from shared.contracts.year_policy import UNCONFIRMED as _UNCONFIRMED
 
 # A secret ballot's choices (无记名投票, docs/domain-rules.md R6.7).
 AGREE, DISAGREE, ABSTAIN = "agree", "disagree", "abstain"
@@ -11,7 +12,9 @@ BY_SERIES, BY_SPECIALTY = "series", "specialty"
 ORGANISED_BY = {BY_SERIES: "按系列组建", BY_SPECIALTY: "按专业组建"}
 BAND_LABELS = {"senior": "高级", "intermediate": "中级", "primary": "初级"}
 # Said next to a committee's minimum wherever it is shown: only the 高级 minimums have an official text.
-UNCONFIRMED_MINIMUMS = "中级(按系列 15 人、按专业 7 人)与初级(7 人)评委会的最低人数未查到正式文件,为可调整的设置"
+# The texts are the year policy's own (shared/contracts/year_policy.py UNCONFIRMED), so they never disagree.
+UNCONFIRMED_MINIMUMS = ";".join(_UNCONFIRMED[key] for key in ("committees.minimums.intermediate",
+                                                              "committees.minimums.primary")) + ",为年度政策中可调整的设置"
 
 # What a reviewer may decide on a dossier in their queue.
 APPROVE, RETURN, REJECT = "approve", "return", "reject"

@@ -27,6 +27,13 @@ class InvalidReviewCommandError(ValidationFailed):
     code = "invalid_review_command"
 
 
+class LevelDeadlinePassedError(Conflict):
+    """Raised when a review level acts after its deadline in the year's notice (docs/domain-rules.md
+    R5.12): it may no longer send a dossier on nor return one; the message names the deadline."""
+
+    code = "level_deadline_passed"
+
+
 class CalendarError(ValidationFailed):
     """Raised when working-day calendar data is inconsistent (a date outside its year, a 调休 on a weekday)."""
 

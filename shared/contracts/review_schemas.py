@@ -114,11 +114,6 @@ class WorkingDaysQuerySchema(StrictSchema):
             raise ValidationError("请给出工作日天数或结束日期之一", field_name="working_days")
 
 
-class CommitteeSettingsSchema(StrictSchema):
-    quorum_share = Str(load_default="2/3", validate=length(maximum=10))
-    pass_share = Str(load_default="2/3", validate=length(maximum=10))
-
-
 class CommitteeSchema(StrictSchema):
     name = Str(required=True, validate=[not_blank, length(maximum=100)])
     series = Str(required=True, validate=one_of(SERIES))
@@ -130,20 +125,29 @@ class CommitteeSchema(StrictSchema):
     valid_from = Date(allow_none=True, load_default=None)
     valid_until = Date(required=True)
     member_count = Int(required=True, validate=in_range(1, 1000))
-    settings = Nested(CommitteeSettingsSchema, load_default=dict)
+    # No quorum or pass share of its own: a meeting applies the year's policy (shared/contracts/year_policy.py).
 
 
 class ExpertSchema(StrictSchema):
     expert_id = Str(required=True, validate=[not_blank, length(maximum=64)])
     name = Str(allow_none=True, load_default=None, validate=length(maximum=50))
-    unit_id = Str(allow_none=True, load_default=None, validate=length(maximum=64))
-    unit_name = Str(allow_none=True, load_default=None, validate=length(maximum=100))
+    # No unit here: an expert's unit (same-unit recusal) is their organisation membership in identity,
+    # changed only by ExpertUnitChangeSchema's recorded, reasoned act.
     title = Str(required=True, validate=[not_blank, length(maximum=50)])
     specialty = Str(required=True, validate=[not_blank, length(maximum=50)])
 
 
 class ExpertsSchema(StrictSchema):
     experts = List(Nested(ExpertSchema), required=True, validate=count(1, 200))
+
+
+class ExpertUnitChangeSchema(StrictSchema):
+    """The city admin changes the unit a pool expert recuses by: a unit identity knows, and why."""
+
+    unit_id = Str(required=True, validate=[not_blank, length(maximum=64)],
+                  error_messages={"required": "请选择回避单位"})
+    reason = Str(required=True, validate=[not_blank, length(minimum=4, maximum=500)],
+                 error_messages={"required": "请写明更改回避单位的理由"})
 
 
 class MeetingSchema(StrictSchema):

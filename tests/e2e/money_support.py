@@ -42,7 +42,8 @@ def ledger_of(city, dossier_id):
 
 def certify(system, staff, applicant, dossier_id):
     """A paid 甲 dossier voted through by a committee, publicised, its window over: waits for the
-    certificate (dossier certified, PDF stored) and returns the composed dossier view."""
+    certificate (dossier certified, PDF stored) and returns the composed dossier view, with the
+    name of the committee that reviewed it under ``reviewed_by`` (what the certificate must print)."""
     city, secretary = staff["city_admin"], staff["eng_secretary"]
     committee = committee_with_pool(city)
     meeting = open_meeting(secretary, committee["id"], [dossier_id], DRAWN)
@@ -65,4 +66,4 @@ def certify(system, staff, applicant, dossier_id):
         ready = view["dossier"]["status"] == "certified" and (view["certificate"] or {}).get("pdf_ready")
         return view if ready else None
 
-    return wait_until(certificate_ready, seconds=40, what="the certificate")
+    return dict(wait_until(certificate_ready, seconds=40, what="the certificate"), reviewed_by=committee["name"])

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 
 from services.identity.seed import ENGINEERING_COMMITTEE, seed_id
 from tests.e2e.conftest import DEMO_PASSWORD, login
-from tests.e2e.test_applicant_journey_http import PASSWORD, fill_sections, join_unit, upload
+from tests.e2e.test_applicant_journey_http import PASSWORD, fill_sections, join_unit, upload, upload_required
 from tests.factories import mobile_phone, resident_id
 from tests.pdfs import make_pdf
 from shared.clock import BEIJING, beijing_today
@@ -77,6 +77,7 @@ def submitted_dossier(client, name, unit=UNIT_A, specialty="给排水工程", pd
     dossier_id = created.json["id"]
     fill_sections(applicant, dossier_id, name)
     assert upload(applicant, dossier_id, pdf or make_pdf(pages=2)).status == 201
+    upload_required(applicant, dossier_id)
     submitted = applicant.post(f"/api/v1/dossiers/{dossier_id}/submit")
     assert submitted.status == 200, submitted
     return applicant, dossier_id

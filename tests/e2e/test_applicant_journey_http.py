@@ -71,6 +71,28 @@ def upload(applicant, dossier_id, content, filename="学历证书.pdf", category
                             file_field="file", filename=filename, content=content)
 
 
+def upload_required(applicant, dossier_id):
+    """Upload one distinct PDF for each file the dossier's 必备材料清单 (``/required-materials``) still asks
+    for, with its category, year and achievement; the uploaded materials."""
+    checklist = applicant.get(f"/api/v1/dossiers/{dossier_id}/required-materials")
+    assert checklist.status == 200, checklist
+    uploaded = []
+    for item in checklist.json["items"]:
+        for slot in item["slots"]:
+            for _ in range(slot["missing"]):
+                fields = {"category": item["categories"][0]}
+                if slot["year"] is not None:
+                    fields["year"] = str(slot["year"])
+                if slot["achievement_id"]:
+                    fields["achievement_id"] = slot["achievement_id"]
+                answer = applicant.upload(f"/api/v1/dossiers/{dossier_id}/materials", fields=fields, file_field="file",
+                                          filename=f"{slot['name']}{item['key']}.pdf",
+                                          content=make_pdf(pages=1, padding=len(uploaded) + 1))
+                assert answer.status == 201, answer
+                uploaded.append(answer.json)
+    return uploaded
+
+
 @pytest.fixture(scope="module")
 def journey(system):
     """One applicant of 演示单位甲 with a submitted dossier and one uploaded PDF."""
@@ -85,6 +107,7 @@ def journey(system):
     pdf = make_pdf(pages=2)
     uploaded = upload(applicant, dossier_id, pdf)
     assert uploaded.status == 201, uploaded
+    upload_required(applicant, dossier_id)
     eligibility = applicant.post(f"/api/v1/dossiers/{dossier_id}/eligibility")
     submitted = applicant.post(f"/api/v1/dossiers/{dossier_id}/submit")
     return {"client": client, "applicant": applicant, "account_id": account_id, "dossier_id": dossier_id,
@@ -94,7 +117,7 @@ def journey(system):
 class TestApplicantJourney:
     def test_the_applicant_checks_eligibility_and_submits(self, journey):
         assert journey["eligibility"].status == 200
-        assert journey["eligibility"].json == {"eligible": True, "failures": []}
+        assert journey["eligibility"].json == {"eligible": True, "failures": [], "ready": True, "problems": []}
         assert journey["submitted"].status == 200, journey["submitted"]
         assert journey["submitted"].json["status"] == "submitted"
 

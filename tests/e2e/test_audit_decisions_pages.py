@@ -54,7 +54,8 @@ def decided(system, cluster_rpc):
                                               pdf=printed_pdf("DIPLOMA (blurred scan)", "first upload"))
     returned = decide(staff["unit_a_admin"], dossier_id, "return", reason=RETURN_REASON, sections=["materials"])
     assert returned.status == 200, returned
-    (first,) = applicant.get(f"/api/v1/dossiers/{dossier_id}").json["dossier"]["materials"]
+    first = next(m for m in applicant.get(f"/api/v1/dossiers/{dossier_id}").json["dossier"]["materials"]
+                 if m["category"] == "diploma")
     detached = applicant.request("DELETE", f"/api/v1/dossiers/{dossier_id}/materials/{first['material_id']}")
     assert detached.status == 200, detached
     assert upload(applicant, dossier_id, printed_pdf("DIPLOMA (clear scan)", "second upload"),

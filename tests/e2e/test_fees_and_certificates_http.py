@@ -4,6 +4,7 @@ refusals at the notify route that change nothing, receipt, ledger and reconcilia
 the refund the simulator confirms; then the committee, publicity, the certificate, its download,
 public verification (rate limited), and revocation seen everywhere."""
 import io
+from datetime import date
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -59,10 +60,17 @@ def paid(system, staff, cluster_rpc):
 
 
 class TestPayingTheReviewFee:
-    def test_acceptance_creates_one_order_at_the_scheduled_fee(self, paid):
+    def test_acceptance_creates_one_order_at_the_fee_of_the_years_notice(self, paid):
         order, schedule = paid["seen"]["order"], paid["seen"]["schedule"]
         assert order["status"] == "pending" and order["dossier_id"] == paid["id"]
         assert order["amount_fen"] == schedule["review_fees_fen"]["intermediate"]
+        assert order["notice_version"] == schedule["notice_version"] > 0 and schedule["configured"]
+
+    def test_fees_are_not_set_through_payment_any_more(self, paid, staff):
+        fees = {"primary": 100, "intermediate": 200, "associate_senior": 300, "senior": 400}
+        refused = staff["city_admin"].put("/api/v1/fee-schedules/2026", json_body={"review_fees_fen": fees})
+        assert refused.status == 409 and refused.json["error"]["code"] == "fees_set_by_notice"
+        assert "年度评审通知" in refused.json["error"]["message"]
 
     def test_nobody_else_pays_or_sees_the_order(self, paid):
         assert paid["seen"]["other_pays"].status == 403
@@ -138,7 +146,7 @@ class TestWithdrawingAfterPayment:
 
 
 @pytest.fixture(scope="module")
-def certified(system, staff, paid):
+def certified(system, staff, paid, cluster_rpc):
     """The paid dossier through the committee and publicity to its certificate; then revoked."""
     client, city = system["client"], staff["city_admin"]
     applicant, dossier_id = paid["applicant"], paid["id"]
@@ -163,6 +171,10 @@ def certified(system, staff, paid):
                                              what="title_revoked on the dossier")
     seen["pdf_after_revoke"] = applicant.get(f"/api/v1/dossiers/{dossier_id}/certificate")
     seen["registry"] = city.get(f"/api/v1/certificates/{certificate['number']}")
+    applicant_id = seen["view"]["dossier"]["applicant_id"]
+    seen["sanctions"] = wait_until(lambda: cluster_rpc.identity.sanctions_of(applicant_id),
+                                   what="the fraud sanction of the revoked title")
+    seen["fraud_bar_years"] = cluster_rpc.dossier.get_notice(today().year)["policy"]["sanction_bar_years"]["fraud"]
     return {"seen": seen, "certificate": certificate, "code": code}
 
 
@@ -186,6 +198,11 @@ class TestTheCertificate:
         assert "*" in answer.json["holder"]["id_number_masked"]
         assert answer.json["title"] == certified["certificate"]["fields"]["qualification"]
 
+    def test_it_names_the_committee_that_reviewed_the_dossier(self, certified):
+        reviewed_by = certified["seen"]["view"]["reviewed_by"]
+        assert certified["certificate"]["fields"]["committee"] == reviewed_by
+        assert {"label": "评审委员会", "value": reviewed_by} in certified["certificate"]["face"]
+
     def test_a_wrong_code_finds_nothing(self, certified):
         answer = certified["seen"]["wrong_code"]
         assert answer.status == 200 and not answer.json["found"] and not answer.json["valid"]
@@ -202,6 +219,12 @@ class TestRevocation:
         answer = certified["seen"]["verify_revoked"].json
         assert answer["revoked"] and not answer["valid"] and answer["reason"] == "经查实,申报业绩材料弄虚作假"
         assert answer["revoked_at"].startswith(today().isoformat())
+
+    def test_revoking_for_fraud_sanctions_the_holder_for_the_years_bar(self, certified):
+        (sanction,) = certified["seen"]["sanctions"]
+        found_on = date.fromisoformat(sanction["sanctioned_on"])
+        assert found_on == today() and sanction["kind"] == "fraud"
+        assert date.fromisoformat(sanction["bars_until"]).year == found_on.year + certified["seen"]["fraud_bar_years"]
 
     def test_the_dossier_and_the_registry_show_it_revoked_and_the_holder_cannot_download(self, certified):
         seen = certified["seen"]

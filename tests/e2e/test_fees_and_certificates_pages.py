@@ -1,5 +1,5 @@
 """Fees and certificates in headless Chromium: the applicant pays from the dossier page through the
-simulator's cashier and gets a receipt; the city admin edits a fee schedule (field errors in Chinese);
+simulator's cashier and gets a receipt; the city admin sees the year's fees as its notice sets them;
 anyone verifies a certificate on the public page (the QR code's link), on a phone too; the city admin
 revokes it and the public page shows it revoked with date and reason."""
 from urllib.parse import unquote, urlparse
@@ -76,23 +76,23 @@ def test_the_applicant_pays_at_the_cashier_and_downloads_the_receipt(new_page, a
     expect(page.locator("#confirm-payment")).to_have_count(0)
 
 
-def test_the_city_admin_edits_a_fee_schedule_with_errors_shown_by_field(new_page, screenshots):
+def test_the_fees_page_shows_the_years_notice_and_sends_changes_to_the_notice(new_page, screenshots, cluster_rpc):
+    """Read only (docs/domain-rules.md R8.2): the fees are the year's notice's, changed by publishing it."""
+    notice = cluster_rpc.dossier.get_notice(2026)
+    review_fen = notice["policy"]["fees"]["review_fen"]
     page = new_page()
     sign_in(page, "city_admin", DEMO_PASSWORD)
-    page.goto("/admin/fees?review_year=2031")
+    for name, viewport in (("desktop", DESKTOP), ("phone", PHONE)):
+        page.set_viewport_size(viewport)
+        page.goto("/admin/fees?review_year=2026")
+        expect(page.locator("#fee-notice-version")).to_contain_text(f"第 {notice['version']} 版")
+        expect(page.locator("#fee-intermediate")).to_contain_text(f"{review_fen['intermediate'] // 100}.")
+        expect(page.locator("#fee-form")).to_have_count(0)
+        expect(page.locator("#edit-fees-in-notice")).to_have_attribute("href", "/admin/notices")
+        shot(page, screenshots, f"fees-05-year-fees-{name}")
+    page.goto("/admin/fees?review_year=2041")  # no notice yet: the defaults, said so
     expect(page.locator("#fee-schedule h2")).to_contain_text("默认标准")
-    page.fill("#f-fee-intermediate", "一百六")
-    page.fill("#f-fee-senior", "-5")
-    page.click("#save-fees")
-    expect(page.locator("#err-fee-intermediate")).to_contain_text("请填写金额")
-    expect(page.locator("#err-fee-senior")).to_contain_text("请填写金额")
-    shot(page, screenshots, "fees-05-schedule-errors")
-    page.fill("#f-fee-intermediate", "180.50")
-    page.fill("#f-fee-senior", "400")
-    page.click("#save-fees")
-    expect(page.locator(".flash")).to_contain_text("收费标准已保存")
-    expect(page.locator("#f-fee-intermediate")).to_have_value("180.50")
-    expect(page.locator("#fee-schedule h2")).not_to_contain_text("默认标准")
+    expect(page.locator("#fees-unpublished")).to_contain_text("尚未发布")
 
 
 @pytest.fixture(scope="module")

@@ -98,7 +98,8 @@ class TestDossierBodies:
 
     @pytest.mark.parametrize(("change", "field", "words"), [
         ({"ethnicity": "汉\ud800"}, "ethnicity", "代理项"),
-        ({"birth_date": "9999-12-31"}, "birth_date", "1900 到 2100"),
+        ({"work_start_date": "9999-12-31"}, "work_start_date", "1900 到 2100"),
+        ({"birth_date": "1988-05-01"}, "birth_date", "由身份证号码自动生成"),
         ({"position": "工程师\u200b"}, "position", "不可见"),
     ])
     def test_a_section_with_hostile_text_or_an_absurd_date_is_refused_and_stores_nothing(

@@ -13,7 +13,7 @@ from sqlalchemy import create_engine, insert
 
 from services.notification.tables import deliveries
 from tests.e2e.conftest import DEMO_PASSWORD, login
-from tests.e2e.test_applicant_journey_http import PASSWORD, fill_sections, new_draft, upload
+from tests.e2e.test_applicant_journey_http import PASSWORD, fill_sections, new_draft, upload, upload_required
 from tests.e2e.test_hostile_input_http import refused
 from tests.e2e.test_pages_http import Browserless
 from tests.e2e.test_pages_journey import sign_in
@@ -60,6 +60,7 @@ def applicant(system):
     api, phone, dossier_id = new_draft(client, "苏晴", "给排水工程")
     fill_sections(api, dossier_id, "苏晴")
     assert upload(api, dossier_id, make_pdf()).status == 201
+    upload_required(api, dossier_id)
     assert api.post(f"/api/v1/dossiers/{dossier_id}/submit").status == 200
     decide(client, dossier_id, "return", reason=RETURN_REASON, sections=["continuing_education"])
     returned = wait_until(lambda: message_of_kind(api, "dossier_returned", dossier_id), what="the return's message")

@@ -5,7 +5,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import DEMO_PASSWORD, PHONE, login
-from tests.e2e.test_applicant_journey_http import fill_sections, join_unit, register_and_login, upload
+from tests.e2e.test_applicant_journey_http import fill_sections, join_unit, register_and_login, upload, upload_required
 from tests.factories import mobile_phone, resident_id
 from tests.pdfs import make_pdf
 from tests.waiting import wait_until
@@ -126,11 +126,16 @@ def create_dossier(page, screenshots):
 
 
 def fill_basic_education_and_work(page, person):
-    page.select_option("#f-basic_info-gender", "男")
-    for field, value in {"birth_date": "1988-05-01", "phone": person["phone"], "work_start_date": "2010-07-01",
-                         "current_title": "助理工程师", "current_title_obtained_on": "2016-12-01",
-                         "ethnicity": "汉族"}.items():
+    # 性别 and 出生日期 are shown from the ID number, not typed.
+    expect(page.locator("#identity-fields")).to_contain_text("由身份证号码自动生成")
+    number = person["id_number"]
+    expect(page.locator("#identity-fields")).to_contain_text(f"{number[6:10]}-{number[10:12]}-{number[12:14]}")
+    expect(page.locator("#f-basic_info-birth_date")).to_have_count(0)
+    for field, value in {"phone": person["phone"], "work_start_date": "2010-07-01", "current_post": "工程师岗",
+                         "appointed_on": "2016-12-15", "current_title": "助理工程师",
+                         "current_title_obtained_on": "2016-12-01", "ethnicity": "汉族"}.items():
         page.fill(f"#f-basic_info-{field}", value)
+    page.select_option("#f-basic_info-employer_type", "public_institution")
     page.select_option("#f-basic_info-current_title_series", "engineering")
     page.select_option("#f-basic_info-current_title_level", "primary")
     page.click("#form-basic_info button[type=submit]")
@@ -147,8 +152,10 @@ def see_every_eligibility_failure(page, screenshots):
     page.click("#check-eligibility")
     result = page.locator("#eligibility-result")
     expect(result).to_contain_text("资格自查未通过")
-    expect(result.locator("li", has_text="年度考核")).to_have_count(1)
-    expect(result.locator("li", has_text="继续教育")).to_have_count(1)
+    # One list for everything (一次性告知): the rules failed, and the files the checklist still asks for.
+    expect(result.locator("li", has_text="的年度考核结果")).to_have_count(1)
+    expect(result.locator("li", has_text="继续教育学时不足")).to_have_count(1)
+    expect(result.locator("li", has_text="年度考核登记表").first).to_be_visible()
     shot(page, screenshots, "05-eligibility-failures")
 
 
@@ -210,14 +217,26 @@ def upload_pdf(page, screenshots, pdf):
     assert opened.body() == pdf.read_bytes()
 
 
+def upload_the_rest_of_the_checklist(page, person, dossier_url):
+    """The files the 必备材料清单 still asks for, uploaded over the API as the same applicant."""
+    from tests.e2e.conftest import login
+    from tests.e2e.test_applicant_journey_http import upload_required
+    from tests.httpclient import HttpClient
+
+    api = login(HttpClient(page.url.split("/dossiers")[0]), person["phone"], PASSWORD)
+    upload_required(api, dossier_url.rsplit("/", 1)[-1])
+
+
 def check_preview_and_submit(page, dossier_url, screenshots):
     page.goto(dossier_url)
-    expect(page.locator("#material-list li")).to_have_count(1)
+    expect(page.locator("#checklist-complete")).to_be_visible()
     page.click("#check-eligibility")
     expect(page.locator("#eligibility-result")).to_contain_text("资格自查通过")
+    expect(page.locator("#check-ready")).to_be_visible()
     shot(page, screenshots, "09-editor-complete")
     page.click("#preview-link")
-    expect(page.locator("#view-basic_info")).to_contain_text("1988-05-01")
+    expect(page.locator("#view-basic_info")).to_contain_text("工程师岗")  # 现聘情况 in the preview
+    expect(page.locator("#view-basic_info")).to_contain_text("事业单位")
     expect(page.locator("#view-continuing_education")).to_contain_text("专业课程")
     shot(page, screenshots, "10-preview")
     page.goto(dossier_url)
@@ -259,7 +278,7 @@ def see_the_approval_and_the_history(page, screenshots, dossier_id):
     shot(page, screenshots, "13-my-dossiers-after-approval")
     card.locator("a", has_text="完整历史").click()
     expect(page.locator("#verify-result")).to_contain_text("校验通过")
-    expect(page.locator("tr.event-material_attached")).to_contain_text("学历证书.pdf")
+    expect(page.locator("tr.event-material_attached", has_text="学历证书.pdf")).to_have_count(1)
     shot(page, screenshots, "14-history")
 
 
@@ -291,6 +310,7 @@ class TestApplicantJourneyInTheBrowser:
         fill_continuing_education(applicant, dossier_url, screenshots)
         fill_achievement_assessments_review_form_and_commitment(applicant, person)
         upload_pdf(applicant, screenshots, pdf)
+        upload_the_rest_of_the_checklist(applicant, person, dossier_url)
         check_preview_and_submit(applicant, dossier_url, screenshots)
         approve_as_unit_admin(admin, screenshots, dossier_id, person)
         see_the_approval_and_the_history(applicant, screenshots, dossier_id)
@@ -327,6 +347,7 @@ class TestFormsAndReturns:
         dossier_id = created.json["id"]
         fill_sections(applicant, dossier_id, "周敏")
         assert upload(applicant, dossier_id, make_pdf()).status == 201
+        upload_required(applicant, dossier_id)
         assert applicant.post(f"/api/v1/dossiers/{dossier_id}/submit").status == 200
         unit_admin = login(client, "unit_a_admin")
         version = unit_admin.get(f"/api/v1/dossiers/{dossier_id}").json["dossier"]["version"]
@@ -364,6 +385,7 @@ class TestFormsAndReturns:
         dossier_id = created.json["id"]
         fill_sections(applicant, dossier_id, "吴刚")
         assert upload(applicant, dossier_id, make_pdf()).status == 201
+        upload_required(applicant, dossier_id)
         assert applicant.post(f"/api/v1/dossiers/{dossier_id}/submit").status == 200
 
         admin = new_page()

@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 from shared.contracts import dossier as st
 from tests.e2e.conftest import DEMO_PASSWORD, login
 from tests.e2e.review_support import person_name
-from tests.e2e.test_applicant_journey_http import PASSWORD, fill_sections, new_draft, upload
+from tests.e2e.test_applicant_journey_http import PASSWORD, fill_sections, new_draft, upload, upload_required
 from tests.e2e.test_pages_journey import sign_in
 from tests.pdfs import make_pdf
 from tests.waiting import wait_until
@@ -56,6 +56,7 @@ class TestTakingBackInTheBrowser:
         applicant_api, phone, dossier_id = new_draft(client, name, specialty="暖通工程")
         fill_sections(applicant_api, dossier_id, name)
         assert upload(applicant_api, dossier_id, make_pdf(pages=1)).status == 201
+        upload_required(applicant_api, dossier_id)
         unit_admin_api = login(client, "unit_a_admin")
         dossier_url = f"/dossiers/{dossier_id}"
 

@@ -39,10 +39,12 @@ class Acts:
         identity, dossier = self.rpc.identity, self.rpc.dossier
         unit = identity.get_org(identity.can_apply(applicant.account_id, REVIEW_YEAR)["unit_id"])
         district = identity.get_org(unit["parent_id"])
+        account = identity.get_account(applicant.account_id)  # gender and birth date from the ID number
         created = dossier.create(applicant.actor, {
             "review_year": REVIEW_YEAR, "series": SERIES, "specialty": applicant.specialty, "level": LEVEL,
             "applicant_name": applicant.name, "unit_id": unit["id"], "unit_name": unit["name"],
-            "district_id": district["id"], "district_name": district["name"]})
+            "district_id": district["id"], "district_name": district["name"],
+            "applicant_gender": account["gender"], "applicant_birth_date": account["birth_date"]})
         dossier_id = self.dossier_ids[applicant.phone] = created["id"]
         for section, data in paperwork.sections(applicant).items():
             if sections is None or section in sections:
@@ -55,9 +57,23 @@ class Acts:
                 self.later(minutes=1)
                 material = self.evidence.upload(dossier_id, paperwork.evidence_pdf(applicant, title), category, filename)
                 dossier.attach_material(applicant.actor, dossier_id, material)
+            self.complete_checklist(applicant, dossier_id)
         if submit:
             self.later(minutes=2)
             self.submit(applicant)
+
+    def complete_checklist(self, applicant, dossier_id):
+        """The files the year's 必备材料清单 still asks for (a 年度考核登记表 per counted year, a 继续教育证明 per
+        counted year, a proof per achievement, the current title certificate), each a titled demo scan."""
+        dossier = self.rpc.dossier
+        for item in dossier.required_materials(applicant.actor, dossier_id)["items"]:
+            for slot in item["slots"]:
+                for _ in range(slot["missing"]):
+                    title = paperwork.checklist_title(item, slot)
+                    material = self.evidence.upload(dossier_id, paperwork.evidence_pdf(applicant, title),
+                                                    item["categories"][0], f"{title}.pdf")
+                    material.update(year=slot["year"], achievement_id=slot["achievement_id"])
+                    dossier.attach_material(applicant.actor, dossier_id, material)
 
     def submit(self, applicant):
         sanctions = [{"kind": s["kind"], "sanctioned_on": s["sanctioned_on"]}

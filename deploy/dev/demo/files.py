@@ -34,7 +34,8 @@ class Evidence:
         titles = {filename: title for _, filename, title in paperwork.EVIDENCE}
         restored = 0
         for material in dossier["materials"]:
-            title = titles.get(material["filename"])
+            # The checklist's files are printed with their file name as title (acts.complete_checklist).
+            title = titles.get(material["filename"]) or material["filename"].removesuffix(".pdf")
             if title is None or self.store.exists(material["object_key"]):
                 continue
             data = paperwork.evidence_pdf(applicant, title)

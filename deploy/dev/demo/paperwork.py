@@ -5,7 +5,7 @@ The PDFs are rendered in reportlab's invariant mode, so the same applicant alway
 bytes: the demo can put a file back, unchanged, if the development object store forgot it.
 """
 import io
-from datetime import date
+from datetime import date, timedelta
 
 from reportlab.lib.pagesizes import A4
 from reportlab.pdfgen.canvas import Canvas
@@ -35,8 +35,10 @@ def sections(applicant):
     school = SCHOOLS[sum(map(ord, applicant.name)) % len(SCHOOLS)]
     return {
         "basic_info": {
-            "gender": applicant.gender, "birth_date": applicant.birth_date.isoformat(), "phone": applicant.phone,
-            "ethnicity": "汉族", "work_start_date": graduated.isoformat(), "position": "技术员",
+            # 性别 and 出生日期 are not typed: the dossier has them from the ID number (acts.apply).
+            "phone": applicant.phone, "ethnicity": "汉族", "work_start_date": graduated.isoformat(),
+            "position": "技术员", "employer_type": "public_institution", "current_post": "专业技术岗位十二级",
+            "appointed_on": max(graduated, titled + timedelta(days=15)).isoformat(),
             "current_title": "助理工程师", "current_title_level": "primary", "current_title_series": "engineering",
             "current_title_obtained_on": titled.isoformat(),
         },
@@ -66,6 +68,16 @@ def sections(applicant):
 def achievement(applicant):
     return {"kind": "项目", "title": f"昆明市{applicant.specialty}示范项目", "date": f"{REVIEW_YEAR - 2}-06-30",
             "role": "技术负责人", "description": "负责项目技术方案编制与现场技术管理。"}
+
+
+def checklist_title(item, slot):
+    """The printed title of a file the materials checklist asks for: 2023年度考核登记表, 现职称证书, …"""
+    label = item["label"].split("(")[0].replace("/", "")
+    if slot["year"] is not None:
+        return f"{slot['year']}年{label}"
+    if slot["achievement_id"]:
+        return f"{slot['name']}{label}"
+    return label
 
 
 def evidence_pdf(applicant, title):

@@ -72,7 +72,7 @@ class Identity:
                                 settings.reset_codes, settings.reset_code_pepper),
             accounts=Accounts(database, hasher, settings.password_policy, throttles, sessions, clock),
             roles=Roles(database, hasher, settings.password_policy, sessions, clock),
-            sanctions=Sanctions(database, settings.sanction_years, clock),
+            sanctions=Sanctions(database, clock),
             organisations=Organisations(database, clock),
             memberships=Memberships(database, clock),
             operations=Operations(database),

@@ -11,26 +11,36 @@ from .views import sanction_view
 
 
 class Sanctions:
-    """Sanctions bar an account from applying for *sanction_years* years (config SANCTIONS.FRAUD_YEARS)."""
+    """Sanctions bar an account from applying until the end date recorded with each (``bars_until``).
 
-    def __init__(self, database, sanction_years, clock):
-        self.database, self.sanction_years, self.clock = database, sanction_years, clock
+    How many years a sanction bars is the review year's policy (``sanction_bar_years``, read by whoever
+    finds the fraud from the dossier service's notice) and comes with each sanction; identity keeps
+    no number of its own (docs/domain-rules.md R4.9, R4.10)."""
 
-    def record_sanction(self, actor, account_id, kind, reason, sanctioned_on, reference=None):
-        """The city admin (or the review service, acting as system) records a fraud sanction."""
+    def __init__(self, database, clock):
+        self.database, self.clock = database, clock
+
+    def record_sanction(self, actor, account_id, kind, reason, sanctioned_on, bar_years, reference=None):
+        """The city admin (or review or certificate, acting as system) records a fraud sanction barring
+        *bar_years* from *sanctioned_on*. Once per *reference*: asked again, it answers the first."""
         with self.database.transaction() as session:
             acting_account(session, actor)
             domain.require_role(actor, CITY_ADMIN, SYSTEM)
             account = account_by_id(session, account_id)
+            if reference:
+                earlier = session.scalar(select(Sanction).where(
+                    Sanction.account_id == account.id, Sanction.kind == kind, Sanction.reference == reference))
+                if earlier is not None:
+                    return sanction_view(earlier)
             sanction = Sanction(
                 id=new_id(), account_id=account.id, kind=kind, reason=reason, reference=reference,
-                sanctioned_on=sanctioned_on, bars_until=domain.sanction_end(sanctioned_on, self.sanction_years),
+                sanctioned_on=sanctioned_on, bars_until=domain.sanction_end(sanctioned_on, bar_years),
                 recorded_by=actor.account_id, recorded_at=self.clock(),
             )
             session.add(sanction)
             session.flush()
             self.database.audit(session, "sanction_recorded", "success", account.id, actor=actor, kind=kind,
-                                bars_until=sanction.bars_until.isoformat())
+                                bar_years=bar_years, bars_until=sanction.bars_until.isoformat())
             return sanction_view(sanction)
 
     def sanctions_of(self, account_id):

@@ -11,7 +11,6 @@ class Settings:
     throttles: ThrottlePolicy = field(default_factory=ThrottlePolicy)
     reset_codes: ResetCodePolicy = field(default_factory=ResetCodePolicy)
     refresh_ttl_seconds: int = 7 * 24 * 3600
-    sanction_years: int = 3
     reset_code_pepper: str = ""
 
     @classmethod
@@ -27,7 +26,6 @@ class Settings:
                 resend_seconds=int(codes.get("RESEND_SECONDS") if codes.get("RESEND_SECONDS") is not None else 60),
             ),
             refresh_ttl_seconds=int((config.get("TOKENS") or {}).get("REFRESH_TTL_SECONDS") or 7 * 24 * 3600),
-            sanction_years=int((config.get("SANCTIONS") or {}).get("FRAUD_YEARS") or 3),
             reset_code_pepper=str(codes.get("PEPPER") or ""),
         )
 

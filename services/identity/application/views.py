@@ -5,7 +5,7 @@ ID numbers and phones leave the service masked.
 from sqlalchemy import select
 
 from shared.contracts.identity import PENDING, mask_phone
-from shared.idnumbers import mask_resident_id
+from shared.idnumbers import InvalidResidentId, mask_resident_id, parse_resident_id
 from shared.roles import ROLE_LABELS
 
 from ..domain import ORG_KIND_LABELS
@@ -17,6 +17,20 @@ PENDING_REQUEST = PENDING
 
 def _masked_id_number(account):
     return mask_resident_id(account.id_number) if account.id_number else None
+
+
+def gender_and_birth_date(account):
+    """``(gender, birth date)`` as the account's resident ID number says (GB 11643: digits 7–14, the 17th
+    odd for men), so they can never disagree with it; the stored columns only for an account without a
+    readable number."""
+    if account.id_number:
+        try:
+            resident = parse_resident_id(account.id_number)
+        except InvalidResidentId:
+            pass
+        else:
+            return resident.gender, resident.birth_date
+    return account.gender, account.birth_date
 
 
 def roles_of(session, account_id):
@@ -32,13 +46,14 @@ def roles_of(session, account_id):
 def account_view(session, account):
     membership = session.scalar(select(Membership).where(
         Membership.account_id == account.id, Membership.status.in_(ACTIVE_MEMBERSHIP)))
+    gender, birth_date = gender_and_birth_date(account)
     return {
         "id": account.id,
         "name": account.name,
         "login_name": account.login_name,
         "id_number_masked": _masked_id_number(account),
-        "gender": account.gender,
-        "birth_date": account.birth_date,
+        "gender": gender,
+        "birth_date": birth_date,
         "phone_masked": mask_phone(account.phone),
         "status": account.status,
         "locked_until": account.locked_until,

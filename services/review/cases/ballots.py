@@ -142,9 +142,8 @@ class BallotCases:
         Naturally idempotent: a repeat finds the meeting closed and only records tallies not recorded
         yet; each tally goes to the dossier under its own derived key (``ports.Remote.write``)."""
         data = self.meetings.organised(actor, meeting_id, states=(OPEN, CLOSED), action="结束表决")
-        committee = self.committees.committee_row(data.meeting["committee_id"])
         if data.state == OPEN:
-            self._tally(str(meeting_id), committee["settings"]["pass_share"])
+            self._tally(str(meeting_id), self.meetings.vote_rules(data)["pass_share"])
         self.record_results(str(meeting_id), wire(actor))
         return self.meetings.get_meeting(actor, meeting_id)
 

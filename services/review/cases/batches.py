@@ -6,6 +6,8 @@ over); the dossier service then refuses anything review could not see (a stale r
 dossier that moved since the version the unit admin saw: ``expected_versions``). A saved batch is
 recorded with the request's idempotency key in the same transaction (shared/idempotency.py), and its
 id is derived from the key, so a redelivered batch is recorded once, under the same id.
+Each dossier is judged by its year's policy in force (services/review/policy.py): the unit publicity's
+working days, and the unit's deadline, after which the unit can no longer recommend (R5.12).
 """
 from datetime import date
 
@@ -18,9 +20,11 @@ from shared.roles import AUDITOR, CITY_ADMIN, DISTRICT_ADMIN, UNIT_ADMIN
 
 from ..calendar_store import working_calendar
 from ..context import Clock, QueueRows, new_id, wire
+from ..domain import level_deadlines
 from ..domain.scoping import require_role, scope_of
 from ..domain.unit_publicity import batch_refusal, unit_approval_day
 from ..exceptions import OutOfScopeError
+from ..policy import YearPolicies, record_readings
 from ..ports import DossierPort
 from ..settings import Settings
 from ..tables import batch_dossiers, batches, unit_publicity_periods
@@ -29,29 +33,35 @@ from ..tables import batch_dossiers, batches, unit_publicity_periods
 class BatchCases:
     """The unit's batch sent upward, and the record of every batch for the levels that see it."""
 
-    def __init__(self, engine, rows: QueueRows, dossiers: DossierPort, settings: Settings, clock: Clock):
+    def __init__(self, engine, rows: QueueRows, dossiers: DossierPort, settings: Settings, clock: Clock,
+                 policies: YearPolicies):
         self.engine, self.rows, self.dossiers, self.settings, self.clock = engine, rows, dossiers, settings, clock
+        self.policies = policies
 
     def submit_batch(self, actor, request):
         """Send approved dossiers upward in one action, all or nothing; every refusal is named."""
         require_role(actor, UNIT_ADMIN, action="批量报送")
         dossier_ids = list(dict.fromkeys(request["dossier_ids"]))
-        refusals, scope, today = {}, scope_of(actor), self.clock.today()
-        calendar, minimum = working_calendar(self.engine), self.settings.unit_publicity_working_days
+        refusals, scope, today, now = {}, scope_of(actor), self.clock.today(), self.clock.now()
+        calendar = working_calendar(self.engine)
         periods = self._unit_publicity_periods(dossier_ids)
-        district_id, approved = None, []
+        district_id, approved, years = None, [], {}
         for dossier_id in dossier_ids:
             row = self.rows.fetch_row(dossier_id, expect=st.UNIT_APPROVED)
             if not scope.includes(row):
                 refusals[dossier_id] = "申报材料不存在或不属于本单位"
             elif row["status"] != st.UNIT_APPROVED:
                 refusals[dossier_id] = f"当前状态为「{st.STATUS_LABELS[row['status']]}」,单位审核通过后方可报送"
+            elif level_deadlines.passed(now, deadline := self.policies.of(row["review_year"]).deadline(st.UNIT)):
+                refusals[dossier_id] = level_deadlines.forward_refusal(st.UNIT, deadline)
             else:
                 district_id = row["district_id"]
                 approved.append(dossier_id)
+                years[dossier_id] = row["review_year"]
         # The dossiers themselves say when the unit approved them (and hold the period if review lags).
         for dossier_id, dossier in self.dossiers.get_many(approved).items():
             period = periods.get(dossier_id) or self._period_from_dossier(dossier)
+            minimum = self.policies.of(years[dossier_id]).unit_publicity_days
             reason = batch_refusal(period, today, calendar, minimum, approved_on=unit_approval_day(dossier))
             if reason:
                 refusals[dossier_id] = reason
@@ -68,7 +78,8 @@ class BatchCases:
             batch_id = batch_id if saved else new_id()  # the key's id is kept for the batch that moves
         answer = {"batch_id": batch_id, "saved": saved, "results": results,
                   "refused": sum(1 for result in results if not result["ok"])}
-        self._record_batch(actor, batch_id, district_id, answer)
+        self._record_batch(actor, batch_id, district_id, answer,
+                           [self.policies.of(year) for year in sorted(set(years.values()))])
         return answer
 
     def _unit_publicity_periods(self, dossier_ids):
@@ -85,7 +96,7 @@ class BatchCases:
             return None
         return {"start": date.fromisoformat(period["start"]), "end": date.fromisoformat(period["end"])}
 
-    def _record_batch(self, actor, batch_id, district_id, answer):
+    def _record_batch(self, actor, batch_id, district_id, answer, policies):
         """Review's record of the batch; a saved one with the request's key (a refusal changed nothing,
         so a retry after fixing its cause is judged afresh)."""
         saved, results = answer["saved"], answer["results"]
@@ -97,6 +108,7 @@ class BatchCases:
                 {"batch_id": batch_id, "dossier_id": result["dossier_id"], "ok": result["ok"],
                  "error": result.get("error")} for result in results]))
             if saved:
+                record_readings(connection, f"batch:{batch_id}", policies, _batch_settings, self.clock.now())
                 remember(connection, answer)
 
     def list_batches(self, actor, query):
@@ -128,3 +140,9 @@ class BatchCases:
 
 def _batch_view(row):
     return {key: (value.isoformat() if isinstance(value, date) else value) for key, value in dict(row).items()}
+
+
+def _batch_settings(policy):
+    deadline = policy.deadline(st.UNIT)
+    return {"publicity.unit_working_days": policy.unit_publicity_days,
+            "deadlines.unit": deadline.isoformat() if deadline else None}

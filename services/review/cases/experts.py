@@ -130,8 +130,8 @@ class ExpertCases:
                 ).values(attending=expert_id in attending))
             connection.execute(update(meetings).where(meetings.c.id == str(meeting_id))
                                .values(attendance_recorded=True))
-        committee = self.committees.committee_row(data.meeting["committee_id"])
-        return ballots.quorum(len(data.drawn_ids), len(attending), committee["settings"]["quorum_share"]).to_dict()
+        rules = self.meetings.vote_rules(data)
+        return ballots.quorum(len(data.drawn_ids), len(attending), rules["quorum_share"]).to_dict()
 
     # -- experts --------------------------------------------------------------------------
 

@@ -8,6 +8,9 @@ Database work that holds row locks never waits on another service: RPC calls hap
 A new meeting is recorded with the request's idempotency key (shared/idempotency.py) and an id
 derived from it; assigning, changing and opening are naturally repeatable (see each), and every
 dossier step they ask for goes under its own derived key (``ports.Remote.write``).
+The vote's quorum and pass share are the year's policy (services/review/policy.py) of the review year of
+the meeting's dossiers (the newest, if they mix years), fixed in ``meeting_vote_rules`` when the vote
+opens: the tally and the meeting record apply what the vote was opened under.
 The opening of a vote is announced on the bus (``meeting_opened``, shared/contracts/notification.py)
 by the one call that opened it, after its commit, so the experts who vote are told once.
 """
@@ -23,7 +26,8 @@ from shared.roles import AUDITOR, CITY_ADMIN, COMMITTEE_SECRETARY
 
 from .. import meeting_store
 from ..committee_tables import (
-    ballot_receipts, committees, meeting_dossier_changes, meeting_dossiers, meeting_experts, meeting_leads, meetings,
+    ballot_receipts, committees, meeting_dossier_changes, meeting_dossiers, meeting_experts, meeting_leads,
+    meeting_vote_rules, meetings,
 )
 from ..context import Clock, QueueRows, wire
 from ..domain import ballots, committees as rules, naming
@@ -31,7 +35,9 @@ from ..domain.ballots import ASSIGNED, DRAWN, OPEN, PLANNED, VOTING
 from ..domain.scoping import require_role, scope_of
 from ..exceptions import CommitteeRuleError, MeetingStateError, ReviewNotAllowedError
 from ..meeting_views import meeting_view
+from ..policy import YearPolicies
 from ..ports import DossierPort
+from ..tables import review_queue
 from .committees import CommitteeCases
 from .leads import lead_rows
 
@@ -45,8 +51,28 @@ class MeetingCases:
     """A committee's review meetings, for its office and the city admin; the dossier service records
     each dossier's step. The draw and the ballot check their organiser through ``organised``."""
 
-    def __init__(self, engine, rows: QueueRows, dossiers: DossierPort, committees: CommitteeCases, clock: Clock):
+    def __init__(self, engine, rows: QueueRows, dossiers: DossierPort, committees: CommitteeCases, clock: Clock,
+                 policies: YearPolicies):
         self.engine, self.rows, self.dossiers, self.committees, self.clock = engine, rows, dossiers, committees, clock
+        self.policies = policies
+
+    def vote_rules(self, data):
+        """``{review_year, policy_version, quorum_share, pass_share}`` the meeting applies: fixed when its
+        vote opened, else the policy in force now of its dossiers' review year (this year's without any)."""
+        with self.engine.connect() as connection:
+            fixed = meeting_store.fixed_vote_rules(connection, data.meeting["id"])
+            ids = [dossier["dossier_id"] for dossier in data.dossiers]
+            years = connection.execute(select(review_queue.c.review_year).where(
+                review_queue.c.dossier_id.in_(ids)).distinct()).scalars().all() if ids else []
+        if fixed:
+            return fixed
+        policy = self.committees.vote_policy(max(years) if years else None)
+        return {**policy.provenance(), "quorum_share": policy.quorum_share, "pass_share": policy.pass_share}
+
+    def committee_with_rules(self, data):
+        """The meeting's committee with the vote's shares it applies as its ``settings``."""
+        committee = self.committees.committee_row(data.meeting["committee_id"])
+        return meeting_store.with_vote_rules(committee, self.vote_rules(data))
 
     def create_meeting(self, actor, data):
         require_role(actor, *ORGANISERS, action="组织评审会议")
@@ -98,7 +124,7 @@ class MeetingCases:
                 meeting_dossier_changes.c.meeting_id == str(meeting_id)).order_by(
                 meeting_dossier_changes.c.decided_at, meeting_dossier_changes.c.id)).mappings().all()
             leads = lead_rows(connection, [meeting_id])
-        committee = self.committees.committee_row(data.meeting["committee_id"])
+        committee = self.committee_with_rules(data)
         self.committees.check_office(actor, committee)
         return meeting_view(data, committee, self.committees.pool(committee["id"]), voted, changes=changes,
                             leads=leads)
@@ -167,8 +193,10 @@ class MeetingCases:
         dossier_id, meeting_id = row["dossier_id"], data.meeting["id"]
         answer = {"dossier_id": dossier_id, "ok": True, **({"change": ADDED} if change else {})}
         try:
+            # The committee's name travels with the dossier: its certificate prints it (R9.6).
+            committee_name = self.committees.committee_row(data.meeting["committee_id"])["name"]
             self.rows.refresh(self.dossiers.send_to_committee(wire(actor), dossier_id, data.meeting["committee_id"],
-                                                              meeting_id))
+                                                              meeting_id, committee_name))
         except PlatformError as error:
             return {**answer, "ok": False, "error": error.to_dict()}
         with self.engine.begin() as connection:
@@ -262,13 +290,19 @@ class MeetingCases:
         committee = self.committees.committee_row(data.meeting["committee_id"])
         if not data.meeting["attendance_recorded"]:
             raise MeetingStateError("请先登记出席专家")
-        ballots.check_quorum(ballots.quorum(len(data.drawn_ids), len(data.attending_ids),
-                                            committee["settings"]["quorum_share"]))
+        rules_now = self.vote_rules(data)
+        ballots.check_quorum(ballots.quorum(len(data.drawn_ids), len(data.attending_ids), rules_now["quorum_share"]))
         if not data.dossiers:
             raise MeetingStateError("会议尚未分配申报材料")
         without = [d["applicant_name"] for d in data.dossiers if not data.voters(d)]
         if without:
             raise MeetingStateError("以下申报材料没有可参加表决的专家(出席专家均须回避):" + "、".join(without))
+        with self.engine.begin() as connection:
+            # The shares the vote opens under; a retry keeps the first.
+            connection.execute(insert(meeting_vote_rules).values(
+                meeting_id=str(meeting_id), review_year=rules_now["review_year"],
+                policy_version=rules_now["policy_version"], quorum_share=rules_now["quorum_share"],
+                pass_share=rules_now["pass_share"], fixed_at=self.clock.now()).on_conflict_do_nothing())
         waiting = [dossier for dossier in data.dossiers if dossier["state"] == ASSIGNED]
         stuck = [dossier["applicant_name"] for dossier in waiting
                  if not self._start_review(actor, data.meeting["id"], dossier["dossier_id"])]

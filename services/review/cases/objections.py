@@ -6,7 +6,7 @@ from datetime import timedelta
 from sqlalchemy import func, select, text, update
 from sqlalchemy.dialects.postgresql import insert
 
-from shared.errors import PlatformError
+from shared.errors import NotFound, PlatformError
 from shared.roles import AUDITOR, CITY_ADMIN
 
 from ..context import Clock, QueueRows, new_id, wire
@@ -112,13 +112,23 @@ class ObjectionCases:
         try:
             sanction = self.identity.record_sanction(
                 applicant_id, f"公示异议成立,认定弄虚作假:{objection['resolution_reason']}"[:1000],
-                self.clock.today().isoformat(), f"objection:{objection['id']}")
+                self.clock.today().isoformat(), self._fraud_bar_years(objection["dossier_id"]),
+                f"objection:{objection['id']}")
         except PlatformError:
             return None
         with self.engine.begin() as connection:
             connection.execute(update(objections).where(objections.c.id == objection["id"])
                                .values(sanction_state="recorded", sanction=sanction))
         return sanction
+
+    def _fraud_bar_years(self, dossier_id):
+        """The bar of the policy of the year the fraud was found in (docs/domain-rules.md R4.10); with no
+        notice for that year yet, the dossier's own review year's."""
+        try:
+            notice = self.dossiers.get_notice(self.clock.today().year)
+        except NotFound:
+            notice = self.dossiers.get_notice(self.dossiers.get(dossier_id)["review_year"])
+        return int(notice["policy"]["sanction_bar_years"]["fraud"])
 
     def _objection(self, objection_id):
         with self.engine.connect() as connection:

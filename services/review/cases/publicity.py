@@ -1,5 +1,7 @@
 """Use cases of publicity (公示): the city publishes passed dossiers, the public reads the list.
-An open objection (objections.py) holds its dossier; the rest proceed when the window closes."""
+An open objection (objections.py) holds its dossier; the rest proceed when the window closes.
+The shortest window is the listed dossiers' year's policy (``publicity.city_working_days``, the
+longest of their years' if a list mixes years), read at publication and recorded with the list."""
 from sqlalchemy import func, select, update
 from sqlalchemy.dialects.postgresql import insert
 
@@ -15,6 +17,7 @@ from ..domain import naming, publicity as rules
 from ..domain.scoping import require_role
 from ..exceptions import InvalidReviewCommandError, PublicityNotFound
 from ..publicity_tables import objections, publicities, publicity_entries
+from ..policy import YearPolicies, record_readings
 from ..ports import DossierPort
 from ..settings import Settings
 
@@ -26,8 +29,10 @@ class PublicityCases:
     """Publicity lists: the city admin publishes, anyone reads. Objections and the timer that ends a
     window read and move entries through ``publicity``, ``entry`` and ``set_entry_state``."""
 
-    def __init__(self, engine, rows: QueueRows, dossiers: DossierPort, settings: Settings, clock: Clock):
+    def __init__(self, engine, rows: QueueRows, dossiers: DossierPort, settings: Settings, clock: Clock,
+                 policies: YearPolicies):
         self.engine, self.rows, self.dossiers, self.settings, self.clock = engine, rows, dossiers, settings, clock
+        self.policies = policies
 
     def publish(self, actor, request):
         """Publish passed dossiers for at least N working days from *start* (default today)."""
@@ -39,7 +44,8 @@ class PublicityCases:
                  for dossier_id, row in rows.items() if row is None or row["status"] != st.PASSED}
         if wrong:
             raise InvalidReviewCommandError(f"有 {len(wrong)} 件申报材料不能公示", fields={"dossier_ids": wrong})
-        minimum = self.settings.publicity_working_days
+        minimum, policies = self.policies.strictest([row["review_year"] for row in rows.values()],
+                                                    lambda policy: policy.city_publicity_days)
         today = self.clock.today()
         window = rules.publicity_window(working_calendar(self.engine), request.get("start") or today, today,
                                         request.get("working_days") or minimum, minimum)
@@ -49,6 +55,8 @@ class PublicityCases:
             connection.execute(insert(publicities).values(
                 id=publicity_id, title=title, start=window.start, end=window.end, working_days=window.working_days,
                 calendar_warning=window.calendar_warning, created_by=actor.account_id, created_at=self.clock.now()))
+            record_readings(connection, f"publicity:{publicity_id}", policies,
+                            lambda policy: {"publicity.city_working_days": policy.city_publicity_days}, self.clock.now())
         results = [self._list(actor, publicity_id, window, rows[dossier_id]) for dossier_id in dossier_ids]
         return {"id": publicity_id, "title": title, **window.to_dict(), "results": results}
 

@@ -1,4 +1,9 @@
-"""Use cases of the work queues: scoped lists, counts, one dossier by id, exports and progress."""
+"""Use cases of the work queues: scoped lists, counts, one dossier by id, exports and progress.
+
+A dossier waiting at a level (``DECISION_STATUSES``) past that level's deadline in its year's notice is
+overdue (逾期, R5.12): each queue row says so with the deadline, and the queue and the progress page
+count the overdue dossiers, per organisation on the progress page.
+"""
 from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert
 
@@ -7,7 +12,10 @@ from shared.contracts import dossier as st
 
 from .. import export, queue_queries
 from ..context import Clock, QueueRows, row_view
+from ..domain import level_deadlines
 from ..domain.scoping import grouping, scope_of
+from ..exceptions import RemoteServiceUnavailable
+from ..policy import YearPolicies
 from ..ports import IdentityPort
 from ..settings import Settings
 from ..tables import applicant_masks
@@ -18,8 +26,41 @@ BULK_SELECTION_LIMIT = 5000
 class QueueCases:
     """Read over review's work queue; identity is asked only for masked ID numbers (exports)."""
 
-    def __init__(self, engine, rows: QueueRows, identity: IdentityPort, settings: Settings, clock: Clock):
+    def __init__(self, engine, rows: QueueRows, identity: IdentityPort, settings: Settings, clock: Clock,
+                 policies: YearPolicies):
         self.engine, self.rows, self.identity, self.settings, self.clock = engine, rows, identity, settings, clock
+        self.policies = policies
+
+    def with_deadline(self, view):
+        """A queue row with its level's deadline and whether it is past (``overdue``)."""
+        if view is None:
+            return None
+        level = level_deadlines.level_of(view["status"])
+        deadline = self._deadline(view["review_year"], level)
+        overdue = level_deadlines.passed(self.clock.now(), deadline)
+        return {**view, "level_deadline": deadline.isoformat() if deadline else None, "overdue": overdue,
+                "overdue_label": (f"逾期:{level_deadlines.LEVEL_NAMES[level]}已于 "
+                                  f"{level_deadlines.deadline_text(deadline)} 截止") if overdue else None}
+
+    def _deadline(self, year, level):
+        """The level's deadline in the year's notice; None when there is none, or the dossier service cannot
+        say now (a queue is still worth showing without its overdue marks)."""
+        if level is None:
+            return None
+        try:
+            return self.policies.of(year).deadline(level)
+        except RemoteServiceUnavailable:
+            return None
+
+    def _overdue_by_group(self, connection, where, group_by):
+        """``{group id: overdue dossiers}`` under *where*."""
+        found = {}
+        now = self.clock.now()
+        for group, year, status, number in queue_queries.waiting_by_group(
+                connection, where, group_by, tuple(st.DECISION_STATUSES)):
+            if level_deadlines.passed(now, self._deadline(year, level_deadlines.level_of(status))):
+                found[group] = found.get(group, 0) + number
+        return found
 
     def queue(self, actor, query):
         """A page of the actor's queue; with ``include_ids`` also every matching id (bulk selection)."""
@@ -27,8 +68,10 @@ class QueueCases:
         where = queue_queries.conditions(scope, query)
         with self.engine.connect() as connection:
             rows, total = queue_queries.page(connection, where, query["page"], query["per_page"])
-            result = {"items": [row_view(row) for row in rows], "total": total, "page": query["page"],
-                      "per_page": query["per_page"], "awaiting_statuses": list(scope.awaiting)}
+            overdue = sum(self._overdue_by_group(connection, where, "unit").values())
+            result = {"items": [self.with_deadline(row_view(row)) for row in rows], "total": total,
+                      "page": query["page"], "per_page": query["per_page"], "awaiting_statuses": list(scope.awaiting),
+                      "overdue": overdue}
             if query.get("include_ids"):
                 result["ids"] = queue_queries.ids(connection, where, BULK_SELECTION_LIMIT)
         return result
@@ -42,7 +85,7 @@ class QueueCases:
 
     def queue_item(self, actor, dossier_id):
         """One dossier of the actor's scope; outside it, the same answer as for a missing dossier."""
-        return row_view(self.rows.visible_row(actor, dossier_id))
+        return self.with_deadline(row_view(self.rows.visible_row(actor, dossier_id)))
 
     def export_queue(self, actor, query, fmt):
         """Every dossier of the filtered queue (not just one page) as CSV or Excel."""
@@ -59,6 +102,7 @@ class QueueCases:
         where = queue_queries.conditions(scope, {"review_year": query.get("review_year")})
         with self.engine.connect() as connection:
             grouped = queue_queries.counts_by_group(connection, where, grouping(scope))
+            overdue = self._overdue_by_group(connection, where, grouping(scope))
         groups = {}
         for org_id, name, status, number in grouped:
             groups.setdefault(org_id, {"org_id": org_id, "org_name": name, "counts": {}})["counts"][status] = number
@@ -66,9 +110,9 @@ class QueueCases:
         for group in groups.values():
             for status, number in group["counts"].items():
                 totals[status] = totals.get(status, 0) + number
-            group.update(_counts_view(group["counts"]))
+            group.update(_counts_view(group["counts"]), overdue=overdue.get(group["org_id"], 0))
         return {"grouping": grouping(scope), "review_year": query.get("review_year"),
-                "groups": list(groups.values()), **_counts_view(totals)}
+                "groups": list(groups.values()), **_counts_view(totals), "overdue": sum(overdue.values())}
 
     def masked_id_numbers(self, applicant_ids):
         """Masked ID numbers from identity, cached in review's database (identity down: left empty)."""

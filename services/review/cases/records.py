@@ -20,6 +20,7 @@ from minio.error import S3Error
 from sqlalchemy import func, insert, select, update
 from urllib3.exceptions import HTTPError
 
+from shared.contracts.year_policy import DEFAULT_POLICY
 from shared.roles import AUDITOR, CITY_ADMIN, COMMITTEE_SECRETARY
 
 from .. import jobs, meeting_store
@@ -112,6 +113,12 @@ class RecordCases:
         meeting = data.meeting
         committee = dict(connection.execute(select(committees).where(
             committees.c.id == meeting["committee_id"])).mappings().one())
+        # The shares the vote was opened under (a meeting closed before they were fixed: its committee's own).
+        fixed = meeting_store.fixed_vote_rules(connection, meeting["id"])
+        if fixed:
+            committee = meeting_store.with_vote_rules(committee, fixed)
+        elif "quorum_share" not in (committee.get("settings") or {}):
+            committee = meeting_store.with_vote_rules(committee, DEFAULT_POLICY["vote"])
         ids = [dossier["dossier_id"] for dossier in data.dossiers]
         facts = {row.dossier_id: {"series": row.series, "level": row.level, "specialty": row.specialty}
                  for row in connection.execute(select(review_queue.c.dossier_id, review_queue.c.series,

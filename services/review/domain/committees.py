@@ -2,24 +2,19 @@
 level band.
 
 A committee covers one series, a band of levels and a set of specialties; its approval lasts at
-most three years; its membership is odd and at least the minimum for its band and the way it is
-organised (by series or by specialty). The minimums are settings: the 中级 and 初级 ones are
-unconfirmed (no official text was found), and the admin interface says so.
+most N years; its membership is odd and at least the minimum for its band and the way it is
+organised (by series or by specialty). N and the minimums are the year's policy
+(``committees.max_valid_years``, ``committees.minimums``: services/review/policy.py): the 中级 and 初级
+minimums are unconfirmed (no official text was found), and the admin interface says so.
 """
 from datetime import date, timedelta
 
-from shared.contracts.review import BAND_LABELS, BY_SERIES, BY_SPECIALTY, ORGANISED_BY
+from shared.contracts.review import BAND_LABELS, BY_SPECIALTY, ORGANISED_BY
 from shared.contracts.review import UNCONFIRMED_MINIMUMS  # noqa: F401 (shown next to the minimums)
 from shared.titles import LEVEL_ORDER, LEVELS
 
 from ..exceptions import CommitteeRuleError
 
-MAX_VALID_YEARS = 3
-DEFAULT_MINIMUMS = {
-    "senior": {BY_SERIES: 25, BY_SPECIALTY: 11},
-    "intermediate": {BY_SERIES: 15, BY_SPECIALTY: 7},
-    "primary": {BY_SERIES: 7, BY_SPECIALTY: 7},
-}
 
 
 def band_of(levels):
@@ -29,8 +24,9 @@ def band_of(levels):
     return "intermediate" if "intermediate" in levels else "primary"
 
 
-def minimum_members(levels, organised_by, minimums=None):
-    return int((minimums or DEFAULT_MINIMUMS)[band_of(levels)][organised_by])
+def minimum_members(levels, organised_by, minimums):
+    """*minimums*: ``{band: {series: n, specialty: n}}`` of the year's policy."""
+    return int(minimums[band_of(levels)][organised_by])
 
 
 def add_years(day, years):
@@ -40,7 +36,7 @@ def add_years(day, years):
         return day.replace(year=day.year + years, day=28)
 
 
-def committee_problems(committee, minimums=None, pool_size=0):
+def committee_problems(committee, minimums, max_valid_years, pool_size=0):
     """Every rule *committee* breaks as ``{field: [messages]}``; empty when it is valid."""
     problems = {}
     levels = committee["levels"]
@@ -50,11 +46,11 @@ def committee_problems(committee, minimums=None, pool_size=0):
     elif positions != list(range(positions[0], positions[-1] + 1)):
         problems["levels"] = ["评审级别应为相邻级别组成的级别段,例如副高级与正高级"]
     valid_from, valid_until = committee["valid_from"], committee["valid_until"]
-    latest = add_years(valid_from, MAX_VALID_YEARS) - timedelta(days=1)
+    latest = add_years(valid_from, max_valid_years) - timedelta(days=1)
     if valid_until < valid_from:
         problems["valid_until"] = ["有效期截止日期不能早于起始日期"]
     elif valid_until > latest:
-        problems["valid_until"] = [f"评委会核准有效期最长 {MAX_VALID_YEARS} 年,最晚至 {latest.isoformat()}"]
+        problems["valid_until"] = [f"评委会核准有效期最长 {max_valid_years} 年,最晚至 {latest.isoformat()}"]
     count = committee["member_count"]
     minimum = minimum_members(levels, committee["organised_by"], minimums)
     messages = []
@@ -72,8 +68,8 @@ def committee_problems(committee, minimums=None, pool_size=0):
     return problems
 
 
-def check_committee(committee, minimums=None, pool_size=0):
-    problems = committee_problems(committee, minimums, pool_size)
+def check_committee(committee, minimums, max_valid_years, pool_size=0):
+    problems = committee_problems(committee, minimums, max_valid_years, pool_size)
     if problems:
         raise CommitteeRuleError("评委会设置不符合规定:" + ";".join(m for ms in problems.values() for m in ms),
                                  fields=problems)

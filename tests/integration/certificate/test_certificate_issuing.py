@@ -26,7 +26,9 @@ from services.certificate.tables import certificate_counters
 from services.certificate.tables import certificates as certificates_table
 from shared.contracts import dossier as st
 from tests.factories import Cast
-from tests.integration.payment.dossier_journey import bus_message, dossier_in, publish, queue_depth, wait_for
+from tests.integration.payment.dossier_journey import (
+    JOURNEY_COMMITTEE, bus_message, dossier_in, publish, queue_depth, wait_for,
+)
 from shared.clock import beijing_today
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -82,7 +84,7 @@ class TestIssuing:
         assert fields == {
             "number": view["number"], "name": "王芳", "gender": "女", "id_number_masked": cast.account["id_number_masked"],
             "unit": "演示单位甲", "series": "工程", "specialty": "电气工程", "qualification": "工程师", "level": "中级",
-            "method": "评审", "committee": "昆明市工程系列中级评审委员会",
+            "method": "评审", "committee": JOURNEY_COMMITTEE,  # the committee the dossier was sent to
             "pass_date": datetime.fromisoformat(passed_at).astimezone(SHANGHAI).date().isoformat(),
             "issuing_body": "昆明市人力资源和社会保障局", "issue_date": beijing_today().isoformat(),
         }

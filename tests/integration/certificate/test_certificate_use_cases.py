@@ -12,10 +12,12 @@ from services.certificate.ports import ALREADY, RECORDED, REFUSED, DossierPort, 
 from services.certificate.storage import CertificateStore
 from shared.contracts import certificate as published
 from shared.contracts import dossier as st
+from shared.contracts.year_policy import effective_policy
 from shared.roles import APPLICANT, CITY_ADMIN, Actor
 from tests.integration.shared.event_failure_support import dossier_event
 
 CITY = Actor(account_id=str(uuid.uuid4()), role=CITY_ADMIN)
+COMMITTEE = "昆明市工程系列中级评审委员会"
 
 
 class InMemoryCertificateStore(CertificateStore):
@@ -47,7 +49,8 @@ class FakeDossierPort(DossierPort):
             "id": dossier_id, "status": status, "status_label": st.STATUS_LABELS[status], "version": 20,
             "applicant_id": str(uuid.uuid4()), "applicant_name": "李明", "unit_name": "演示单位甲",
             "review_year": 2026, "series": "engineering", "level": "intermediate", "specialty": "土木工程",
-            "sections": {}, **overrides}
+            "sections": {}, "committee": {"committee_id": "c-1", "meeting_id": "m-1", "committee_name": COMMITTEE},
+            **overrides}
         passing = next(name for name, result in st.EVENT_STATUS.items() if result == st.PASSED)
         self.histories[dossier_id] = [{"type": passing, "at": "2026-03-01T02:00:00+00:00"}]
         return dossier_id
@@ -74,10 +77,17 @@ class FakeDossierPort(DossierPort):
         dossier.update(status=st.REVOKED, final_reason=reason, revoked_by=actor["account_id"])
         return RECORDED
 
+    def notice(self, review_year):
+        """Every year on the published default policy (no certificate fee)."""
+        return {"review_year": review_year, "version": 1, "policy": effective_policy()}
+
 
 class FakeIdentityPort(IdentityPort):
     def get_account(self, account_id):
         return {"id": account_id, "name": "李明", "gender": "male", "id_number_masked": "5301**********123X"}
+
+    def record_sanction(self, account_id, reason, sanctioned_on, bar_years, reference):
+        raise AssertionError("no fraud revocation in these cases")
 
 
 @pytest.fixture(scope="module")

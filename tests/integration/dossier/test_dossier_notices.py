@@ -24,7 +24,8 @@ from shared.errors import ValidationFailed
 from shared.roles import Actor
 from shared.rpc import register_platform_errors
 from tests.factories import (
-    Cast, annual_assessments, basic_info, continuing_education, education, fill_everything, material, notice_document,
+    Cast, annual_assessments, attach_required_materials, attach_required_over_rpc, basic_info, continuing_education, education, fill_everything,
+    material, notice_document,
     review_form, work_experience,
 )
 
@@ -64,6 +65,7 @@ def filled(app, cast, year, now=None, **creation):
     assessments, hours = records_for(year)
     loaded.record_annual_assessments(cast.applicant, assessments)
     loaded.record_continuing_education(cast.applicant, hours)
+    attach_required_materials(loaded, cast)
     app.save(loaded)
     return loaded.id
 
@@ -248,16 +250,27 @@ class TestSubmission:
                             now=inside)
         error = raised.value
         assert set(error.fields) == {"retired", "sanction", "years_in_level", "continuing_education"}
-        assert error.message.startswith("不符合申报条件,共 4 项:1. 已退休人员不能申报职称评审")
+        # In the order of the form: a sanction no section fixes first, then 基本信息's rules, then 继续教育.
+        assert [item["key"] for item in error.items] == ["sanction", "retired", "years_in_level", "continuing_education"]
+        assert error.message.startswith("不符合申报条件,共 4 项:1. 因弄虚作假于") and "2. 已退休人员不能申报职称评审" in error.message
         assert f"{year - 1}年 已记录 60 学时(专业科目 50 学时),差 30 学时、专业科目差 10 学时" in (
             error.fields["continuing_education"][0])
         assert dossiers.history(dossier_id) == before
 
-    def test_an_incomplete_dossier_gets_its_missing_sections_first(self, dossiers):
+    def test_an_incomplete_dossier_gets_its_sections_materials_and_rules_in_one_answer(self, dossiers):
         cast = Cast()
         dossier = dossiers.create(cast.applicant, **cast.creation_fields())
-        with pytest.raises(IncompleteDossierError):
+        before = dossiers.history(dossier.id)
+        with pytest.raises(IncompleteDossierError) as raised:
             dossiers.submit(dossier.id, cast.applicant)
+        kinds = {item["kind"] for item in raised.value.items}
+        assert kinds == {"section", "material", "eligibility"}
+        assert {"basic_info", "level_step", "continuing_education", "annual_assessment"} <= set(raised.value.fields)
+        failures, problems = dossiers.submission_check(dossier.id, cast.applicant)
+        assert problems == raised.value.items
+        assert sorted(f.message for f in failures) == sorted(
+            item["message"] for item in problems if item["kind"] == "eligibility")
+        assert dossiers.history(dossier.id) == before
 
     def test_someone_else_learns_nothing_about_eligibility(self, dossiers):
         cast = Cast()
@@ -301,6 +314,7 @@ def fill_over_rpc(rpc, cast, dossier_id, year, **info):
     rpc.update_section(actor, dossier_id, "review_form", review_form())
     rpc.update_section(actor, dossier_id, "commitment", {"statement_version": f"{year}-1", "signed_name": "李明"})
     rpc.attach_material(actor, dossier_id, material())
+    attach_required_over_rpc(rpc, actor, dossier_id)
 
 
 class TestOverRpc:
@@ -353,6 +367,9 @@ class TestOverRpc:
             rpc.submit(actor, dossier_id, sanctions)
         assert set(raised.value.fields) == {"retired", "sanction", "level_step", "annual_assessment"}
         assert "共 4 项" in raised.value.message
+        # The self-check's list and the refusal's are the same one notice, and it survives the wire whole.
+        assert raised.value.items == report["problems"] and report["ready"] is False
+        assert raised.value.items[0]["key"] == "sanction" and raised.value.items[0]["section"] is None
         assert len(rpc.history(dossier_id)) == versions and rpc.get(dossier_id)["status"] == st.DRAFT
 
     def test_an_eligible_dossier_checks_clean_and_is_submitted(self, rpc, year):
@@ -360,7 +377,8 @@ class TestOverRpc:
         cast = Cast()
         dossier_id = rpc.create(cast.applicant.to_dict(), cast.creation_fields(review_year=year))["id"]
         fill_over_rpc(rpc, cast, dossier_id, year)
-        assert rpc.check_eligibility(cast.applicant.to_dict(), dossier_id) == {"eligible": True, "failures": []}
+        assert rpc.check_eligibility(cast.applicant.to_dict(), dossier_id) == {
+            "eligible": True, "failures": [], "ready": True, "problems": []}
         assert rpc.submit(cast.applicant.to_dict(), dossier_id)["status"] == st.SUBMITTED
 
     def test_malformed_sanctions_are_refused_field_by_field(self, rpc):

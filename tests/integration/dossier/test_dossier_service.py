@@ -12,7 +12,8 @@ from services.dossier.service import DossierService
 from shared.errors import ValidationFailed
 from shared.rpc import register_platform_errors
 from tests.factories import (
-    Cast, annual_assessments, basic_info, continuing_education, education, material, review_form, work_experience,
+    Cast, annual_assessments, attach_required_over_rpc, basic_info, continuing_education, education, material,
+    review_form, work_experience,
 )
 
 register_platform_errors()
@@ -36,6 +37,7 @@ def complete_dossier(rpc, cast):
     rpc.update_section(actor, dossier_id, "review_form", review_form())
     rpc.update_section(actor, dossier_id, "commitment", {"statement_version": "2026-1", "signed_name": "李明"})
     rpc.attach_material(actor, dossier_id, material())
+    attach_required_over_rpc(rpc, actor, dossier_id)
     return dossier_id
 
 
@@ -59,10 +61,12 @@ class TestCommandsOverRpc:
         dossier = rpc.create(cast.applicant.to_dict(), cast.creation_fields())
         with pytest.raises(ValidationFailed) as raised:
             rpc.update_section(cast.applicant.to_dict(), dossier["id"], "basic_info",
-                               basic_info(gender="unknown", birth_date="1988-13-45", extra="x"))
+                               basic_info(employer_type="unknown", work_start_date="1988-13-45", extra="x",
+                                          birth_date="1988-05-01"))
         fields = raised.value.fields
-        assert "应为以下之一" in fields["gender"][0]
-        assert fields["birth_date"] == ["日期格式应为 YYYY-MM-DD"]
+        assert "请选择单位性质" in fields["employer_type"][0]
+        assert fields["work_start_date"] == ["日期格式应为 YYYY-MM-DD"]
+        assert fields["birth_date"] == ["出生日期由身份证号码自动生成,不能填写或修改"]
         assert fields["extra"] == ["不允许的字段"]
         assert len(rpc.history(dossier["id"])) == 1
 

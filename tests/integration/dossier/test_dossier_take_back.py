@@ -17,7 +17,7 @@ from shared.errors import ValidationFailed
 from shared.idempotency import IDEMPOTENCY_KEY
 from shared.roles import Actor
 from shared.rpc import register_platform_errors
-from tests.factories import Cast
+from tests.factories import Cast, material
 from tests.integration.dossier.test_dossier_idempotency import event_types, filled
 from tests.integration.dossier.test_dossier_notices import city_admin, fixed_window
 from tests.integration.dossier.test_dossier_notices import filled as filled_for_year
@@ -58,10 +58,14 @@ class TestTakingBackOverRpc:
         assert (summary["status"], summary["submitted_at"], summary["version"]) == (st.DRAFT, None, taken_back["version"])
         assert rpc.verify(dossier_id)["ok"] is True
 
-        rpc.add_achievement(applicant, dossier_id, {"kind": "论文", "title": "补充的论文", "date": "2024-06-01"})
+        added = rpc.add_achievement(applicant, dossier_id, {"kind": "论文", "title": "补充的论文", "date": "2024-06-01"})
+        # A new achievement needs its proof (the materials checklist) before the dossier is complete again.
+        rpc.attach_material(applicant, dossier_id, material(category="achievement", sha256="e" * 64,
+                                                            achievement_id=added["achievement_id"]))
         again = rpc.submit(applicant, dossier_id)
         assert again["status"] == st.SUBMITTED and again["submitted_at"]
-        assert rpc.history(dossier_id)[-1]["data"] == {"resubmission": False}
+        assert rpc.history(dossier_id)[-1]["data"] == {"resubmission": False,
+                                                       "notice_version": rpc.get_notice(2026)["version"]}
         approved = rpc.decide(cast.unit_admin.to_dict(), dossier_id, {"action": "approve", "opinion": "同意推荐",
                                                                        "expected_version": again["version"]})
         assert approved["status"] == st.UNIT_APPROVED
@@ -124,7 +128,8 @@ class TestTheWindow:
         dossiers.submit(dossier_id, cast.applicant, now=after_the_window)
         assert dossiers.take_back(dossier_id, cast.applicant).status == st.DRAFT
         assert dossiers.submit(dossier_id, cast.applicant, now=after_the_window).status == st.SUBMITTED
-        assert dossiers.history(dossier_id)[-1]["data"] == {"resubmission": True}
+        assert dossiers.history(dossier_id)[-1]["data"] == {"resubmission": True,
+                                                            "notice_version": dossiers.get_notice(year)["version"]}
 
     def test_a_first_submission_taken_back_after_the_window_cannot_be_submitted_again(self, dossiers, year):  # noqa: F811
         document, inside = fixed_window(year)

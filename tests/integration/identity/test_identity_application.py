@@ -794,10 +794,11 @@ class TestSanctionsAndApplying:
         identity.memberships.confirm_membership(actors["unit_a_admin"], membership["id"])
         return applicant
 
-    def test_a_fraud_sanction_bars_applying_for_three_years(self, identity, make_applicant, actors, demo):
+    def test_a_fraud_sanction_bars_applying_for_the_years_it_is_given(self, identity, make_applicant, actors, demo):
+        """The bar comes with the sanction (the policy of the year the fraud was found in): 3 here."""
         applicant = self.confirmed_applicant(identity, make_applicant, actors, demo)
         sanction = identity.sanctions.record_sanction(actors["city_admin"], applicant["account"]["id"], "fraud",
-                                            "伪造业绩材料", date(2026, 4, 1), reference="dossier-1")
+                                            "伪造业绩材料", date(2026, 4, 1), 3, reference="dossier-1")
         assert sanction["bars_until"] == date(2029, 4, 1)
         answer = identity.sanctions.can_apply(applicant["account"]["id"], 2027, on=date(2027, 5, 1))
         assert answer["allowed"] is False
@@ -807,18 +808,30 @@ class TestSanctionsAndApplying:
     def test_the_review_service_may_record_a_sanction_as_the_system(self, identity, make_applicant):
         applicant = make_applicant()
         system = Actor("review", "system", None)
-        identity.sanctions.record_sanction(system, applicant["account"]["id"], "fraud", "异议成立", date(2026, 1, 1))
+        identity.sanctions.record_sanction(system, applicant["account"]["id"], "fraud", "异议成立", date(2026, 1, 1), 3)
         assert len(identity.sanctions.sanctions_of(applicant["account"]["id"])) == 1
+
+    def test_another_bar_length_gives_its_own_end_date_and_one_reference_records_once(self, identity, make_applicant):
+        applicant = make_applicant()
+        system = Actor("certificate", "system", None)
+        first = identity.sanctions.record_sanction(system, applicant["account"]["id"], "fraud", "撤销职称",
+                                                   date(2024, 2, 29), 5, reference="title_revoked:d-1")
+        again = identity.sanctions.record_sanction(system, applicant["account"]["id"], "fraud", "撤销职称",
+                                                   date(2024, 2, 29), 5, reference="title_revoked:d-1")
+        assert first["bars_until"] == date(2029, 3, 1) and again["id"] == first["id"]
+        assert len(identity.sanctions.sanctions_of(applicant["account"]["id"])) == 1
+        # can_apply reads the end date recorded, not a number of its own.
+        assert identity.sanctions.can_apply(applicant["account"]["id"], 2029, on=date(2029, 2, 28))["allowed"] is False
 
     def test_a_unit_admin_cannot_record_sanctions(self, identity, make_applicant, actors):
         with pytest.raises(ActionNotAllowedError):
             identity.sanctions.record_sanction(actors["unit_a_admin"], make_applicant()["account"]["id"], "fraud", "x",
-                                     date(2026, 1, 1))
+                                     date(2026, 1, 1), 3)
 
     def test_every_reason_is_listed_for_a_disabled_sanctioned_account_without_a_unit(
             self, identity, make_applicant, actors):
         applicant = make_applicant()
-        identity.sanctions.record_sanction(actors["city_admin"], applicant["account"]["id"], "fraud", "x", date(2026, 1, 1))
+        identity.sanctions.record_sanction(actors["city_admin"], applicant["account"]["id"], "fraud", "x", date(2026, 1, 1), 3)
         identity.accounts.disable_account(actors["sysadmin"], applicant["account"]["id"])
         codes = [r["code"] for r in identity.sanctions.can_apply(applicant["account"]["id"], 2026, on=date(2026, 6, 1))["reasons"]]
         assert codes == ["account_disabled", "no_confirmed_unit", "sanctioned"]

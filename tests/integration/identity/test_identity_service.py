@@ -242,9 +242,13 @@ class TestOrganisationsAndMemberships:
 
     def test_a_sanction_shows_in_can_apply_with_its_reason(self, rpc, registration, actors):
         account = rpc.register(registration())
+        with pytest.raises(InvalidInputError) as refused:  # the bar is the caller's to give, from the year's policy
+            rpc.record_sanction(actor_dict(actors["city_admin"]), {
+                "account_id": account["id"], "reason": "伪造证书", "sanctioned_on": "2026-02-01"})
+        assert "禁止申报年限" in refused.value.fields["bar_years"][0]
         sanction = rpc.record_sanction(actor_dict(actors["city_admin"]), {
-            "account_id": account["id"], "reason": "伪造证书", "sanctioned_on": "2026-02-01"})
-        assert sanction["bars_until"] == "2029-02-01"
+            "account_id": account["id"], "reason": "伪造证书", "sanctioned_on": "2026-02-01", "bar_years": 4})
+        assert sanction["bars_until"] == "2030-02-01"
         answer = rpc.can_apply(account["id"], 2027, None, date(2027, 1, 1).isoformat())
         assert "sanctioned" in [reason["code"] for reason in answer["reasons"]]
 

@@ -15,6 +15,10 @@ from tests.factories import PAST_END, PAST_START, TODAY, Cast, fill_everything
 from tests.integration.dossier.conftest import ensure_open_notice
 
 
+# The committee the journey's dossiers are sent to, as review names it when sending (R9.6).
+JOURNEY_COMMITTEE = "昆明市工程系列中级评审委员会(2026—2028)"
+
+
 def _steps(cast):
     """The review chain as the application's named use cases, each ``step(dossiers, dossier_id)``."""
     def submit(dossiers, dossier_id):
@@ -40,7 +44,8 @@ def _steps(cast):
         lambda dossiers, dossier_id: dossiers.record_fee_paid(dossier_id, cast.system, order_id="order-journey",
                                                               amount_fen=16000),
         lambda dossiers, dossier_id: dossiers.send_to_committee(dossier_id, cast.city_admin,
-                                                                committee_id="committee-eng-mid", meeting_id="meeting-1"),
+                                                                committee_id="committee-eng-mid", meeting_id="meeting-1",
+                                                                committee_name=JOURNEY_COMMITTEE),
         lambda dossiers, dossier_id: dossiers.start_review(dossier_id, cast.secretary, meeting_id="meeting-1"),
         lambda dossiers, dossier_id: dossiers.record_vote_result(dossier_id, cast.secretary, agree=12, disagree=2,
                                                                  abstain=1, voters=15, required=10),

@@ -6,6 +6,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from services.payment.dependencies import build_payments
+from services.payment.ports import RpcDossierPort
 from shared.contracts import dossier as st
 from shared.roles import Actor
 from tests.integration.payment.dossier_journey import dossier_in, wait_for
@@ -27,7 +28,7 @@ def test_each_answer_of_an_order_paid_through_the_simulator_is_the_applications(
     (order,) = wait_for(lambda: services.payment.orders_of_dossier(dossier_id))
     assert order == as_sent(payments.orders_of_dossier(dossier_id)[0])
     assert services.payment.get_fee_schedule(order["review_year"]) == as_sent(
-        payments.fee_schedule(order["review_year"]).to_dict())
+        payments.fee_schedule(order["review_year"], RpcDossierPort(services.dossier)).to_dict())
 
     started = services.payment.start_payment(cast.applicant.to_dict(), order["order_id"])
     assert set(started) == {"order", "payment"}

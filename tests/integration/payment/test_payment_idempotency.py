@@ -1,5 +1,5 @@
-"""Payment's writes, exactly once in effect: keyed requests (a fee schedule, a payment start) sent
-twice answer the first result and record once; refunds, like orders, are naturally once per event."""
+"""Payment's writes, exactly once in effect: keyed requests (a payment start) sent twice answer the
+first result and record once; refunds, like orders, are naturally once per event."""
 import uuid
 
 import eventlet
@@ -7,14 +7,10 @@ from nameko.standalone.rpc import ClusterRpcProxy
 from sqlalchemy import func, select
 
 from shared.contracts import dossier as st
-from services.payment.tables import fee_schedule_changes, refunds
+from services.payment.tables import refunds
 from shared.idempotency import IDEMPOTENCY_KEY
-from tests.factories import Cast
 from tests.integration.payment.dossier_journey import bus_message, dossier_in, publish, wait_for
 from tests.integration.payment.test_payment_refunds import paid_order
-
-FEES = {"primary": 11000, "intermediate": 21000, "associate_senior": 31000, "senior": 41000}
-
 
 def keyed(payment_config):
     return ClusterRpcProxy({"AMQP_URI": payment_config["AMQP_URI"]}, timeout=30,
@@ -24,18 +20,6 @@ def keyed(payment_config):
 def count(payment_db, table, *where):
     with payment_db.connect() as connection:
         return connection.execute(select(func.count()).select_from(table).where(*where)).scalar()
-
-
-def test_a_fee_schedule_sent_twice_with_one_key_makes_one_revision(services, payment_config, payment_db):
-    city_admin = Cast().city_admin.to_dict()
-    schedule = {"review_year": 2036, "review_fees_fen": FEES, "certificate_fee_fen": 0}
-    with keyed(payment_config) as proxy:
-        first = proxy.payment.set_fee_schedule(city_admin, schedule)
-        second = proxy.payment.set_fee_schedule(city_admin, schedule)
-    assert second == first and first["revision"] == 1
-    assert count(payment_db, fee_schedule_changes, fee_schedule_changes.c.review_year == 2036) == 1
-    # A new request (a new key) is a new revision, as before.
-    assert services.payment.set_fee_schedule(city_admin, schedule)["revision"] == 2
 
 
 def test_a_payment_started_twice_with_one_key_opens_one_cashier(services, dossiers, payment_config):

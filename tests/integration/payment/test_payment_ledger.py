@@ -13,10 +13,12 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from shared.contracts import dossier as st
 from services.payment import ledger
 from services.payment.dependencies import build_payments
+from services.payment.ports import RpcDossierPort
 from services.payment.exceptions import PaymentNotAllowedError, ReceiptNotAvailableError
 from services.payment.simulator import sim_payments
 from services.payment.tables import ledger_entries
 from tests.factories import Cast
+from tests.integration.dossier.conftest import ensure_open_notice
 from tests.integration.payment.dossier_journey import dossier_in, wait_for
 from shared.clock import beijing_today, utc_now
 
@@ -38,8 +40,9 @@ def fake_city_approved(review_year=2026, level="intermediate"):
 
 class TestAppendOnlyLedger:
     @pytest.fixture
-    def entry(self, payments, payment_db):
-        order = payments.on_city_approved(fake_city_approved())
+    def entry(self, services, dossiers, payments, payment_db):
+        ensure_open_notice(dossiers, 2026)  # the year's notice prices the order
+        order = payments.on_city_approved(fake_city_approved(), RpcDossierPort(services.dossier))
         with payment_db.connect() as connection:
             return dict(connection.execute(select(ledger_entries).where(
                 ledger_entries.c.order_id == order["order_id"])).mappings().one())

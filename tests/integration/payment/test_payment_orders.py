@@ -1,5 +1,5 @@
 """Review-fee orders from real dossier events: created once per city approval, priced by the year's
-schedule, expired when unpaid (safely with several instances), reopened on request."""
+policy (test_fees_from_year_policy.py), expired when unpaid (safely with several instances), reopened on request."""
 import copy
 
 import eventlet
@@ -13,7 +13,6 @@ from services.payment.exceptions import (
 from services.payment.ports import RpcDossierPort
 from services.payment.service import PaymentService
 from services.payment.tables import ledger_entries, orders
-from shared.errors import ValidationFailed
 from tests.factories import Cast
 from tests.integration.payment.dossier_journey import (
     bus_message, dossier_in, publish, queue_depth, wait_for,
@@ -32,6 +31,16 @@ def ledger_of(payment_db, dossier_id):
     with payment_db.connect() as connection:
         return [(row.kind, row.amount_fen) for row in connection.execute(
             select(ledger_entries).where(ledger_entries.c.dossier_id == dossier_id).order_by(ledger_entries.c.entry_id))]
+
+
+class NoticeAsked(RpcDossierPort):
+    """The dossier port with the year's notice already read (the racing handlers only price orders)."""
+
+    def __init__(self, notice):
+        self.answer = notice
+
+    def notice(self, review_year):
+        return self.answer
 
 
 def drained(amqp_uri):
@@ -56,7 +65,9 @@ class TestOrdersFromCityApproval:
         message = bus_message(dossiers, payment_config["AMQP_URI"], dossier_id, "dossier_city_approved")
         publish(payment_config["AMQP_URI"], message, times=5)  # redelivered by the broker
         # ... and handled directly, concurrently, as two instances racing would
-        results = [eventlet.spawn(payments.on_city_approved, message) for _ in range(6)]
+        # One RPC proxy cannot be read by six greenthreads at once: the year's notice is asked once.
+        port = NoticeAsked(services.dossier.get_notice(message["dossier"]["review_year"]))
+        results = [eventlet.spawn(payments.on_city_approved, message, port) for _ in range(6)]
         assert [result.wait() for result in results] == [None] * 6
         drained(payment_config["AMQP_URI"])
         assert len(orders_of(payment_db, dossier_id)) == 1
@@ -68,35 +79,8 @@ class TestOrdersFromCityApproval:
         dossiers.withdraw(dossier_id, cast.applicant, reason="个人原因")
         wait_for(lambda: orders_of(payment_db, dossier_id)[0]["status"] == "cancelled")
         approved = bus_message(dossiers, payment_config["AMQP_URI"], dossier_id, "dossier_city_approved")
-        assert payments.on_city_approved(approved) is None
+        assert payments.on_city_approved(approved, RpcDossierPort(services.dossier)) is None
         assert [order["status"] for order in orders_of(payment_db, dossier_id)] == ["cancelled"]
-
-
-class TestFeeSchedules:
-    def test_the_defaults_apply_until_the_city_admin_sets_the_year(self, services):
-        schedule = services.payment.get_fee_schedule(2035)
-        assert schedule["configured"] is False and schedule["review_fees_fen"]["intermediate"] == 16000
-
-    def test_a_new_schedule_prices_orders_created_after_it(self, services, dossiers, payment_db):
-        city_admin = Cast().city_admin.to_dict()
-        fees = {"primary": 12000, "intermediate": 20000, "associate_senior": 40000, "senior": 45000}
-        saved = services.payment.set_fee_schedule(city_admin, {"review_year": 2031, "review_fees_fen": fees,
-                                                               "certificate_fee_fen": 0})
-        assert (saved["configured"], saved["revision"], saved["review_fees_yuan"]["intermediate"]) == (True, 1, "200.00")
-        dossier_id, _ = dossier_in(dossiers, st.ACCEPTED, review_year=2031)
-        (order,) = wait_for(lambda: orders_of(payment_db, dossier_id))
-        assert (order["amount_fen"], order["fee_revision"]) == (20000, 1)
-
-    def test_only_the_city_admin_sets_fees_and_bad_amounts_are_named_in_chinese(self, services):
-        fees = {"primary": 100, "intermediate": 200, "associate_senior": 300, "senior": 400}
-        with pytest.raises(PaymentNotAllowedError):
-            services.payment.set_fee_schedule(Cast().unit_admin.to_dict(), {"review_year": 2032, "review_fees_fen": fees})
-        with pytest.raises(ValidationFailed) as raised:
-            services.payment.set_fee_schedule(Cast().city_admin.to_dict(), {
-                "review_year": 2032, "review_fees_fen": {"primary": 160.5, "intermediate": -1, "associate_senior": 1}})
-        assert raised.value.fields["review_fees_fen"] == {
-            "primary": ["应为整数"], "intermediate": ["应在 0 到 1000000 之间"], "senior": ["此项为必填项"]}
-        assert services.payment.get_fee_schedule(2032)["configured"] is False
 
 
 class TestExpiry:

@@ -28,7 +28,7 @@ from shared.config import load_config
 from shared.roles import Actor
 from tests.factories import (
     Cast, annual_assessments, basic_info, continuing_education, education, material, mobile_phone, notice_document,
-    resident_id, review_form, work_experience,
+    required_uploads, resident_id, review_form, work_experience,
 )
 from tests.waiting import wait_until
 from tests.ballot_casting import cast_sealed
@@ -138,17 +138,29 @@ class ReviewSystem:
         """A complete, eligible dossier of *cast*, submitted; returns its id."""
         actor = cast.applicant.to_dict()
         dossier_id = self.dossier.create(actor, cast.creation_fields(**fields))["id"]
+        # Records up to the year before the review year (2026: 2017–2025 assessed, 2023–2025 studied).
+        last = fields.get("review_year", 2026) - 1
         for section, data in (("basic_info", basic_info()), ("education", {"entries": education()}),
                               ("work_experience", {"entries": work_experience()}),
-                              ("annual_assessments", {"entries": annual_assessments()}),
-                              ("continuing_education", {"entries": continuing_education()}),
+                              ("annual_assessments", {"entries": annual_assessments(last=last)}),
+                              ("continuing_education", {"entries": continuing_education(years=range(last - 2, last + 1))}),
                               ("review_form", review_form())):
             self.dossier.update_section(actor, dossier_id, section, data)
         signed = fields.get("applicant_name", "李明")
         self.dossier.update_section(actor, dossier_id, "commitment", {"statement_version": "2026-1", "signed_name": signed})
         self.dossier.attach_material(actor, dossier_id, material())
+        self.attach_required(actor, dossier_id)
         self.dossier.submit(actor, dossier_id)
         return dossier_id
+
+    def attach_required(self, actor, dossier_id):
+        """One file for each file the year's checklist still asks of the dossier (its notice's policy)."""
+        state = self.dossier.get(dossier_id)
+        policy = self.dossier.get_notice(state["review_year"])["policy"]
+        for upload in required_uploads(state, policy):
+            self.dossier.attach_material(actor, dossier_id, material(
+                category=upload["category"], filename=upload["filename"], sha256=uuid.uuid4().hex * 2,
+                year=upload["year"], achievement_id=upload["achievement_id"]))
 
     def decide(self, actor, dossier_id, decision):
         """``review.decide`` made on the dossier as it stands now: the version a reviewer would have

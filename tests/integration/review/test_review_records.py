@@ -224,7 +224,7 @@ class TestMadeLater:
 
         settings = RecordSettings.from_config(system.review_config)
         unreachable = RecordStore.from_config({**system.s3, "endpoint": "127.0.0.1:9", "timeout_seconds": 1})
-        committees = CommitteeCases(system.review_engine, None, Settings(), Clock())
+        committees = CommitteeCases(system.review_engine, None, Settings(), Clock(), policies=None)  # records read no policy
         records = RecordCases(system.review_engine, committees, RecordKit(settings, unreachable, RecordKeys(settings)),
                               Clock())
         assert records.make_quietly(meeting["id"]) is None  # the store is down: logged, not raised

@@ -20,7 +20,8 @@ def test_the_config_file_gives_the_default_number_format_and_texts():
     settings = CertificateSettings.from_config(config)
     assert settings.issuing_body == "昆明市人力资源和社会保障局"
     assert settings.verify_url == "http://127.0.0.1:8000/certificates/verify"
-    assert settings.committee_name_format.format(series="工程", band="中级", level="中级") == "昆明市工程系列中级评审委员会"
+    # The committee printed is the one that reviewed the dossier, never a configured name (R9.6).
+    assert "COMMITTEE_NAME_FORMAT" not in config and not hasattr(settings, "committee_name_format")
     assert config["S3"]["bucket"] == "kunming-certificates" and config["SIGNING"]["PRIVATE_KEY"] is None
 
 

@@ -46,9 +46,13 @@ class TestNames:
     def test_a_setting_can_rename_a_qualification(self):
         assert d.qualification_name("health", "primary", {"health": {"primary": "护师"}}) == "护师"
 
-    def test_the_committee_is_named_by_series_and_band(self):
-        assert d.committee_name("engineering", "intermediate") == "昆明市工程系列中级评审委员会"
-        assert d.committee_name("engineering", "senior") == "昆明市工程系列高级评审委员会"
+    def test_the_committee_is_the_one_the_dossier_records_as_reviewing_it(self):
+        sent = {"committee": {"committee_id": "c-9", "meeting_id": "m-1", "committee_name": " 昆明市卫生系列高级评审委员会 "}}
+        assert d.reviewing_committee(sent) == "昆明市卫生系列高级评审委员会"
+        # Sent before names travelled with the dossier, or never sent: no name to print.
+        for dossier in ({"committee": {"committee_id": "c-9", "meeting_id": "m-1", "committee_name": ""}},
+                        {"committee": None}, {}):
+            assert d.reviewing_committee(dossier) is None
 
     def test_the_face_lists_domain_section_9_fields_with_chinese_dates(self):
         labels = [label for label, _ in d.face(FIELDS)]

@@ -57,7 +57,7 @@ def filled(cast):
         past(d.WorkExperienceRecorded, applicant, entries=work_experience()),
         past(d.AchievementAdded, applicant, achievement_id=ACHIEVEMENT_ID,
              data={"kind": "项目", "title": "某大桥工程", "date": "2020-01-01"}),
-        past(d.MaterialAttached, applicant, **material(material_id=MATERIAL_ID)),
+        past(d.MaterialAttached, applicant, **material(material_id=MATERIAL_ID), year=None, achievement_id=None),
         past(d.ReviewFormFilled, applicant, data=review_form()),
         past(d.CommitmentSigned, applicant, statement_version="2026-1", signed_name="李明"),
     ]
@@ -70,7 +70,7 @@ FAILING_TALLY = {"agree": 9, "disagree": 5, "abstain": 1, "voters": 15, "require
 # shortest legal way to every status, as a tree rooted at the filled draft.
 _STEPS = {
     st.DRAFT: (None, lambda c: [created(c), *filled(c)]),
-    st.SUBMITTED: (st.DRAFT, lambda c: [past(d.Submitted, c.applicant, resubmission=False)]),
+    st.SUBMITTED: (st.DRAFT, lambda c: [past(d.Submitted, c.applicant, resubmission=False, notice_version=None)]),
     st.RETURNED: (st.SUBMITTED, lambda c: [
         past(d.Returned, c.unit_admin, level=st.UNIT, reason="学历证书不清晰", sections=["materials"])]),
     st.UNIT_APPROVED: (st.SUBMITTED, lambda c: [
@@ -81,7 +81,8 @@ _STEPS = {
     st.ACCEPTED: (st.DISTRICT_APPROVED, lambda c: [past(d.CityApproved, c.city_admin, opinion="受理")]),
     st.FEE_PAID: (st.ACCEPTED, lambda c: [past(d.FeePaid, c.system, order_id="order-1", amount_fen=16000)]),
     st.SENT_TO_COMMITTEE: (st.FEE_PAID, lambda c: [
-        past(d.SentToCommittee, c.city_admin, committee_id="committee-1", meeting_id="meeting-1")]),
+        past(d.SentToCommittee, c.city_admin, committee_id="committee-1", meeting_id="meeting-1",
+             committee_name="昆明市工程系列中级评审委员会")]),
     st.UNDER_REVIEW: (st.SENT_TO_COMMITTEE, lambda c: [past(d.ReviewStarted, c.secretary, meeting_id="meeting-1")]),
     st.PASSED: (st.UNDER_REVIEW, lambda c: [past(d.Passed, c.secretary, tally=dict(PASSING_TALLY))]),
     st.FAILED: (st.UNDER_REVIEW, lambda c: [past(d.Failed, c.secretary, tally=dict(FAILING_TALLY))]),

@@ -59,7 +59,8 @@ def _recommend(x, c): x.recommend(c.unit_admin, batch_id="batch-1", today=TODAY)
 def _district_approve(x, c): x.approve(c.district_admin, "同意")
 def _city_approve(x, c): x.approve(c.city_admin, "受理")
 def _pay(x, c): x.record_fee_paid(c.system, order_id="order-1", amount_fen=16000)
-def _send(x, c): x.send_to_committee(c.city_admin, committee_id="committee-1", meeting_id="meeting-1")
+def _send(x, c): x.send_to_committee(c.city_admin, committee_id="committee-1", meeting_id="meeting-1",
+                                     committee_name="昆明市工程系列中级评审委员会")
 def _start_review(x, c): x.start_review(c.secretary, meeting_id="meeting-1")
 def _pass(x, c): x.record_vote_result(c.secretary, agree=10, disagree=4, abstain=1, voters=15, required=10)
 def _fail(x, c): x.record_vote_result(c.secretary, agree=9, disagree=5, abstain=1, voters=15, required=10)
@@ -148,7 +149,7 @@ COMMANDS = {
     "record_annual_assessments": Case("applicant", lambda x, a: x.record_annual_assessments(a, annual_assessments()),
                                       d.AnnualAssessmentRecorded, {"entries": annual_assessments()}),
     "attach_material": Case("applicant", lambda x, a: x.attach_material(a, **NEW_MATERIAL),
-                            d.MaterialAttached, dict(NEW_MATERIAL)),
+                            d.MaterialAttached, dict(NEW_MATERIAL, year=None, achievement_id=None)),
     "detach_material": Case("applicant", lambda x, a: x.detach_material(a, MATERIAL_ID),
                             d.MaterialDetached, {"material_id": MATERIAL_ID, "filename": "学历证书.pdf",
                                                  "category": "diploma", "size": 1024, "sha256": "a" * 64}),
@@ -158,7 +159,7 @@ COMMANDS = {
                                                                          signed_name=x.applicant_name),
                             d.CommitmentSigned, {"statement_version": "v2", "signed_name": "李明"}),
     "submit": Case("applicant", lambda x, a: x.submit(a),
-                   d.Submitted, lambda x: {"resubmission": x.status == st.RETURNED}),
+                   d.Submitted, lambda x: {"resubmission": x.status == st.RETURNED, "notice_version": None}),
     "take_back": Case("applicant", lambda x, a: x.take_back(a, "  补充一项业绩  "),
                       d.SubmissionTakenBack, {"reason": "补充一项业绩"}),
     "approve": Case("reviewer", lambda x, a: x.approve(a, "  同意 "),
@@ -178,8 +179,9 @@ COMMANDS = {
     "abandon": Case("system", lambda x, a: x.abandon(a, "逾期"), d.Abandoned, {"reason": "逾期"}),
     "record_fee_paid": Case("system", lambda x, a: x.record_fee_paid(a, order_id="order-2", amount_fen=16000),
                             d.FeePaid, {"order_id": "order-2", "amount_fen": 16000}),
-    "send_to_committee": Case("city_admin", lambda x, a: x.send_to_committee(a, committee_id="c", meeting_id="m"),
-                              d.SentToCommittee, {"committee_id": "c", "meeting_id": "m"}),
+    "send_to_committee": Case("city_admin", lambda x, a: x.send_to_committee(a, committee_id="c", meeting_id="m",
+                                                                              committee_name=" 工程中级评委会 "),
+                              d.SentToCommittee, {"committee_id": "c", "meeting_id": "m", "committee_name": "工程中级评委会"}),
     "recall_from_committee": Case("secretary", lambda x, a: x.recall_from_committee(a, meeting_id="meeting-1",
                                                                                      reason="  申报人回避  "),
                                   d.RecalledFromCommittee, {"meeting_id": "meeting-1", "reason": "申报人回避"}),
@@ -459,7 +461,7 @@ class TestHashChain:
         for event in events:
             state = dict(vars(event))
             originator_id, version = state.pop("originator_id"), state.pop("originator_version")
-            rows.append((version, get_topic(type(event)), originator_id, 1, state))
+            rows.append((version, get_topic(type(event)), originator_id, getattr(type(event), "class_version", 1), state))
         return rows
 
     def chain(self):

@@ -14,7 +14,7 @@ def rows():
     for event in dossier.collect_events():
         state = dict(vars(event))
         originator_id, version = state.pop("originator_id"), state.pop("originator_version")
-        found.append((version, get_topic(type(event)), originator_id, 1, state))
+        found.append((version, get_topic(type(event)), originator_id, getattr(type(event), "class_version", 1), state))
     return found
 
 

@@ -7,7 +7,7 @@ from shared.contracts.notice_schemas import NoticeSchema
 from services.dossier.policy import (
     Notice, check_active_limit, check_eligibility, check_open, check_window, effective_policy,
 )
-from services.dossier.policy_defaults import DEFAULT_POLICY
+from shared.contracts.year_policy import DEFAULT_POLICY
 from services.dossier.exceptions import ActiveDossierLimitError, OutsideApplicationWindowError, SeriesNotOpenError
 from shared.errors import ValidationFailed
 from shared.schemas import load_or_raise
@@ -252,7 +252,7 @@ class TestSanctionsAndRetirement:
 
 
 class TestExceptionalApplications:
-    """破格: the flag plus two recommendation letters (category 其他, file name with 推荐信/推荐函)."""
+    """破格: the flag plus two recommendation letters (materials of category 推荐信, whatever their name)."""
 
     skipping = {"current_title_level": "primary", "current_title_obtained_on": "2024-03-01", "exceptional": True}
 
@@ -264,13 +264,17 @@ class TestExceptionalApplications:
     def test_one_letter_is_not_enough_and_the_normal_rules_apply(self):
         state = dossier(level="associate_senior", info=self.skipping, materials=[recommendation_letter(1)])
         assert rules(state) == ["exceptional", "level_step"]
-        assert "须上传 2 封推荐信" in message(state, "exceptional") and "目前 1 封" in message(state, "exceptional")
+        assert "须上传 2 份推荐信" in message(state, "exceptional") and "目前 1 份" in message(state, "exceptional")
 
-    def test_a_file_of_another_category_or_name_is_not_a_letter(self):
+    def test_only_the_category_makes_a_letter_not_the_file_name(self):
         state = dossier(level="associate_senior", info=self.skipping,
                         materials=[recommendation_letter(1), material(category="diploma", filename="推荐信.pdf"),
-                                   material(category="other", filename="说明.pdf")])
-        assert "目前 1 封" in message(state, "exceptional")
+                                   material(category="other", filename="专家推荐函.pdf")])
+        assert "目前 1 份" in message(state, "exceptional")
+        renamed = dossier(level="associate_senior", degree="college", info=self.skipping,
+                          materials=[material(category="recommendation_letter", filename="scan-001.pdf"),
+                                     material(category="recommendation_letter", filename="scan-002.pdf")])
+        assert failures_of(renamed) == []
 
     def test_letters_without_the_flag_do_not_make_an_exceptional_application(self):
         state = dossier(level="associate_senior", info=dict(self.skipping, exceptional=False),

@@ -17,13 +17,14 @@ def dossier_in(status):
 
 def test_the_recall_leaves_the_dossier_fee_paid_without_a_committee_and_it_may_be_sent_again():
     dossier, cast = dossier_in(st.SENT_TO_COMMITTEE)
-    assert dossier.committee == {"committee_id": "committee-1", "meeting_id": "meeting-1"}
+    assert dossier.committee == {"committee_id": "committee-1", "meeting_id": "meeting-1",
+                                 "committee_name": "昆明市工程系列中级评审委员会"}
     dossier.recall_from_committee(cast.secretary, meeting_id="meeting-1", reason="申报人为本次会议抽取的专家")
     assert dossier.status == st.FEE_PAID and dossier.committee is None
     dossier.send_to_committee(cast.secretary, committee_id="committee-1", meeting_id="meeting-2")
     recalled, sent = dossier.collect_events()
     assert payload_of(recalled) == {"meeting_id": "meeting-1", "reason": "申报人为本次会议抽取的专家"}
-    assert payload_of(sent) == {"committee_id": "committee-1", "meeting_id": "meeting-2"}
+    assert payload_of(sent) == {"committee_id": "committee-1", "meeting_id": "meeting-2", "committee_name": ""}
     assert dossier.status == st.SENT_TO_COMMITTEE
 
 

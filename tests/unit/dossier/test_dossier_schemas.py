@@ -21,15 +21,16 @@ def test_a_hostile_or_absurd_reason_is_refused(reason):
 
 
 class TestDatesOfAPersonsPast:
-    """A birth date, a start of work or a title obtained later than today (Beijing) is refused."""
+    """A start of work, an appointment or a title obtained later than today (Beijing) is refused."""
 
-    BASIC = {"gender": "女", "birth_date": "1990-05-01", "phone": "13800000000", "work_start_date": "2012-07-01"}
+    BASIC = {"phone": "13800000000", "work_start_date": "2012-07-01", "current_post": "专业技术岗位十级",
+             "appointed_on": "2013-07-01", "employer_type": "public_institution"}
 
     def test_past_dates_are_kept(self):
         loaded = load_or_raise(BasicInfoSchema(), self.BASIC)
-        assert loaded["birth_date"].isoformat() == "1990-05-01"
+        assert (loaded["work_start_date"].isoformat(), loaded["appointed_on"].isoformat()) == ("2012-07-01", "2013-07-01")
 
-    @pytest.mark.parametrize("field", ["birth_date", "work_start_date", "current_title_obtained_on"])
+    @pytest.mark.parametrize("field", ["work_start_date", "appointed_on", "current_title_obtained_on"])
     def test_tomorrow_is_refused_with_the_date_of_today(self, field):
         tomorrow = (beijing_today() + timedelta(days=1)).isoformat()
         with pytest.raises(ValidationFailed) as refused:

@@ -48,13 +48,13 @@ class TestFields:
     def test_basic_fields_are_named_by_their_labels_and_codes_are_written_as_words(self):
         dossier = filled()
         before = snapshot(dossier)
-        dossier.update_basic_info(APPLICANT, basic_info(gender="女", current_title_level="intermediate",
+        dossier.update_basic_info(APPLICANT, basic_info(employer_type="private", current_title_level="intermediate",
                                                         email="liming@example.cn", position=""))
         diff = compare(before, snapshot(dossier), SECTION_WORDS)
         assert changes_of(diff, "basic_info") == [
-            (CHANGED, "性别", "男", "女"),
             (ADDED, "电子邮箱", "", "liming@example.cn"),
-            (REMOVED, "现任职务/岗位", "工程师", ""),
+            (CHANGED, "单位性质", "事业单位", "民营企业"),
+            (REMOVED, "现任职务", "工程师", ""),
             (CHANGED, "现职称级别", "初级", "中级"),
         ]
         assert diff.sections[0].label == "基本信息" and diff.counts == {ADDED: 1, CHANGED: 2, REMOVED: 1}

@@ -111,7 +111,8 @@ class TestRouteHelpers:
                           ("organising_body", "昆明市人社局"), ("valid_until", "2028-01-01"), ("member_count", "7")])
         values, data = committee_form(form)
         assert data["specialties"] == ["给排水工程", "电气工程", "结构工程"] and data["member_count"] == 7
-        assert data["levels"] == ["intermediate"] and data["settings"] == {"quorum_share": "2/3", "pass_share": "2/3"}
+        # No shares of its own: a meeting applies the year's policy.
+        assert data["levels"] == ["intermediate"] and "settings" not in data
         assert values["name"] == "工程中级" and data["office_org_id"] is None
 
     def test_experts_and_exclusions_from_their_forms(self):
@@ -163,6 +164,26 @@ class TestTemplates:
         assert re.search(r'<rect x="[\d.]+" y="\d+" width="[\d.]+" height="18" class="seg seg-submitted">', html)
         assert "style=" not in html
 
+    def test_overdue_dossiers_are_counted_per_organisation_and_flagged_in_the_queue(self):
+        progress = {"grouping": "unit", "review_year": 2027, "total": 3, "counts": {"submitted": 3}, "overdue": 2,
+                    "labels": {"submitted": "待单位审核"}, "groups": [
+                        {"org_id": "a", "org_name": "甲", "total": 2, "counts": {"submitted": 2}, "overdue": 2,
+                         "labels": {"submitted": "待单位审核"}},
+                        {"org_id": "b", "org_name": "乙", "total": 1, "counts": {"submitted": 1}, "overdue": 0,
+                         "labels": {"submitted": "待单位审核"}}]}
+        html = render("progress.html", me=CITY, progress=progress, chart=progress_chart(progress["groups"]),
+                      role="city_admin", roles=["city_admin"], filters={})
+        assert 'id="progress-overdue">逾期 2 件' in html
+        assert re.search(r'id="group-a">.*?逾期 2</span>', html, re.S)
+        assert not re.search(r'id="group-b">[^\n]*\n[^\n]*\n[^\n]*逾期 ', html)
+        listing = {"items": [queue_row(overdue=True, overdue_label="逾期:单位审核已于 2027年3月1日 17:00 截止"),
+                             queue_row("d-2")], "total": 2, "overdue": 1}
+        html = render("review.html", listing=listing, counts={"total": 2, "counts": {}, "labels": {}},
+                      filters={}, role="unit_admin", roles=["unit_admin"], pager=paging(2, 1), query="", keep={},
+                      query_string=query_string, statuses={"submitted": "待单位审核"})
+        assert 'id="queue-overdue">逾期 1 份' in html and html.count('class="badge badge-warn overdue"') == 1
+        assert 'title="逾期:单位审核已于 2027年3月1日 17:00 截止"' in html
+
     def test_the_voting_page_offers_the_three_choices_only_where_the_expert_may_vote(self):
         meeting = {"meeting_id": "m-1", "title": "评审会议", "meeting_date": "2026-06-01", "state": "open",
                    "state_label": "评审中", "attending": True, "dossiers": [
@@ -213,10 +234,26 @@ class TestTemplates:
                      "member_count": 15, "minimum_members": 15,
                      "settings": {"quorum_share": "2/3", "pass_share": "2/3"},
                      "unconfirmed": "中级…为可调整的设置", "pool_size": 0, "pool_complete": False, "valid_today": True,
-                     "experts": []}
+                     "experts": [], "policy": {"review_year": 2026, "policy_version": 3}, "max_valid_years": 3,
+                     "unit_changes": []}
         html = render("committee.html", me=CITY, committee=committee, meetings=[], known_experts=[],
                       role="city_admin", problems=["专业:此项不能为空"], errors={}, message="提交的信息有误")
         assert 'id="experts-form"' in html and 'id="meeting-form"' in html and "专业:此项不能为空" in html
+        assert "通知第 3 版" in html and "没有变更" in html
+        expert = {"expert_id": "e-1", "name": "赵工", "unit_id": "u-1", "unit_name": "甲单位", "title": "高级工程师",
+                  "specialty": "土木", "added_at": "2026-01-02T00:00:00+00:00"}
+        change = {"id": "x", "expert_id": "e-1", "expert_name": "赵工", "from_unit_id": "u-0", "from_unit_name": "旧单位",
+                  "to_unit_id": "u-1", "to_unit_name": "甲单位", "reason": "已调入甲单位", "changed_by": "city",
+                  "changed_at": "2026-03-01T02:00:00+00:00"}
+        html = render("committee.html", me=CITY, committee={**committee, "experts": [expert], "unit_changes": [change]},
+                      meetings=[], known_experts=[], role="city_admin", problems=["理由:此项为必填项"],
+                      errors={"reason": ["此项为必填项"]}, message="提交的信息有误", form="unit-e-1",
+                      units=[{"id": "u-1", "name": "甲单位"}, {"id": "u-2", "name": "乙单位"}],
+                      unit_values={"unit_id": "u-2", "reason": ""})
+        # The change form offers every other unit, keeps the choice, names the missing reason; the record shows.
+        assert 'action="/committees/c-1/experts/e-1/unit"' in html and '<option value="u-2" selected>' in html
+        assert '<option value="u-1"' not in html and "details class=\"unit-change\" open" in html
+        assert "已调入甲单位" in html and "2026-03-01 10:00" in html
         html = render("committees.html", me=CITY, committees=[committee], offices=[{"id": "o", "name": "办公室"}],
                       can_manage=True, ORGANISED_BY=ORGANISED_BY, unconfirmed="未确认", values={}, errors={})
         assert 'id="committee-form"' in html and "0 / 15 人" in html

@@ -164,7 +164,9 @@ class TestShippedSettings:
         assert (settings.throttles.pair.free, settings.throttles.pair.cap_seconds) == (5, 900)
         assert settings.throttles.address.free == 30
         assert (settings.reset_codes.ttl_minutes, settings.reset_codes.max_attempts) == (10, 5)
-        assert settings.refresh_ttl_seconds == 7 * 24 * 3600 and settings.sanction_years == 3
+        assert settings.refresh_ttl_seconds == 7 * 24 * 3600
+        # The fraud bar is the year's policy's and comes with each sanction: identity has no setting for it.
+        assert not hasattr(settings, "sanction_years") and "SANCTIONS" not in load_config(CONFIG_PATH)
 
     def test_the_config_hashes_with_real_argon2_cost_unless_told_otherwise(self, monkeypatch):
         for name in ("IDENTITY_ARGON2_TIME_COST", "IDENTITY_ARGON2_MEMORY_KIB", "IDENTITY_ARGON2_PARALLELISM"):

@@ -9,7 +9,7 @@ import pytest
 from services.payment import orders as repo
 from services.payment import reconciliation
 from services.payment import schemas as s
-from services.payment.domain import FeeSchedule
+from services.payment.domain import YearFees
 from services.payment.notifications import Outcome
 from services.payment.provider import StatementLine
 from services.payment.receipt import render_receipt
@@ -26,7 +26,7 @@ def order_row(**overrides):
         "order_id": "PO20260301ABCDEF123456", "dossier_id": "d-1", "origin": "dossier_city_approved:14",
         "kind": "review_fee", "applicant_id": "a-1", "applicant_name": "李明", "review_year": 2026,
         "series": "engineering", "specialty": "土木工程", "level": "intermediate", "amount_fen": 16000,
-        "fee_revision": 1, "status": "pending", "created_at": NOW, "expires_at": NOW + timedelta(hours=72),
+        "notice_version": 1, "status": "pending", "created_at": NOW, "expires_at": NOW + timedelta(hours=72),
         "provider": None, "provider_payment_id": None, "trade_no": None, "paid_at": None, "closed_at": None,
         "dossier_recorded_at": None, "updated_at": NOW,
     }
@@ -90,14 +90,19 @@ class TestOrders:
 
 
 class TestFeesAndNotifications:
-    @pytest.mark.parametrize("schedule", [
-        FeeSchedule(review_year=2026),
-        FeeSchedule(review_year=2027, review_fees_fen={"primary": 1, "intermediate": 2, "associate_senior": 3,
-                                                       "senior": 4}, certificate_fee_fen=500, configured=True,
-                    revision=3),
+    @pytest.mark.parametrize("fees", [
+        YearFees.from_notice(2026, None),
+        YearFees(review_year=2027, review_fees_fen={"primary": 1, "intermediate": 2, "associate_senior": 3,
+                                                    "senior": 4}, certificate_fee_fen=500, notice_version=3),
     ])
-    def test_a_fee_schedule_answers_as_it_did(self, schedule):
-        assert_answers_unchanged(s.FeeScheduleOut, schedule.to_dict())
+    def test_a_years_fees_answer_as_they_are_read(self, fees):
+        assert_answers_unchanged(s.FeeScheduleOut, fees.to_dict())
+
+    @pytest.mark.parametrize("state", ["not_required", "unpaid"])
+    def test_a_certificate_fee_answers_its_state(self, state):
+        answer = {"dossier_id": "d-1", "state": state, "state_label": "待缴费", "amount_fen": 2000,
+                  "order_id": "PO1" if state == "unpaid" else None, "notice_version": 2}
+        assert_answers_unchanged(s.CertificateFeeOut, answer)
 
     @pytest.mark.parametrize("outcome", [Outcome("paid", "PO1", "缴费成功", record_fee=True),
                                          Outcome("duplicate", "PO1", "重复通知,已忽略")])

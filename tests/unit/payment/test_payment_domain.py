@@ -4,34 +4,37 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from services.payment import domain as d
-from services.payment.exceptions import InvalidFeeScheduleError, PaymentNotAllowedError
+from services.payment.exceptions import PaymentNotAllowedError
+from shared.contracts import year_policy
 from shared.roles import Actor
 
 
-class TestFeeSchedules:
-    def test_defaults_follow_domain_section_8_in_fen(self):
-        schedule = d.FeeSchedule(review_year=2026)
-        assert [schedule.review_fee(level) for level in ("primary", "intermediate", "associate_senior", "senior")] == [
-            10000, 16000, 36000, 36000]
-        assert schedule.certificate_fee_fen == 0 and schedule.configured is False
+class TestTheYearsFees:
+    """Fees are read from the year's policy (docs/domain-rules.md R8.2): the notice's answer, never a copy."""
 
-    def test_a_complete_schedule_of_whole_fen_is_accepted(self):
-        fees = {"primary": 0, "intermediate": 20000, "associate_senior": 40000, "senior": 50000}
-        assert d.check_fee_schedule(fees, 0) is None  # no refusal
-        with pytest.raises(InvalidFeeScheduleError):  # and the same schedule less one level is refused
-            d.check_fee_schedule({level: fen for level, fen in fees.items() if level != "senior"}, 0)
+    def notice(self, version=4, **fees):
+        policy = year_policy.effective_policy({"fees": fees})
+        return {"review_year": 2027, "version": version, "policy": policy}
 
-    def test_every_problem_is_named_per_level(self):
-        with pytest.raises(InvalidFeeScheduleError) as raised:
-            d.check_fee_schedule({"primary": -1, "intermediate": 160.5, "associate_senior": True, "bogus": 1}, 10 ** 9)
-        fields = raised.value.fields
-        assert set(fields) == {"primary", "intermediate", "associate_senior", "senior", "bogus", "certificate_fee_fen"}
-        assert "整数" in fields["primary"][0] and "请填写" in fields["senior"][0]
+    def test_without_a_notice_the_published_defaults_are_shown_unconfigured(self):
+        fees = d.YearFees.from_notice(2035, None)
+        defaults = year_policy.DEFAULT_POLICY["fees"]
+        assert fees.review_fees_fen == defaults["review_fen"] and fees.certificate_fee_fen == defaults["certificate_fen"]
+        assert fees.to_dict()["configured"] is False and fees.notice_version == 0
 
-    def test_the_schedule_shows_yuan_for_people(self):
-        view = d.FeeSchedule(review_year=2026).to_dict()
-        assert view["review_fees_yuan"]["intermediate"] == "160.00"
+    def test_the_notices_policy_prices_each_kind_and_its_version_is_kept(self):
+        fees = d.YearFees.from_notice(2027, self.notice(review_fen={"intermediate": 20050}, certificate_fen=1500))
+        assert fees.amount(d.REVIEW_FEE, "intermediate") == 20050
+        assert fees.amount(d.REVIEW_FEE, "senior") == year_policy.DEFAULT_POLICY["fees"]["review_fen"]["senior"]
+        assert fees.amount(d.CERTIFICATE_FEE, "intermediate") == 1500
+        view = fees.to_dict()
+        assert (view["configured"], view["notice_version"], view["review_fees_yuan"]["intermediate"],
+                view["certificate_fee_yuan"]) == (True, 4, "200.50", "15.00")
         assert view["level_labels"]["associate_senior"] == "副高级"
+
+    def test_each_kind_is_owed_in_its_own_dossier_status(self):
+        assert d.AWAITING == {d.REVIEW_FEE: "accepted", d.CERTIFICATE_FEE: "approved"}
+        assert d.KIND_LABELS[d.CERTIFICATE_FEE] == "证书工本费"
 
 
 class TestMoneyInWords:
@@ -109,11 +112,6 @@ class TestNotificationWindow:
 
 class TestWhoMayAct:
     order = {"applicant_id": "a-1"}
-
-    def test_only_the_city_admin_sets_fees(self):
-        d.check_city_admin(Actor(account_id="c", role="city_admin"))
-        with pytest.raises(PaymentNotAllowedError):
-            d.check_city_admin(Actor(account_id="u", role="unit_admin"))
 
     def test_only_the_applicant_pays_their_order(self):
         d.check_payer(Actor(account_id="a-1", role="applicant"), self.order)
