@@ -16,6 +16,7 @@ from difflib import SequenceMatcher
 
 from shared.clock import beijing_text
 from shared.contracts import dossier as st
+from shared.contracts.payment import ZERO_FEE_REFERENCE
 from shared.titles import LEVELS, MATERIAL_CATEGORIES, SERIES
 
 ADDED, CHANGED, REMOVED = "added", "changed", "removed"
@@ -252,7 +253,13 @@ def _period(period):
     return f"{period.get('start')} 至 {period.get('end')}"
 
 
+# A review fee of 0 under the year's policy: recorded with payment's reference, no order, nothing paid.
+FEE_WAIVED_WORDS = "本年度免收评审费(无缴费订单)"
+
+
 def _fee(fee):
+    if fee.get("order_id") == ZERO_FEE_REFERENCE:
+        return FEE_WAIVED_WORDS
     return f"已缴 {int(fee.get('amount_fen') or 0) / 100:.2f} 元(订单 {fee.get('order_id')})"
 
 

@@ -46,7 +46,8 @@ def own_dossier(dossiers, principal, dossier_id):
 
 def sanctions_of(identity, account_id):
     """The applicant's sanctions as the dossier's eligibility check takes them."""
-    return [{"kind": s["kind"], "sanctioned_on": s["sanctioned_on"]} for s in identity.sanctions_of(account_id)]
+    return [{"kind": s["kind"], "sanctioned_on": s["sanctioned_on"], "bars_until": s.get("bars_until")}
+            for s in identity.sanctions_of(account_id)]
 
 
 def open_dossier(identity, dossiers, principal, request_fields):

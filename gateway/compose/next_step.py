@@ -13,7 +13,7 @@ from shared.clock import as_beijing_if_naive, beijing_date, beijing_text, beijin
 from shared.contracts import dossier as st
 from shared.contracts.certificate import VALID
 from shared.contracts.dossier_access import awaiting
-from shared.contracts.payment import PENDING
+from shared.contracts.payment import CERTIFICATE_FEE, PAID, PENDING, ZERO_FEE_REFERENCE
 from shared import roles
 from shared.roles import CITY_ADMIN, COMMITTEE_SECRETARY, DISTRICT_ADMIN, UNIT_ADMIN
 
@@ -214,17 +214,17 @@ def _district_approved(step, dossier, facts, c):
     step["deadline"] = deadline("市人社局审核截止", c["deadlines"].get("city"), c["now"])
 
 
-def _accepted(step, dossier, facts, c):
-    orders = facts.get("orders")
+def _to_pay(step, orders, c, *, fee, after, notice_deadline=None):
+    """The step of a fee to pay (*fee*: its name, 评审费 or 证书工本费; *after*: what its payment
+    leads to): the payable order's amount, its deadline and the pay button, or the way to a new order."""
     order = payable_order(orders)
-    step.update(waiting=False, action="请在线缴纳评审费")
-    due = (order or {}).get("expires_at") or c["deadlines"].get("payment")
-    step["deadline"] = deadline("缴费截止", due, c["now"])
+    step.update(waiting=False, action=f"请在线缴纳{fee}")
+    step["deadline"] = deadline("缴费截止", (order or {}).get("expires_at") or notice_deadline, c["now"])
     if isinstance(orders, dict) and orders.get("unavailable"):
         step["detail"] = "缴费信息暂时无法获取,请稍后刷新。"
         step["buttons"] = [button("payment", "查看缴费", href=f"{c['url']}#sec-payment")]
     elif order:
-        step["detail"] = f"评审费 {order.get('amount_yuan')} 元;缴费成功后材料将送评审委员会评审。"
+        step["detail"] = f"{fee} {order.get('amount_yuan')} 元;{after}"
         step["buttons"] = [button("pay", "在线缴费", post=f"{c['url']}/orders/{order['order_id']}/pay")]
     elif orders:
         step["detail"] = "缴费订单已过期,请重新生成订单后缴费。"
@@ -233,8 +233,20 @@ def _accepted(step, dossier, facts, c):
         step["detail"] = "缴费订单正在生成,请稍后刷新。"
 
 
+def _accepted(step, dossier, facts, c):
+    # Only review-fee orders exist before the committee, so every order listed is one.
+    _to_pay(step, facts.get("orders"), c, fee="评审费", after="缴费成功后材料将送评审委员会评审。",
+            notice_deadline=c["deadlines"].get("payment"))
+
+
+def fee_waived(dossier):
+    """Whether the dossier's review fee was 0 under the year's policy (payment recorded no order)."""
+    return (dossier.get("fee") or {}).get("order_id") == ZERO_FEE_REFERENCE
+
+
 def _fee_paid(step, dossier, facts, c):
-    step.update(action="无需操作,等待送评审委员会评审", detail="评审费已缴纳。")
+    step.update(action="无需操作,等待送评审委员会评审",
+                detail="本年度免收评审费,无需缴费。" if fee_waived(dossier) else "评审费已缴纳。")
 
 
 def _with_committee(step, dossier, facts, c):
@@ -258,8 +270,25 @@ def _in_publicity(step, dossier, facts, c):
         step["buttons"] = [button("publicity", label, href=f"/publicity/{shown['publicity_id']}", primary=False)]
 
 
+def certificate_fee_orders(orders):
+    """The certificate-fee orders among the dossier's (as listed, newest first); *orders* itself when
+    it is not a list (None, or payment unavailable)."""
+    if not isinstance(orders, list):
+        return orders
+    return [order for order in orders if order.get("kind") == CERTIFICATE_FEE]
+
+
 def _approved(step, dossier, facts, c):
-    step.update(action="无需操作,等待发放电子证书", detail="公示期满无异议,电子职称证书生成后即可下载。")
+    """Publicity is over. A certificate fee charged by the year's policy has its own order, and the
+    certificate is issued only once it is paid (docs/domain-rules.md R8.3); no such order: nothing
+    is owed (or payment has not yet decided), and the certificate comes."""
+    orders = certificate_fee_orders(facts.get("orders"))
+    if isinstance(orders, list) and any(order.get("status") == PAID for order in orders):
+        step.update(action="证书待发放(工本费已缴)", detail="证书工本费已缴纳,电子职称证书生成后即可下载。")
+    elif orders:
+        _to_pay(step, orders, c, fee="证书工本费", after="缴费成功后签发电子职称证书。")
+    else:
+        step.update(action="无需操作,等待发放电子证书", detail="公示期满无异议,电子职称证书生成后即可下载。")
 
 
 def _certified(step, dossier, facts, c):

@@ -1,11 +1,16 @@
 """What the 当前待办 cards need beyond the dossier, asked concurrently and only where the status needs it:
-the year's notice (deadlines), the fee orders of an accepted dossier, the certificate of a certified
-one, and the organisation to contact. A service that does not answer leaves its part out (the card
-says so or falls back to names); the page still shows. The card itself is next_step.py (pure)."""
+the year's notice (deadlines), the fee orders of a dossier owing a fee (accepted: the review fee; approved:
+the certificate fee), the certificate of a certified one, and the organisation to contact. A service
+that does not answer leaves its part out (the card says so or falls back to names); the page still
+shows. The card itself is next_step.py (pure)."""
 from shared.contracts import dossier as st
 
 from .dossier_view import optional_call
 from .next_step import CITY, DISTRICT, UNIT, contact_kind
+
+# The statuses whose card reads the fee orders: the review fee once accepted, the certificate fee once
+# publicity has ended.
+FEE_STATUSES = (st.ACCEPTED, st.APPROVED)
 
 
 def start_org(identity, kind, dossier):
@@ -55,7 +60,7 @@ def list_facts(services, summaries):
             orgs[key] = start_org(identity, kind, summary)
         pending[dossier_id] = {
             "org": (kind, key) if kind else None,
-            "orders": optional_call(payment.orders_of_dossier, dossier_id) if status == st.ACCEPTED else None,
+            "orders": optional_call(payment.orders_of_dossier, dossier_id) if status in FEE_STATUSES else None,
             "certificate": optional_call(certificate.get_by_dossier, dossier_id) if status == st.CERTIFIED else None,
             "notice": notices[summary["review_year"]],
         }

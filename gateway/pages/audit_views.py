@@ -6,11 +6,12 @@ from datetime import datetime
 
 from shared.clock import BEIJING
 from shared.contracts import dossier as st
+from shared.contracts.payment import ZERO_FEE_REFERENCE
 from shared.idnumbers import InvalidResidentId, parse_resident_id
 from shared.roles import ROLE_LABELS, SYSTEM
 from shared.titles import LEVELS, MATERIAL_CATEGORIES, SERIES
 
-from ..compose.dossier_diff import FieldWords, SectionWords
+from ..compose.dossier_diff import FEE_WAIVED_WORDS, FieldWords, SectionWords
 from ..compose.typed_days import typed_day_range
 from .forms import ACHIEVEMENT_FORM, SECTION_FORMS
 from .views import shanghai_time
@@ -164,7 +165,8 @@ EVENT_WORDS = {
     "recommended": lambda data, *_: f"报送批次 {data.get('batch_id')}",
     "submission_taken_back": lambda data, *_: "单位审核前由申报人撤回,恢复为草稿",
     "withdrawn": lambda data, *_: "应退还评审费" if data.get("refund_due") else "",
-    "fee_paid": lambda data, *_: f"{int(data.get('amount_fen') or 0) / 100:.2f} 元(订单 {data.get('order_id')})",
+    "fee_paid": lambda data, *_: (FEE_WAIVED_WORDS if data.get("order_id") == ZERO_FEE_REFERENCE else
+                                  f"{int(data.get('amount_fen') or 0) / 100:.2f} 元(订单 {data.get('order_id')})"),
     "sent_to_committee": lambda data, *_: _meeting_words(data),
     "recalled_from_committee": lambda data, *_: _meeting_words(data),
     "review_started": lambda data, *_: _meeting_words(data),

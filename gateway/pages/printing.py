@@ -45,11 +45,7 @@ class PrintingPages(PageBase):
 
     @page("GET", "/review/print/publicity-list.pdf")
     def publicity_list_pdf(self, request, session):
-        principal = session.principal()
-        args = query_args(request)
-        actor = lists.print_actor(principal, args.get("role"))
-        query = lists.list_query(args)
-        dossiers = lists.scoped_dossiers(self.review, self.dossier, principal, actor, query)
+        _actor, query, dossiers = self._listed(request, session)
         phones = lists.unit_phones(self.identity, {d["unit_id"] for d in dossiers if d.get("unit_publicity")})
         year = lists.years_of(query, dossiers)
         content = lists.render_publicity_list(year, lists.publicity_rows(dossiers, phones),
@@ -58,11 +54,7 @@ class PrintingPages(PageBase):
 
     @page("GET", "/review/print/roster.pdf")
     def roster_pdf(self, request, session):
-        principal = session.principal()
-        args = query_args(request)
-        actor = lists.print_actor(principal, args.get("role"))
-        query = lists.list_query(args)
-        dossiers = lists.scoped_dossiers(self.review, self.dossier, principal, actor, query)
+        actor, query, dossiers = self._listed(request, session)
         batch = self.review.get_batch(actor.to_dict(), query["batch_id"]) if query.get("batch_id") else None
         rows = lists.roster_rows(lists.forwarded(dossiers, actor.role, query.get("batch_id")))
         year = lists.years_of(query, dossiers)
@@ -77,3 +69,11 @@ class PrintingPages(PageBase):
         except PlatformError:
             first = dossiers[0] if dossiers else {}
             return first.get("district_name" if actor.role == lists.DISTRICT_ADMIN else "unit_name", "")
+
+    def _listed(self, request, session):
+        """The acting role, the list query and the dossiers that role may list, for a printed list."""
+        principal = session.principal()
+        args = query_args(request)
+        actor = lists.print_actor(principal, args.get("role"))
+        query = lists.list_query(args)
+        return actor, query, lists.scoped_dossiers(self.review, self.dossier, principal, actor, query)

@@ -5,6 +5,7 @@ from datetime import datetime, timezone
 from fractions import Fraction
 
 from shared.contracts import dossier as st
+from shared.contracts.year_policy import DEFAULT_POLICY
 from shared.clock import beijing_text, utc_now
 from shared.roles import ROLE_LABELS
 from shared.titles import LEVELS, MATERIAL_CATEGORIES, SERIES
@@ -77,8 +78,10 @@ def continuing_education_summary(entries, requirement):
 
     Shows what is recorded and what looks short; the eligibility check decides which years count.
     """
-    required = Fraction(str(requirement.get("hours_per_year", 90)))
-    professional_required = required * Fraction(str(requirement.get("professional_share", "2/3")))
+    # A setting the requirement leaves out (no notice could be read) is the platform default, never a number of its own.
+    requirement = {**DEFAULT_POLICY["continuing_education"], **(requirement or {})}
+    required = Fraction(str(requirement["hours_per_year"]))
+    professional_required = required * Fraction(str(requirement["professional_share"]))
     by_year = {}
     for entry in entries or []:
         try:

@@ -13,8 +13,9 @@ from nameko.exceptions import RemoteError
 
 from shared.contracts import dossier as st
 from shared.contracts.identity import FRAUD
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict
 from shared.rpc_ports import ALREADY, RECORDED, REFUSED, SYSTEM_ACTOR, TimedProxy, is_state_refusal  # noqa: F401
+from shared.year_notice import notice_or_none
 
 # identity takes account ids as UUIDs only: certificate acting as the system has this fixed one there.
 IDENTITY_SYSTEM_ACTOR = {
@@ -89,14 +90,7 @@ class RpcDossierPort(DossierPort):
         return ALREADY
 
     def notice(self, review_year):
-        try:
-            return self.remote.call("get_notice", review_year)
-        except NotFound:
-            return None
-        except RemoteError as error:  # the remote error types were not registered in this process
-            if error.exc_type == "NoticeNotFound":
-                return None
-            raise
+        return notice_or_none(self.remote.call, review_year)
 
 
 class RpcIdentityPort(IdentityPort):

@@ -277,14 +277,20 @@ def _retired(case):
 
 
 def _sanction(case, sanctions, today):
+    """A sanction bars until the end date recorded with it (identity fixes it from the policy of the year
+    the fraud was found, one source); only a record without one falls back to this year's bar length."""
     bars = case.policy["sanction_bar_years"]
     barred = []
     for sanction in sanctions or ():
-        years = bars.get(sanction.get("kind"))
         decided_on = _day(sanction.get("decided_on") or sanction.get("sanctioned_on"))
-        if years is None or decided_on is None:
+        if decided_on is None:
             continue
-        until = add_years(decided_on, int(years))
+        until = _day(sanction.get("bars_until"))
+        if until is None:
+            years = bars.get(sanction.get("kind"))
+            if years is None:
+                continue
+            until = add_years(decided_on, int(years))
         if today < until:
             barred.append((until, decided_on, sanction["kind"]))
     if not barred:

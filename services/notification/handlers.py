@@ -1,6 +1,6 @@
 """The bus consumers of the notification service: one handler per dossier event that changes a status
-or matters to a person (nameko binds a handler to exactly one type), identity's join requests and
-review's meeting openings.
+or matters to a person (nameko binds a handler to exactly one type), identity's join requests,
+review's meeting openings and payment's fee orders (the certificate fee's amount, deadline and receipt).
 
 Every handler is declared so that a failure is recorded and the queue never stalls
 (shared/event_failures.py): a payload breaking its contract is parked at once for a replay after the
@@ -15,7 +15,8 @@ from shared.contracts import dossier as st
 from shared.contracts.dossier import EVENTS
 from shared.contracts.dossier_events import DOSSIER_SOURCE_SERVICE
 from shared.contracts.notification import (
-    IDENTITY_SOURCE, MEETING_OPENED, MEMBERSHIP_REQUESTED, REVIEW_SOURCE, MeetingOpenedEvent, MembershipRequestedEvent,
+    FEE_ORDER_OPENED, FEE_ORDER_PAID, IDENTITY_SOURCE, MEETING_OPENED, MEMBERSHIP_REQUESTED, PAYMENT_SOURCE, REVIEW_SOURCE,
+    FeeOrderEvent, MeetingOpenedEvent, MembershipRequestedEvent,
 )
 from shared.event_failures import ContractBroken, json_rendering, recorded_event_handler
 from shared.event_handlers import dossier_event_consumer, event_entering, published_event
@@ -96,6 +97,10 @@ class EventHandlers:
                                                    compose.membership_messages)
     handle_meeting_opened = _foreign_handler(REVIEW_SOURCE, MEETING_OPENED, MeetingOpenedEvent(),
                                              compose.meeting_messages)
+    handle_fee_order_opened = _foreign_handler(PAYMENT_SOURCE, FEE_ORDER_OPENED, FeeOrderEvent(),
+                                               compose.fee_order_messages(FEE_ORDER_OPENED))
+    handle_fee_order_paid = _foreign_handler(PAYMENT_SOURCE, FEE_ORDER_PAID, FeeOrderEvent(),
+                                             compose.fee_order_messages(FEE_ORDER_PAID))
 
 
 for _event_name in DOSSIER_EVENTS:

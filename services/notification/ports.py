@@ -1,5 +1,6 @@
 """What the messages need from other services besides people: a review year's notice (its window and
-deadlines, dossier RPC ``get_notice``) and its review fees (payment RPC ``get_fee_schedule``).
+deadlines, dossier RPC ``get_notice``) and its fees (payment RPC ``get_fee_schedule``: the review fee
+of each level and the certificate fee).
 
 A notice not yet published is an answer (no deadline to name), not a failure; any other failure
 is raised, so the event is retried rather than sent with a wrong date or amount."""
@@ -14,7 +15,7 @@ class YearFacts:
 
     def __init__(self, dossier, payment):
         self.dossier, self.payment = dossier, payment
-        self._notices, self._fees = {}, {}
+        self._notices, self._fees, self._certificate_fees = {}, {}, {}
 
     def notice(self, review_year):
         """The year's notice document (``{window, deadlines, …}``), or None while none is published."""
@@ -33,12 +34,24 @@ class YearFacts:
     def window_end(self, review_year):
         return _moment(((self.notice(review_year) or {}).get("window") or {}).get("end"))
 
+    def _schedule(self, year):
+        if year not in self._fees:
+            schedule = self.payment.call("get_fee_schedule", year) or {}
+            self._fees[year] = schedule.get("review_fees_fen") or {}
+            self._certificate_fees[year] = schedule.get("certificate_fee_fen")
+
     def review_fee_fen(self, review_year, level):
         """The year's review fee for *level* in fen, or None when the schedule names none."""
         year = int(review_year)
-        if year not in self._fees:
-            self._fees[year] = (self.payment.call("get_fee_schedule", year) or {}).get("review_fees_fen") or {}
+        self._schedule(year)
         amount = self._fees[year].get(level)
+        return int(amount) if amount is not None else None
+
+    def certificate_fee_fen(self, review_year):
+        """The year's certificate fee (证书工本费) in fen, or None when the schedule names none."""
+        year = int(review_year)
+        self._schedule(year)
+        amount = self._certificate_fees.get(year)
         return int(amount) if amount is not None else None
 
 

@@ -53,6 +53,13 @@ TEMPLATES = {
         body="您已成功缴纳{subject}的评审费 {amount}。申报材料将送评审委员会评审。",
         sms="【{sign}】您已成功缴纳职称评审费 {amount},申报材料将送评审委员会评审。",
     ),
+    # The year's policy charges no review fee: no order, nothing to pay (never "缴纳 0 元").
+    "fee_waived": Template(
+        title="市人社局审核通过,本年度免收评审费",
+        body="您的{subject}已通过市人社局审核(受理)。本年度免收评审费,无需缴费,申报材料已进入评审环节,"
+             "将送评审委员会评审。",
+        sms="【{sign}】您的职称申报已通过市人社局审核。本年度免收评审费,无需缴费,申报材料已进入评审环节。",
+    ),
     "sent_to_review": Template(
         title="已送评审委员会",
         body="您的{subject}已送评审委员会,等待评审会议表决。",
@@ -70,8 +77,20 @@ TEMPLATES = {
     ),
     "publicity_ended": Template(
         title="公示结束",
-        body="您的{subject}评审结果公示期已满,无异议,电子证书将随后签发。",
-        sms="【{sign}】您的职称评审结果公示期已满,无异议,电子证书将随后签发。",
+        body="您的{subject}评审结果公示期已满,无异议,{certificate_next}",
+        sms="【{sign}】您的职称评审结果公示期已满,无异议,{certificate_next}",
+    ),
+    # The certificate fee's own order (payment's fee_order_opened / fee_order_paid events).
+    "certificate_fee_due": Template(
+        title="请缴纳证书工本费 {amount}",
+        body="您的{subject}评审结果公示期满无异议。请在申报详情页在线缴纳证书工本费 {amount},"
+             "缴费截止时间:{deadline}。缴费成功后签发电子职称证书;逾期未缴订单关闭,可在申报详情页重新生成订单。",
+        sms="【{sign}】请登录职称申报系统缴纳职称证书工本费 {amount},截止时间 {deadline},缴费成功后签发电子证书。",
+    ),
+    "certificate_fee_paid": Template(
+        title="证书工本费缴纳成功",
+        body="您已成功缴纳{subject}的证书工本费 {amount}。电子职称证书将随后签发。",
+        sms="【{sign}】您已成功缴纳职称证书工本费 {amount},电子证书将随后签发。",
     ),
     "certificate_issued": Template(
         title="电子证书已签发",
@@ -149,6 +168,8 @@ PAY_BY = "缴费截止时间:{deadline}。"
 PAY_NO_DEADLINE = "本年度通知未规定缴费截止时间,请尽快缴费。"
 PUBLICITY_UNTIL = "公示期至 {end},"
 PUBLICITY_UNTIL_UNKNOWN = "公示期以公示页面为准,"
+CERTIFICATE_SOON = "电子证书将随后签发。"
+CERTIFICATE_AFTER_FEE = "缴纳证书工本费 {amount}后签发电子证书,请留意缴费通知或在申报详情页缴费。"
 NEXT_AFTER_UNIT = "下一步由单位公示后报送主管部门审核。"
 NEXT_AFTER_DISTRICT = "下一步由市人社局审核。"
 NEXT_AFTER_PASS = "评审结果将进行公示。"

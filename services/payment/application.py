@@ -23,7 +23,9 @@ from shared.contracts import payment as published
 from shared.db import ensure_database, make_engine
 from shared.idempotency import remember
 
-from . import ledger, notifications
+from shared.contracts.notification import FEE_ORDER_OPENED, FEE_ORDER_PAID
+
+from . import announcements, ledger, notifications
 from . import orders as repo
 from .domain import (
     AWAITING, CANCELLED, CERTIFICATE_FEE, EXPIRED, KIND_LABELS, PAID, PENDING, REFUND_SUBMITTED, REFUNDING,
@@ -99,20 +101,30 @@ class Payments:
 
     # -- dossier events ----------------------------------------------------------------------
 
-    def on_city_approved(self, event, dossier):
+    def on_city_approved(self, event, dossier, announce=None):
         """The review fee of a city-approved dossier, once per dossier version: an order, or (fee 0)
         no order and the dossier told at once that it owes nothing."""
         opened = self._open_fee(event, dossier, REVIEW_FEE, repo.AWAITING_PAYMENT)
         if opened == published.ZERO_FEE_REFERENCE:
             self.record_zero_fees(dossier, [event["dossier_id"]])
             return None
+        self._announce(announce, FEE_ORDER_OPENED, opened)
         return opened
 
-    def on_publicity_ended(self, event, dossier):
+    def on_publicity_ended(self, event, dossier, announce=None):
         """The certificate is due: its fee's order when the year's policy charges one (docs/domain-rules.md
         R8.3), else a note that nothing is owed, which the certificate service asks for."""
         opened = self._open_fee(event, dossier, CERTIFICATE_FEE, repo.CERTIFICATE_DUE)
-        return None if opened == published.ZERO_FEE_REFERENCE else opened
+        if opened == published.ZERO_FEE_REFERENCE:
+            return None
+        self._announce(announce, FEE_ORDER_OPENED, opened)
+        return opened
+
+    def _announce(self, announce, event_type, order):
+        """Tell the bus of *order* (announcements.py) once its transaction has committed; *announce* is
+        the service's EventAnnouncer (None where nobody listens: direct use and tests)."""
+        if announce is not None and order:
+            announce(event_type, announcements.order_event(event_type, order, self.clock()))
 
     def _open_fee(self, event, dossier, kind, status):
         """Advance the dossier's progress to *status* and open the fee of *kind*: the order view,
@@ -208,7 +220,7 @@ class Payments:
             remember(connection, answer)  # a repeat answers this cashier, not a second one
         return answer
 
-    def reopen_order(self, actor, dossier_id, dossier):
+    def reopen_order(self, actor, dossier_id, dossier, announce=None):
         """A new order when the last one expired and the dossier still awaits that fee (the review fee
         after acceptance, the certificate fee once publicity has ended), priced by the policy now."""
         now = self.clock()
@@ -239,6 +251,7 @@ class Payments:
                                       now=now, expires_at=now + timedelta(seconds=self.settings.order_ttl_seconds))
             answer = repo.order_view(order, now)
             remember(connection, answer)
+        self._announce(announce, FEE_ORDER_OPENED, answer)
         return answer
 
     def certificate_fee(self, dossier_id):
@@ -261,7 +274,7 @@ class Payments:
 
     # -- provider notifications ----------------------------------------------------------------
 
-    def handle_notification(self, provider_name, headers, body, dossier=None):
+    def handle_notification(self, provider_name, headers, body, dossier=None, announce=None):
         """Accept a provider notification, or refuse it changing nothing (NotificationRejected)."""
         received_at, note = self.clock(), None
         try:
@@ -284,10 +297,12 @@ class Payments:
             # Our own simulator learns at once that the merchant took it (a real provider learns it
             # from our 2xx answer); without this it would send the notification again later.
             self.simulator.acknowledge(note.notification_id)
-        self._follow_up(outcome, dossier)
+        self._follow_up(outcome, dossier, announce)
         return dict(outcome.to_dict(), notification_id=note.notification_id, kind=note.kind)
 
-    def _follow_up(self, outcome, dossier):
+    def _follow_up(self, outcome, dossier, announce=None):
+        if outcome.outcome in notifications.MONEY_TAKEN:  # this notification, not a repeat, paid the order
+            self._announce(announce, FEE_ORDER_PAID, self.get_order(outcome.order_id))
         if outcome.record_fee and dossier is not None:
             self.record_fees(dossier, [outcome.order_id])
         if outcome.refund_ids:
@@ -363,7 +378,7 @@ class Payments:
             submitted.append(refund["refund_id"])
         return submitted
 
-    def expire_due_orders(self, dossier=None):
+    def expire_due_orders(self, dossier=None, announce=None):
         """Close unpaid orders past their time. The provider is asked first, so a payment whose
         notification went missing is taken, not expired. Safe with many instances (SKIP LOCKED)."""
         now = self.clock()
@@ -391,7 +406,7 @@ class Payments:
                     repo.void_charge(connection, order, now, note="逾期未缴费,订单关闭")
                     expired.append(order_id)
                     continue
-            self._follow_up(outcome, dossier)
+            self._follow_up(outcome, dossier, announce)
         return expired
 
     def prune_nonces(self):

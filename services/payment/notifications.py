@@ -20,6 +20,10 @@ from .provider import PAYMENT_NOTIFICATION
 from .tables import ledger_entries, notification_nonces
 
 
+# Outcomes in which a notification paid its order (the order is now PAID; a refund or a repeat is not).
+MONEY_TAKEN = ("paid", "revived")
+
+
 @dataclass
 class Outcome:
     """What a notification did; ``record_fee`` and ``refund_ids`` are follow-ups after commit."""

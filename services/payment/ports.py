@@ -11,8 +11,9 @@ from abc import ABC, abstractmethod
 
 from nameko.exceptions import RemoteError
 
-from shared.errors import Conflict, NotFound
+from shared.errors import Conflict
 from shared.rpc_ports import ALREADY, RECORDED, REFUSED, SYSTEM_ACTOR, TimedProxy, is_state_refusal  # noqa: F401
+from shared.year_notice import notice_or_none
 
 class DossierPort(ABC):
     @abstractmethod
@@ -39,11 +40,4 @@ class RpcDossierPort(DossierPort):
         return ALREADY if fee.get("order_id") == str(order_id) else REFUSED
 
     def notice(self, review_year):
-        try:
-            return self.remote.call("get_notice", review_year)
-        except NotFound:
-            return None
-        except RemoteError as error:  # the remote error types were not registered in this process
-            if error.exc_type == "NoticeNotFound":
-                return None
-            raise
+        return notice_or_none(self.remote.call, review_year)

@@ -16,6 +16,7 @@ import logging
 from nameko.dependency_providers import Config
 from nameko.rpc import RpcProxy
 
+from shared.announcing import EventAnnouncer
 from shared.contracts import dossier as st
 from shared.deadlines import rpc  # nameko's @rpc, refusing calls whose deadline passed
 from shared.errors import PlatformError
@@ -66,6 +67,7 @@ class PaymentService:
     config = Config()
     correlation_id = CorrelationId()
     idempotency_key = IdempotencyKey()
+    announce = EventAnnouncer()  # payment.events: fee orders opened and paid (announcements.py)
 
     # -- the year's fees (read from the notice; set there) ------------------------------------
 
@@ -106,7 +108,7 @@ class PaymentService:
     def reopen_order(self, actor, dossier_id):
         """A fresh order after the last one expired unpaid, while the dossier still awaits that fee."""
         return dump(schemas.OrderOut, self.payments.reopen_order(_actor(actor), _id(dossier_id),
-                                                                 RpcDossierPort(self.dossier)))
+                                                                 RpcDossierPort(self.dossier), self.announce))
 
     @rpc(expected_exceptions=PlatformError)
     def certificate_fee(self, dossier_id):
@@ -121,7 +123,7 @@ class PaymentService:
         """A provider's notification: ``{accepted, outcome, order_id, ...}`` or a NotificationRejected error."""
         loaded = load_or_raise(schemas.NotificationSchema(), {"provider": provider, "headers": headers, "body": body})
         outcome = self.payments.handle_notification(loaded["provider"], loaded["headers"], loaded["body"],
-                                                    dossier=RpcDossierPort(self.dossier))
+                                                    dossier=RpcDossierPort(self.dossier), announce=self.announce)
         return dump(schemas.NotificationOutcomeOut, outcome)
 
     @rpc(expected_exceptions=PlatformError)
@@ -177,11 +179,11 @@ class PaymentService:
 
     @_on_dossier(event_entering(st.ACCEPTED))
     def handle_dossier_city_approved(self, event):
-        self.payments.on_city_approved(event, RpcDossierPort(self.dossier))
+        self.payments.on_city_approved(event, RpcDossierPort(self.dossier), self.announce)
 
     @_on_dossier(event_entering(st.APPROVED))
     def handle_dossier_publicity_ended(self, event):
-        self.payments.on_publicity_ended(event, RpcDossierPort(self.dossier))
+        self.payments.on_publicity_ended(event, RpcDossierPort(self.dossier), self.announce)
 
     @_on_dossier(event_entering(st.REVOKED))
     def handle_dossier_title_revoked(self, event):
@@ -201,7 +203,7 @@ class PaymentService:
     def sweep(self):
         """Expire unpaid orders, retry fee recording and refunds, prune nonces, store the daily report."""
         port = RpcDossierPort(self.dossier)
-        duties = [lambda: self.payments.expire_due_orders(port), lambda: self.payments.record_fees(port),
+        duties = [lambda: self.payments.expire_due_orders(port, self.announce), lambda: self.payments.record_fees(port),
                   lambda: self.payments.record_zero_fees(port), self.payments.submit_refunds,
                   self.payments.prune_nonces, self.payments.reports.run_daily]
         for duty in duties:  # one failing duty must not starve the others
@@ -227,7 +229,7 @@ class PaymentService:
     def _deliver_in_process(self, signed):
         try:
             self.payments.handle_notification("simulator", signed.headers, signed.body,
-                                              dossier=RpcDossierPort(self.dossier))
+                                              dossier=RpcDossierPort(self.dossier), announce=self.announce)
             return True
         except PlatformError:
             return False

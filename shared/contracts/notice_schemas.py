@@ -185,6 +185,8 @@ class SanctionSchema(StrictSchema):
     kind = Str(required=True, validate=not_blank)
     decided_on = Date(allow_none=True, load_default=None)
     sanctioned_on = Date(allow_none=True, load_default=None)  # the identity service's name for decided_on
+    # The end of the bar, fixed by identity when the sanction was recorded (the one source of its length).
+    bars_until = Date(allow_none=True, load_default=None)
 
     @validates_schema
     def has_a_date(self, data, **_):
@@ -193,7 +195,8 @@ class SanctionSchema(StrictSchema):
 
     @post_load
     def one_date(self, data, **_):
-        return {"kind": data["kind"], "decided_on": data["decided_on"] or data["sanctioned_on"]}
+        return {"kind": data["kind"], "decided_on": data["decided_on"] or data["sanctioned_on"],
+                "bars_until": data["bars_until"]}
 
 
 class SanctionsSchema(StrictSchema):

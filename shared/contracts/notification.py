@@ -59,10 +59,15 @@ KINDS = {
     "dossier_approved": ("审核通过(单位/主管部门)", False),
     "fee_due": ("市人社局审核通过,待缴费", True),
     "fee_paid": ("缴费成功", False),
+    # the year's policy charges no review fee: told once the dossier records it (no order, nothing to pay)
+    "fee_waived": ("市人社局审核通过,免收评审费", False),
     "sent_to_review": ("已送评审委员会", False),
     "review_result": ("评审结果", True),
     "publicity_started": ("评审结果公示开始", False),
     "publicity_ended": ("公示结束", False),
+    # the certificate fee (证书工本费), charged after publicity when the year's policy sets one
+    "certificate_fee_due": ("公示期满,待缴纳证书工本费", True),
+    "certificate_fee_paid": ("证书工本费缴纳成功", False),
     "certificate_issued": ("电子证书已签发", False),
     "title_revoked": ("职称被撤销", True),
     "dossier_abandoned": ("申报逾期,视为放弃", True),
@@ -105,6 +110,32 @@ IDENTITY_SOURCE = "identity"
 MEMBERSHIP_REQUESTED = "membership_requested"
 REVIEW_SOURCE = "review"
 MEETING_OPENED = "meeting_opened"
+
+
+PAYMENT_SOURCE = "payment"
+# Payment: a fee order was created (on acceptance, at the end of publicity, or reopened after expiry) /
+# its money arrived. Announced for orders of every kind (``kind``: shared/contracts/payment.py
+# REVIEW_FEE or CERTIFICATE_FEE); the notification service tells the applicant of certificate-fee
+# orders only, since the dossier's own events (city_approved, fee_paid) already tell of the review fee.
+FEE_ORDER_OPENED = "fee_order_opened"
+FEE_ORDER_PAID = "fee_order_paid"
+
+
+class FeeOrderEvent(Schema):
+    """Payment: one fee order, as it was when it opened or was paid."""
+
+    event_id = fields.String(required=True)  # "<order_id>:opened" or "<order_id>:paid"
+    order_id = fields.String(required=True)
+    kind = fields.String(required=True)
+    dossier_id = fields.String(required=True)
+    applicant_id = fields.String(required=True)
+    applicant_name = fields.String(required=True)
+    review_year = fields.Integer(required=True)
+    series = fields.String(required=True)
+    level = fields.String(required=True)
+    amount_fen = fields.Integer(required=True)
+    expires_at = fields.String(required=True)  # ISO UTC: the order's own deadline
+    occurred_at = fields.String(required=True)  # ISO UTC
 
 
 class MembershipRequestedEvent(Schema):

@@ -86,7 +86,7 @@ def upload_required(applicant, dossier_id):
                 if slot["achievement_id"]:
                     fields["achievement_id"] = slot["achievement_id"]
                 answer = applicant.upload(f"/api/v1/dossiers/{dossier_id}/materials", fields=fields, file_field="file",
-                                          filename=f"{slot['name']}{item['key']}.pdf",
+                                          filename=f"{slot['name']}{item['label'].split('(')[0]}{len(uploaded) + 1}.pdf".replace("/", ""),
                                           content=make_pdf(pages=1, padding=len(uploaded) + 1))
                 assert answer.status == 201, answer
                 uploaded.append(answer.json)

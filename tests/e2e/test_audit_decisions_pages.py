@@ -85,6 +85,19 @@ def auditor_page(new_page):
     return open_page
 
 
+def present_before(history, version):
+    """The material ids attached and not yet detached before event *version* (what a reviewer saw then)."""
+    present = set()
+    for event in history:
+        if event["version"] >= version:
+            break
+        if event["type"] == "material_attached":
+            present.add(event["data"]["material_id"])
+        elif event["type"] == "material_detached":
+            present.discard(event["data"]["material_id"])
+    return present
+
+
 def decision_events(history):
     return [event for event in history if event["type"] in DECISION_EVENTS]
 
@@ -113,7 +126,8 @@ class TestWhatTheReviewerSaw:
         expect(card.locator(".decision-seen a.version-link")).to_have_attribute(
             "href", f"/audit/dossiers/{dossier_id}/versions/{seen}")
         expect(card.locator(".decision-seen")).to_contain_text("当时状态 待单位审核")
-        row = card.locator("tr.decision-material")
+        expect(card.locator("tr.decision-material")).to_have_count(len(present_before(history, returned["version"])))
+        row = card.locator("tr.decision-material", has_text="学历证书.pdf")
         expect(row).to_have_count(1)  # the blurred diploma, detached after this decision
         expect(row.locator("td[data-label=文件]")).to_have_text("学历证书.pdf")
         expect(row.locator("td[data-label=类别]")).to_have_text("学历证书")
@@ -125,8 +139,9 @@ class TestWhatTheReviewerSaw:
         shot(page, "01-decisions-desktop")
 
         unit = page.locator(f"#decision-{approved['version']}")
-        expect(unit.locator("tr.decision-material")).to_have_count(1)
-        expect(unit.locator("td[data-label=文件]")).to_have_text("学历证书(清晰版).pdf")
+        expect(unit.locator("tr.decision-material")).to_have_count(len(present_before(history, approved["version"])))
+        expect(unit.locator("tr.decision-material", has_text="学历证书.pdf")).to_have_count(0)  # the blurred one is gone
+        expect(unit.locator("tr.decision-material", has_text="学历证书(清晰版).pdf")).to_have_count(1)
         expect(unit.locator(".decision-reason")).to_have_text("同意")
         expect(unit.locator("a.compare-previous")).to_have_attribute(
             "href", f"/audit/dossiers/{dossier_id}/compare?from={seen}&to={approved['version'] - 1}")
@@ -137,7 +152,7 @@ class TestWhatTheReviewerSaw:
         expect(committee.locator(".decision-tally")).to_have_text(
             f"同意 {tally['agree']}、不同意 {tally['disagree']}、弃权 {tally['abstain']}(须 {tally['required']} 票)")
         expect(committee.locator(".decision-meeting")).to_contain_text(decided["meeting"]["committee_name"])
-        expect(committee.locator("tr.decision-material")).to_have_count(1)
+        expect(committee.locator("tr.decision-material")).to_have_count(len(present_before(history, passed["version"])))
         for expert in decided["meeting"].get("experts") or []:  # the tally, never who sat or voted how
             expect(page.locator("main")).not_to_contain_text(expert["name"])
         committee.scroll_into_view_if_needed()
@@ -153,7 +168,7 @@ class TestWhatTheReviewerSaw:
         page, dossier_id, old = auditor_page(), decided["id"], decided["old"]
         page.goto(f"/audit/dossiers/{dossier_id}/decisions")
         returned = decision_events(decided["history"])[0]
-        link = page.locator(f"#decision-{returned['version']} a.file-link").get_attribute("href")
+        link = page.locator(f"#decision-{returned['version']} a.file-link", has_text="学历证书.pdf").get_attribute("href")
         assert link == f"/audit/dossiers/{dossier_id}/files/{old['data']['sha256']}"
         opened = page.request.get(link)  # with the page's session (Playwright downloads hang under eventlet)
         assert opened.status == 200 and opened.headers["content-type"] == "application/pdf"

@@ -284,9 +284,12 @@ class TestConfirmations:
         expect(problems).to_be_in_viewport()  # where the person is looking: the 提交 button's section
         for section in ("education", "work_experience", "review_form", "commitment"):
             expect(problems.locator(f"a[href='#sec-{section}']")).to_have_count(1)
-        # Every required section still missing (basic information and a material are there).
-        expect(problems.locator("li")).to_have_count(4)
-        expect(page.locator("#form-message")).to_contain_text("共 4 项问题")
+        # Every problem the self-check names (one notice: sections, materials, eligibility), no more, no fewer;
+        # basic information and a material are there, so neither is among them.
+        expected = draft["api"].post(f"/api/v1/dossiers/{draft['id']}/eligibility").json["problems"]
+        assert len(expected) > 4 and not any(item.get("section") == "basic_info" for item in expected)
+        expect(problems.locator("li")).to_have_count(len(expected))
+        expect(page.locator("#form-message")).to_contain_text(f"共 {len(expected)} 项问题")
         box, button = problems.bounding_box(), page.locator("#submit-dossier").bounding_box()
         assert 0 <= button["y"] - (box["y"] + box["height"]) < PHONE["height"] / 2, (box, button)
         shoot(page, "13-refused-submit-phone")

@@ -20,7 +20,9 @@ from services.payment.service import PaymentService
 from shared.config import load_config
 from shared.contracts import dossier as st
 from shared.contracts import payment as published
+from shared.contracts.notification import FEE_ORDER_OPENED, FEE_ORDER_PAID, PAYMENT_SOURCE, FeeOrderEvent
 from shared.contracts.year_policy import certificate_fee_fen
+from tests.event_tap import EventTap
 from tests.factories import notice_document
 from tests.integration.certificate.test_certificate_issuing import certificate_of
 from tests.integration.dossier.conftest import CITY_ADMIN
@@ -108,6 +110,31 @@ class TestACertificateFee:
         view = wait_for(lambda: certificate_of(with_payment, dossier_id))
         assert view and dossiers.get(dossier_id)["status"] == st.CERTIFIED
         assert [o["order_id"] for o in certificate_orders(with_payment, dossier_id)] == [order["order_id"]]
+
+    def test_payment_announces_the_orders_opening_and_its_payment_once_each(self, with_payment, payment_config,
+                                                                            dossiers, registered_cast):
+        """The notification service tells the applicant of the fee from these (shared/contracts/notification.py)."""
+        taps = {event_type: EventTap(payment_config["AMQP_URI"], PAYMENT_SOURCE, event_type)
+                for event_type in (FEE_ORDER_OPENED, FEE_ORDER_PAID)}
+        try:
+            fee = certificate_fee_fen(publish(dossiers, 3500)["policy"])
+            cast = registered_cast()
+            dossier_id, _ = dossier_in(dossiers, st.APPROVED, cast, review_year=YEAR)
+            (order,) = wait_for(lambda: certificate_orders(with_payment, dossier_id))
+            (opened,) = [e for e in wait_for(lambda: taps[FEE_ORDER_OPENED].drain()) if e["dossier_id"] == dossier_id
+                         and e["kind"] == published.CERTIFICATE_FEE]
+            assert FeeOrderEvent().load(opened) == opened  # the contract's fields, none missing, none extra
+            assert (opened["order_id"], opened["amount_fen"], opened["applicant_id"], opened["expires_at"]) == (
+                order["order_id"], fee, cast.applicant.account_id, order["expires_at"])
+            assert opened["event_id"] == f"{order['order_id']}:opened"
+
+            assert pay_at_the_cashier(with_payment, cast.applicant, order)["outcome"] == "paid"
+            (paid,) = [e for e in wait_for(lambda: taps[FEE_ORDER_PAID].drain()) if e["dossier_id"] == dossier_id]
+            assert (paid["kind"], paid["order_id"], paid["event_id"]) == (
+                published.CERTIFICATE_FEE, order["order_id"], f"{order['order_id']}:paid")
+        finally:
+            for tap in taps.values():
+                tap.close()
 
     def test_a_zero_fee_creates_no_order_and_the_certificate_is_issued_at_once(self, with_payment, dossiers,
                                                                               registered_cast):

@@ -53,6 +53,7 @@ class Clock:
 
 NOTICES = {}  # review year -> the notice document get_notice answers (absent: NoticeNotFound)
 FEES = {}  # review year -> review_fees_fen
+CERTIFICATE_FEES = {}  # review year -> certificate_fee_fen (absent: 0, as the default policy has it)
 
 
 class DossierStandIn:
@@ -72,7 +73,8 @@ class PaymentStandIn:
     def get_fee_schedule(self, review_year):
         fees = FEES.get(review_year, {"primary": 10000, "intermediate": 16000, "associate_senior": 36000,
                                       "senior": 36000})
-        return {"review_year": review_year, "review_fees_fen": fees}
+        return {"review_year": review_year, "review_fees_fen": fees,
+                "certificate_fee_fen": CERTIFICATE_FEES.get(review_year, 0)}
 
 
 def beijing(day, hour=17, minute=0):

@@ -247,6 +247,14 @@ class TestSanctionsAndRetirement:
         assert rules(dossier(), sanctions=[{"kind": "fraud", "decided_on": "2022-01-01"}], policy=five_years) == [
             "sanction"]
 
+    def test_the_end_recorded_with_the_sanction_wins_over_this_years_bar_length(self):
+        # Recorded in a year whose policy barred 5 years; this year's policy (3 years) must not shorten it.
+        recorded = {"kind": "fraud", "sanctioned_on": "2022-01-01", "bars_until": "2027-01-01"}
+        assert rules(dossier(), sanctions=[recorded]) == ["sanction"]
+        assert "2027年1月1日 前不得申报" in message(dossier(), "sanction", sanctions=[recorded])
+        ended = {"kind": "fraud", "sanctioned_on": "2025-01-01", "bars_until": "2026-01-01"}
+        assert rules(dossier(), sanctions=[ended]) == []
+
     def test_retired_people_may_not_apply(self):
         assert message(dossier(info={"retired": True}), "retired") == "已退休人员不能申报职称评审"
 
