@@ -13,7 +13,7 @@ from shared.contracts.notice_schemas import DEADLINES
 from shared.contracts.year_policy import REQUIREMENT_KINDS, certificate_fee_fen, requirements_for, review_fee_fen
 from shared.titles import LEVEL_ORDER, LEVELS, MATERIAL_CATEGORIES, SERIES
 
-from .views import open_notices
+from .views import number_text, open_notices, yuan_text
 
 # The contact lines of gateway/config.yaml GUIDE, as the page and every footer name them.
 DESK_FIELDS = {"phone": "PHONE", "address": "ADDRESS", "hours": "HOURS"}
@@ -29,23 +29,11 @@ def service_desk(config):
     return {name: str(section.get(key) or "").strip() for name, key in DESK_FIELDS.items()}
 
 
-def yuan(fen):
-    """Fen as 元 for people: 16000 → "160", 15050 → "150.50"."""
-    amount = Decimal(int(fen)) / 100
-    return f"{amount:.0f}" if amount == amount.to_integral_value() else f"{amount:.2f}"
-
-
-def number(value):
-    """A policy figure for people: 90.0 → "90", 7.5 → "7.5" (the notice's schema reads hours as floats)."""
-    amount = Decimal(str(value))
-    return f"{amount:.0f}" if amount == amount.to_integral_value() else f"{amount.normalize()}"
-
-
 def continuing_education(policy):
     ce = (policy or {}).get("continuing_education") or {}
     if not ce:
         return {}
-    return {"years": ce.get("years"), "hours_per_year": number(ce.get("hours_per_year", 0)),
+    return {"years": ce.get("years"), "hours_per_year": number_text(ce.get("hours_per_year", 0)),
             "professional_share": ce.get("professional_share")}
 
 
@@ -124,9 +112,9 @@ def fees(policy, pairs):
     """The review fee of each open level (元) and the certificate fee; 0 is shown as 不收取."""
     levels = sorted({level for _, level in pairs}, key=LEVEL_ORDER.index)
     review = [{"level": level, "label": LEVELS.get(level, level), "fen": review_fee_fen(policy, level),
-               "yuan": yuan(review_fee_fen(policy, level))} for level in levels]
+               "yuan": yuan_text(review_fee_fen(policy, level))} for level in levels]
     certificate = certificate_fee_fen(policy)
-    return {"review": review, "certificate_fen": certificate, "certificate_yuan": yuan(certificate)}
+    return {"review": review, "certificate_fen": certificate, "certificate_yuan": yuan_text(certificate)}
 
 
 def deadlines(document):
@@ -189,7 +177,7 @@ def flow(policy):
     if certificate is None:
         certificate_text = "证书工本费按年度通知执行,收取时发证前须先缴纳。"
     elif certificate:
-        certificate_text = f"发证前须缴纳证书工本费 {yuan(certificate)} 元(单独生成订单)。"
+        certificate_text = f"发证前须缴纳证书工本费 {yuan_text(certificate)} 元(单独生成订单)。"
     else:
         certificate_text = "本年度不收取证书工本费。"
     return [

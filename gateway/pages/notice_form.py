@@ -18,6 +18,7 @@ from shared.contracts.year_policy import (
 from shared.titles import LEVELS, MATERIAL_CATEGORIES, SERIES
 
 from .payments import fen_from_yuan
+from .views import number_text, yuan_text
 
 BANDS = {"senior": "高级", "intermediate": "中级", "primary": "初级"}
 COMMITTEE_KINDS = {"series": "按系列组建", "specialty": "按专业组建"}
@@ -258,15 +259,6 @@ def local_moment(value):
         return ""
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
     return as_beijing_if_naive(moment).astimezone(BEIJING).strftime(MOMENT_FORMAT)
-
-
-def yuan_text(fen):
-    fen = int(fen or 0)
-    return f"{fen // 100}" if fen % 100 == 0 else f"{fen // 100}.{fen % 100:02d}"
-
-
-def number_text(value):
-    return str(int(value)) if float(value).is_integer() else str(value)
 
 
 AFTER_LEVEL_DEADLINE_CHOICES = tuple(AFTER_LEVEL_DEADLINE.items())

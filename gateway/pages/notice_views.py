@@ -8,8 +8,7 @@ from shared.contracts.notice_schemas import DEADLINES
 from shared.contracts.year_policy import AFTER_LEVEL_DEADLINE, REQUIREMENT_KINDS, effective_policy, requirements_for
 from shared.titles import ASSESSMENT_RESULTS, EDUCATION_LEVELS, LEVELS, MATERIAL_CATEGORIES, SERIES
 
-from .notice_form import number_text, yuan_text
-from .views import shanghai_time
+from .views import number_text, shanghai_time, yuan_text
 
 
 def public_notice(document, policy=None):

@@ -188,3 +188,14 @@ def flatten_errors(fields, prefix=""):
         else:
             flat.setdefault(name, []).append(str(value))
     return flat
+
+
+def yuan_text(fen):
+    """Fen as 元 for people: 16000 → "160", 15050 → "150.50"."""
+    fen = int(fen or 0)
+    return f"{fen // 100}" if fen % 100 == 0 else f"{fen // 100}.{fen % 100:02d}"
+
+
+def number_text(value):
+    """A policy figure for people: 90.0 → "90", 7.5 → "7.5" (the notice's schema reads hours as floats)."""
+    return str(int(value)) if float(value).is_integer() else str(value)

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from gateway.pages.guide_views import yuan
+from gateway.pages.views import yuan_text
 from shared.config import load_config
 from shared.contracts.year_policy import review_fee_fen
 from tests.e2e.conftest import DESKTOP, ROOT
@@ -43,7 +43,7 @@ def test_the_guide_is_reached_from_the_footer_and_shows_the_open_notice(system, 
     expect(page.locator("#guide-flow li")).to_have_count(11)
     expect(page.locator("#material-education_certificate")).to_contain_text("学历/学位证书")
     for level in ("primary", "intermediate", "associate_senior", "senior"):
-        expect(page.locator(f"#fee-{level}")).to_contain_text(f"{yuan(review_fee_fen(notice['policy'], level))} 元")
+        expect(page.locator(f"#fee-{level}")).to_contain_text(f"{yuan_text(review_fee_fen(notice['policy'], level))} 元")
     expect(page.locator("#deadline-window_end")).not_to_contain_text("未规定")
     expect(page.locator("#guide-phone")).to_have_text(PHONE_NUMBER)
     page.click("#faq-2 summary")

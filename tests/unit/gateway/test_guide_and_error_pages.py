@@ -17,9 +17,10 @@ from gateway.auth import Principal
 from gateway.pages.base import nav_links
 from gateway.pages.error_pages import StandaloneErrorPages
 from gateway.pages.guide_views import (
-    NOTICE_STATES, chosen_notice, guide_view, megabytes, open_pairs, service_desk, yuan,
+    NOTICE_STATES, chosen_notice, guide_view, megabytes, open_pairs, service_desk,
 )
 from gateway.pages.handler import secure_headers
+from gateway.pages.views import yuan_text
 from gateway.pages.renderer import PageRenderer
 from gateway.webserver import GatewayWsgiApp
 from shared.clock import beijing_text, utc_now
@@ -86,7 +87,7 @@ class TestTheGuideWithANotice:
         policy = record(document)["policy"]
         html = guide_page([record(document)])
         assert f"不少于 {policy['publicity']['unit_working_days']} 个工作日" in text_of(html, "flow-5")
-        assert f"证书工本费 {yuan(policy['fees']['certificate_fen'])} 元" in text_of(html, "flow-11")
+        assert f"证书工本费 {yuan_text(policy['fees']['certificate_fen'])} 元" in text_of(html, "flow-11")
 
     def test_every_required_material_of_the_open_levels_is_listed_with_its_count(self):
         document = notice_with_everything()
@@ -114,7 +115,7 @@ class TestTheGuideWithANotice:
         html = guide_page([notice])
         for level in ("intermediate", "associate_senior"):
             row = text_of(html, f"fee-{level}")
-            assert LEVELS[level] in row and f"{yuan(review_fee_fen(notice['policy'], level))} 元" in row
+            assert LEVELS[level] in row and f"{yuan_text(review_fee_fen(notice['policy'], level))} 元" in row
         assert "200.50 元" in text_of(html, "fee-intermediate")  # 20050 fen, not rounded away
         assert 'id="fee-primary"' not in html and 'id="fee-senior"' not in html  # not open
         assert "15 元" in text_of(html, "fee-certificate")
